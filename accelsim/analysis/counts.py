@@ -1,0 +1,221 @@
+"""Access counts per level and data type for one mapping of one layer (Timeloop's semantics).
+
+For every level that keeps a data type:
+
+* ``fills``: elements written into the level from the level above (for outputs this includes the
+  zero-initialised first arrival of a partial sum, as Timeloop counts it);
+* ``reads``: elements read to serve the level below (a multicast to several instances counts once;
+  for outputs, the first arrival of a partial sum below needs no read), or, at the innermost level
+  keeping the data type, operand reads by the MACs;
+* ``updates``: partial sums written back from below (a spatial reduction counts once).
+
+A tile is re-fetched only when a loop relevant to its data type advances, or when an irrelevant loop
+above a relevant one forces it around again; consecutive tiles that overlap (the sliding window of
+inputs) fetch only the new elements. See :mod:`accelsim.analysis.nest` for the closed forms.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from math import prod
+
+from accelsim.analysis.nest import (
+    PlacedLoop,
+    coordinate_forms,
+    flatten,
+    tile_steps,
+    transitions,
+    union_delta,
+)
+from accelsim.arch.model import Arch
+from accelsim.mapping.model import Mapping
+from accelsim.types import DATA_TYPES, DataType
+from accelsim.workload.layer import Layer
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """Counts for one level and one data type, in elements summed over the level's instances."""
+
+    level: str
+    data_type: DataType
+    instances: int
+    tile_elements: int  # elements held by one instance
+    reads: int
+    fills: int
+    updates: int
+    element_bits: int
+
+    @property
+    def accesses(self) -> int:
+        return self.reads + self.fills + self.updates
+
+    @property
+    def read_bits(self) -> int:
+        return self.reads * self.element_bits
+
+    @property
+    def write_bits(self) -> int:
+        return (self.fills + self.updates) * self.element_bits
+
+    @property
+    def tile_bits(self) -> int:
+        return self.tile_elements * self.element_bits
+
+    def per_instance(self, count: int) -> float:
+        return count / self.instances
+
+
+@dataclass(frozen=True)
+class LinkTraffic:
+    """Elements crossing a spatial fan-out (through the array network) for one data type."""
+
+    parent: str
+    data_type: DataType
+    elements: int
+    element_bits: int
+
+    @property
+    def bits(self) -> int:
+        return self.elements * self.element_bits
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Everything the access analysis finds for one (layer, arch, mapping)."""
+
+    layer: Layer
+    arch_name: str
+    mapping: Mapping
+    traffic: tuple[Traffic, ...]
+    links: tuple[LinkTraffic, ...]
+    temporal_steps: int
+    used_pes: int
+    total_pes: int
+
+    @property
+    def macs(self) -> int:
+        return self.layer.macs
+
+    @property
+    def padded_macs(self) -> int:
+        """MACs the mapping issues, including those on padding when factors overshoot the layer."""
+        return self.temporal_steps * self.used_pes
+
+    @property
+    def utilization(self) -> float:
+        """Useful MACs over the MAC slots of the whole array during the temporal steps."""
+        return self.macs / (self.temporal_steps * self.total_pes)
+
+    def at(self, level: str, data_type: DataType) -> Traffic:
+        for item in self.traffic:
+            if item.level == level and item.data_type is data_type:
+                return item
+        raise KeyError((level, data_type))
+
+
+def analyze(layer: Layer, arch: Arch, mapping: Mapping) -> Analysis:
+    """Count reads, fills and updates at every level for every data type. Pure."""
+    placed, starts = flatten(mapping)
+    traffic: list[Traffic] = []
+    links: list[LinkTraffic] = []
+    for data_type in DATA_TYPES:
+        found, crossing = _data_type_counts(layer, mapping, data_type, placed, starts)
+        traffic.extend(found)
+        links.extend(crossing)
+    return Analysis(
+        layer=layer,
+        arch_name=arch.name,
+        mapping=mapping,
+        traffic=tuple(traffic),
+        links=tuple(links),
+        temporal_steps=mapping.temporal_steps,
+        used_pes=mapping.used_pes,
+        total_pes=arch.pe_array.pes,
+    )
+
+
+def _instances(placed: tuple[PlacedLoop, ...], start: int) -> int:
+    return prod(p.loop.bound for p in placed[:start] if p.loop.spatial)
+
+
+def _moving_count(tile, offsets, forms, temporal) -> int:
+    """Elements sent over a whole run: the first fill plus every advance of ``temporal``."""
+    total = union_delta(tile, offsets, None)
+    for times, moves in transitions(forms, temporal):
+        total += times * union_delta(tile, offsets, moves)
+    return total
+
+
+def _data_type_counts(layer, mapping, data_type, placed, starts):
+    forms = coordinate_forms(layer, mapping, data_type)
+    chain = [i for i, level in enumerate(mapping.levels) if data_type in level.keeps]
+    temporal_all = tuple(p for p in placed if not p.loop.spatial)
+    steps = prod(p.loop.bound for p in temporal_all)
+    no_offsets = tuple(() for _ in forms)
+    bits = _element_bits(layer, data_type)
+    found: list[Traffic] = []
+    crossing: list[LinkTraffic] = []
+    for position, index in enumerate(chain):
+        start = starts[index]
+        instances = _instances(placed, start)
+        tile = tuple(tile_steps(form, placed[start:]) for form in forms)
+        fills = 0
+        if position > 0:
+            temporal = tuple(p for p in placed[:start] if not p.loop.spatial)
+            fills = instances * _moving_count(tile, no_offsets, forms, temporal)
+        child = chain[position + 1] if position + 1 < len(chain) else None
+        below = placed[start:] if child is None else placed[start : starts[child]]
+        spatial = tuple(p for p in below if p.loop.spatial)
+        offsets = tuple(tile_steps(form, spatial) for form in forms)
+        if child is None:
+            served = instances * steps * union_delta(no_offsets, offsets, None)
+        else:
+            child_tile = tuple(tile_steps(form, placed[starts[child] :]) for form in forms)
+            temporal = tuple(p for p in placed[: starts[child]] if not p.loop.spatial)
+            served = instances * _moving_count(child_tile, offsets, forms, temporal)
+        reads, updates = served, 0
+        if data_type is DataType.OUTPUTS:
+            reads = served - _first_touches(forms, placed, start, instances)
+            updates = served  # drains mirror fills: every tile that arrives leaves once
+        found.append(
+            Traffic(
+                level=mapping.levels[index].level,
+                data_type=data_type,
+                instances=instances,
+                tile_elements=union_delta(tile, no_offsets, None),
+                reads=reads,
+                fills=fills,
+                updates=updates,
+                element_bits=bits,
+            )
+        )
+        if spatial:
+            crossing.append(
+                LinkTraffic(mapping.levels[index].level, data_type, reads + updates, bits)
+            )
+    if data_type is DataType.OUTPUTS and found[0].reads == 0:
+        found[0] = _with_bits(found[0], layer.output_bits)  # only final values reach DRAM
+    return found, crossing
+
+
+def _first_touches(forms, placed, start, instances) -> int:
+    """Output elements one instance ever holds, times instances: their first arrival is free."""
+    lifetime = tuple(
+        p for position, p in enumerate(placed) if position >= start or not p.loop.spatial
+    )
+    return instances * union_delta(
+        tuple(tile_steps(form, lifetime) for form in forms), tuple(() for _ in forms), None
+    )
+
+
+def _element_bits(layer: Layer, data_type: DataType) -> int:
+    if data_type is DataType.OUTPUTS:
+        return layer.psum_bits
+    return layer.bits(data_type)
+
+
+def _with_bits(item: Traffic, bits: int) -> Traffic:
+    from dataclasses import replace
+
+    return replace(item, element_bits=bits)

@@ -1,0 +1,262 @@
+"""Read architecture YAML files: parse, validate every field, then build a frozen :class:`Arch`.
+
+The format is documented in docs/arch_format.md. Every problem in a file is reported at once, each
+with the file, the field path, the value and what was expected.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from accelsim.arch.model import Arch, Level, LevelEnergy, LevelKind, Network, PEArray
+from accelsim.config import builtin_dir, check_keys, read_yaml, resolve_builtin
+from accelsim.errors import Problems
+from accelsim.types import DataType
+
+TOP_KEYS = {
+    "name": "the architecture's name",
+    "description": "free text",
+    "source": "where the numbers come from",
+    "clock_mhz": "clock frequency in MHz",
+    "pe_array": "{rows, cols}",
+    "mac": "the MAC unit: {type, ...}",
+    "network": "{multicast, systolic, bandwidth_bits_per_cycle, energy_pj_per_bit}",
+    "energy_table": "a built-in energy table name or a path",
+    "area_mm2": "optional area",
+    "levels": "storage levels, outermost (DRAM) first",
+}
+LEVEL_KEYS = (
+    "name kind keeps capacity_bits capacity_kb capacity_words word_bits per_pe "
+    "bandwidth_bits_per_cycle bandwidth_words_per_cycle read_bandwidth_bits_per_cycle "
+    "write_bandwidth_bits_per_cycle latency_cycles energy"
+).split()
+NETWORK_KEYS = ["multicast", "systolic", "bandwidth_bits_per_cycle", "energy_pj_per_bit"]
+
+
+def builtin_archs() -> list[str]:
+    return sorted(path.stem for path in builtin_dir("arch_configs").glob("*.yaml"))
+
+
+def load_arch(path_or_name: str | Path) -> Arch:
+    """Load an architecture from a YAML file or a built-in name (see :func:`builtin_archs`).
+
+    Raises :class:`~accelsim.errors.ConfigError` listing every problem found.
+    """
+    path = resolve_builtin(path_or_name, "arch_configs", "architecture", builtin_archs())
+    return arch_from_dict(read_yaml(path), source=str(path))
+
+
+def arch_from_dict(raw: dict[str, Any], *, source: str = "<dict>") -> Arch:
+    """Validate a parsed architecture mapping and build the :class:`Arch`."""
+    found = Problems(source)
+    check_keys(found, "", raw, TOP_KEYS, required=("name", "pe_array", "levels"))
+    pe_array = _pe_array(found, raw.get("pe_array"))
+    levels = _levels(found, raw.get("levels"))
+    network = _network(found, raw.get("network", {}))
+    clock = _number(found, "clock_mhz", raw.get("clock_mhz", 200), positive=True)
+    mac = raw.get("mac", {"type": "int"})
+    if not isinstance(mac, dict) or "type" not in mac:
+        found.add("mac", "a mapping with a 'type' (int, binary, ternary, lut, fp, bitfusion)", mac)
+        mac = {"type": "int"}
+    table = raw.get("energy_table", "eyeriss_normalized")
+    if not isinstance(table, str):
+        found.add("energy_table", "a built-in table name or a path", table)
+    area = raw.get("area_mm2")
+    if area is not None:
+        _number(found, "area_mm2", area, positive=True)
+    found.raise_if_any()
+    return Arch(
+        name=str(raw["name"]),
+        pe_array=pe_array,
+        levels=levels,
+        mac_spec=tuple(sorted(mac.items())),
+        network=network,
+        clock_mhz=float(clock),
+        energy_table=str(table),
+        source=source,
+        description=str(raw.get("description", "")),
+        area_mm2=None if area is None else float(area),
+        raw=raw,
+    )
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _positive_int(found: Problems, path: str, value: Any, *, zero_ok: bool = False) -> int:
+    if _is_int(value) and (value > 0 or (zero_ok and value == 0)):
+        return value
+    found.add(path, "a non-negative integer" if zero_ok else "a positive integer", value)
+    return 1
+
+
+def _number(found: Problems, path: str, value: Any, *, positive: bool = False) -> float:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not positive or value > 0:
+            return float(value)
+    found.add(path, "a positive number" if positive else "a number", value)
+    return 1.0
+
+
+def _pe_array(found: Problems, raw: Any) -> PEArray:
+    if not isinstance(raw, dict):
+        if raw is not None:
+            found.add("pe_array", "a mapping {rows, cols}", raw)
+        return PEArray(1, 1)
+    check_keys(found, "pe_array", raw, {"rows": "", "cols": ""}, required=("rows", "cols"))
+    rows = _positive_int(found, "pe_array.rows", raw.get("rows", 1))
+    cols = _positive_int(found, "pe_array.cols", raw.get("cols", 1))
+    return PEArray(rows, cols)
+
+
+def _network(found: Problems, raw: Any) -> Network:
+    if not isinstance(raw, dict):
+        found.add("network", "a mapping", raw)
+        return Network()
+    check_keys(found, "network", raw, dict.fromkeys(NETWORK_KEYS, ""))
+    for flag in ("multicast", "systolic"):
+        if flag in raw and not isinstance(raw[flag], bool):
+            found.add(f"network.{flag}", "true or false", raw[flag])
+    bandwidth = raw.get("bandwidth_bits_per_cycle")
+    energy = raw.get("energy_pj_per_bit")
+    return Network(
+        multicast=bool(raw.get("multicast", True)),
+        systolic=bool(raw.get("systolic", False)),
+        bandwidth_bits=None
+        if bandwidth is None
+        else _number(found, "network.bandwidth_bits_per_cycle", bandwidth, positive=True),
+        energy_pj_per_bit=None
+        if energy is None
+        else _number(found, "network.energy_pj_per_bit", energy),
+    )
+
+
+def _levels(found: Problems, raw: Any) -> tuple[Level, ...]:
+    if not isinstance(raw, list) or not raw:
+        if raw is not None:
+            found.add("levels", "a non-empty list of storage levels, DRAM first", raw)
+        return ()
+    levels = tuple(_level(found, f"levels[{i}]", item) for i, item in enumerate(raw))
+    names = [level.name for level in levels]
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            found.add(f"levels[{i}].name", "a name not used by another level", name)
+    if levels[0].kind is not LevelKind.DRAM or levels[0].keeps != frozenset(DataType):
+        found.add(
+            "levels[0]",
+            "the outermost level to be DRAM keeping weights, inputs and outputs",
+            names[0],
+        )
+    seen_pe = False
+    for i, level in enumerate(levels):
+        if level.per_pe:
+            seen_pe = True
+        elif seen_pe:
+            found.add(f"levels[{i}].per_pe", "shared levels above every per-PE level", False)
+    return levels
+
+
+def _level(found: Problems, path: str, raw: Any) -> Level:
+    if not isinstance(raw, dict):
+        found.add(path, "a mapping describing a storage level", raw)
+        return Level("?", LevelKind.SRAM, frozenset(), 0, 16)
+    check_keys(found, path, raw, dict.fromkeys(LEVEL_KEYS, ""), required=("name", "kind"))
+    kind = _kind(found, f"{path}.kind", raw.get("kind", "sram"))
+    word_bits = _positive_int(found, f"{path}.word_bits", raw.get("word_bits", 16))
+    return Level(
+        name=str(raw.get("name", "?")),
+        kind=kind,
+        keeps=_keeps(found, f"{path}.keeps", raw.get("keeps", [d.value for d in DataType])),
+        capacity_bits=_capacity(found, path, raw, kind, word_bits),
+        word_bits=word_bits,
+        per_pe=_per_pe(found, f"{path}.per_pe", raw.get("per_pe", kind is LevelKind.REGFILE)),
+        read_bandwidth_bits=_bandwidth(found, path, raw, "read", word_bits),
+        write_bandwidth_bits=_bandwidth(found, path, raw, "write", word_bits),
+        latency_cycles=_positive_int(
+            found, f"{path}.latency_cycles", raw.get("latency_cycles", 0), zero_ok=True
+        ),
+        energy=_energy(found, f"{path}.energy", raw.get("energy")),
+    )
+
+
+def _kind(found: Problems, path: str, value: Any) -> LevelKind:
+    try:
+        return LevelKind(value)
+    except ValueError:
+        found.add(path, f"one of {', '.join(k.value for k in LevelKind)}", value)
+        return LevelKind.SRAM
+
+
+def _per_pe(found: Problems, path: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        found.add(path, "true or false", value)
+        return False
+    return value
+
+
+def _keeps(found: Problems, path: str, value: Any) -> frozenset[DataType]:
+    allowed = [d.value for d in DataType]
+    if not isinstance(value, list) or any(v not in allowed for v in value):
+        found.add(path, f"a list drawn from {allowed}", value)
+        return frozenset()
+    return frozenset(DataType(v) for v in value)
+
+
+def _capacity(found: Problems, path: str, raw: dict, kind: LevelKind, word_bits: int) -> int | None:
+    given = [k for k in ("capacity_bits", "capacity_kb", "capacity_words") if k in raw]
+    if len(given) > 1:
+        found.add(path, "at most one of capacity_bits, capacity_kb, capacity_words", given)
+    if not given:
+        if kind is not LevelKind.DRAM:
+            found.add(
+                path,
+                "a capacity (capacity_bits, capacity_kb or capacity_words)",
+                None,
+                show_got=False,
+            )
+            return 0
+        return None
+    key = given[0]
+    value = raw[key]
+    if key == "capacity_kb":
+        return int(_number(found, f"{path}.{key}", value, positive=True) * 1024 * 8)
+    count = _positive_int(found, f"{path}.{key}", value, zero_ok=True)
+    return count * word_bits if key == "capacity_words" else count
+
+
+def _bandwidth(found: Problems, path: str, raw: dict, action: str, word_bits: int) -> float | None:
+    specific = f"{action}_bandwidth_bits_per_cycle"
+    if specific in raw:
+        return _number(found, f"{path}.{specific}", raw[specific], positive=True)
+    if "bandwidth_bits_per_cycle" in raw:
+        return _number(
+            found,
+            f"{path}.bandwidth_bits_per_cycle",
+            raw["bandwidth_bits_per_cycle"],
+            positive=True,
+        )
+    if "bandwidth_words_per_cycle" in raw:
+        words = _number(
+            found,
+            f"{path}.bandwidth_words_per_cycle",
+            raw["bandwidth_words_per_cycle"],
+            positive=True,
+        )
+        return words * word_bits
+    return None
+
+
+def _energy(found: Problems, path: str, value: Any) -> LevelEnergy | None:
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return LevelEnergy(float(value), float(value))
+    if not isinstance(value, dict):
+        found.add(path, "pJ per word access, or {read_pj, write_pj}", value)
+        return None
+    check_keys(found, path, value, {"read_pj": "", "write_pj": ""}, required=("read_pj",))
+    read = _number(found, f"{path}.read_pj", value.get("read_pj", 0.0))
+    write = _number(found, f"{path}.write_pj", value.get("write_pj", read))
+    return LevelEnergy(read, write)

@@ -1,0 +1,125 @@
+"""The architecture: a PE array under a hierarchy of storage levels, a network, a MAC unit.
+
+All classes are frozen; build them with :func:`accelsim.arch.load_arch`, which validates first.
+Capacities and bandwidths are in bits; energies come from an energy table (see
+:mod:`accelsim.energy`) unless a level overrides them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Any
+
+from accelsim.types import DataType
+
+
+class LevelKind(str, Enum):
+    DRAM = "dram"
+    SRAM = "sram"  # a shared on-chip buffer (global buffer, scratchpad shared by the array)
+    REGFILE = "regfile"  # a per-PE register file / scratchpad
+
+
+class Axis(str, Enum):
+    X = "X"  # along the array's columns
+    Y = "Y"  # along the array's rows
+
+
+@dataclass(frozen=True)
+class LevelEnergy:
+    """Per-access energy override for one level: pJ per access of ``word_bits`` bits."""
+
+    read_pj: float
+    write_pj: float
+
+
+@dataclass(frozen=True)
+class Level:
+    """One storage level. ``per_pe`` levels have one instance per PE; the others are shared.
+
+    ``capacity_bits`` is ``None`` for unbounded storage (DRAM). Bandwidths are bits per cycle per
+    instance, ``None`` when unlimited. ``keeps`` is the set of data types the level may hold; a
+    mapping may bypass any of them.
+    """
+
+    name: str
+    kind: LevelKind
+    keeps: frozenset[DataType]
+    capacity_bits: int | None
+    word_bits: int
+    per_pe: bool = False
+    read_bandwidth_bits: float | None = None
+    write_bandwidth_bits: float | None = None
+    latency_cycles: int = 0
+    energy: LevelEnergy | None = None
+
+    @property
+    def capacity_words(self) -> int | None:
+        return None if self.capacity_bits is None else self.capacity_bits // self.word_bits
+
+
+@dataclass(frozen=True)
+class PEArray:
+    rows: int
+    cols: int
+
+    @property
+    def pes(self) -> int:
+        return self.rows * self.cols
+
+    def size(self, axis: Axis) -> int:
+        return self.cols if axis is Axis.X else self.rows
+
+
+@dataclass(frozen=True)
+class Network:
+    """The network between the shared levels and the PEs.
+
+    ``multicast``: one read at the source serves every PE that needs the same data.
+    ``systolic``: data moves PE to PE over neighbour links (a systolic array).
+    ``energy_pj_per_bit``: optional override of the table's per-bit delivery energy.
+    """
+
+    multicast: bool = True
+    systolic: bool = False
+    bandwidth_bits: float | None = None
+    energy_pj_per_bit: float | None = None
+
+
+@dataclass(frozen=True)
+class Arch:
+    """A whole accelerator. ``levels`` runs from the outermost (DRAM) to the innermost RF."""
+
+    name: str
+    pe_array: PEArray
+    levels: tuple[Level, ...]
+    mac_spec: tuple[tuple[str, Any], ...]
+    network: Network
+    clock_mhz: float
+    energy_table: str
+    source: str = ""
+    description: str = ""
+    area_mm2: float | None = None
+    raw: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+
+    @property
+    def mac(self) -> dict[str, Any]:
+        """The ``mac:`` section as written (type and parameters of the MAC unit)."""
+        return dict(self.mac_spec)
+
+    def level(self, name: str) -> Level:
+        for level in self.levels:
+            if level.name == name:
+                return level
+        raise KeyError(name)
+
+    def level_index(self, name: str) -> int:
+        return [level.name for level in self.levels].index(name)
+
+    @property
+    def first_pe_level(self) -> int:
+        """Index of the outermost per-PE level (len(levels) if none)."""
+        for index, level in enumerate(self.levels):
+            if level.per_pe:
+                return index
+        return len(self.levels)
