@@ -1,0 +1,240 @@
+"""Loading workloads from files: accelsim's YAML, Timeloop problem YAML, SCALE-Sim topology CSV.
+
+:func:`load_workload` takes a path or the name of a builtin workload (a file in
+``accelsim/builtin/workloads/``) and returns a :class:`Network`. The file type picks the reader:
+
+- ``.yaml`` / ``.yml`` with a top-level ``problem`` key: a Timeloop problem (one CNN layer);
+- other ``.yaml`` / ``.yml``: accelsim's own format (docs/workload_format.md);
+- ``.csv``: a SCALE-Sim topology (:mod:`accelsim.workload.scalesim_csv`);
+- ``.onnx``: not supported yet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import yaml
+
+from accelsim.errors import ConfigError, Problem, Problems
+from accelsim.workload.build import PRECISION_FIELDS, make_layer
+from accelsim.workload.layer import Layer, LayerKind, Network
+
+BUILTIN_DIR = Path(__file__).resolve().parent.parent / "builtin" / "workloads"
+_YAML_SUFFIXES = (".yaml", ".yml")
+_SUFFIXES = (*_YAML_SUFFIXES, ".csv")
+_TOP_KEYS = ("name", "description", "batch", "defaults", "layers")
+_ENTRY_KEYS = ("name", "type", "repeat")
+_KINDS = ", ".join(kind.value for kind in LayerKind)
+_TIMELOOP_REQUIRED = ("C", "M", "P", "Q", "R", "S")
+_TIMELOOP_OPTIONAL = ("N", "G", "Hstride", "Wstride", "Hdilation", "Wdilation")
+_TIMELOOP_PROBLEM_KEYS = ("shape", "instance", "version")
+
+
+def builtin_workloads() -> list[str]:
+    """Names (file stems) of the workloads shipped with accelsim, sorted."""
+    return sorted(path.stem for path in BUILTIN_DIR.iterdir() if path.suffix in _SUFFIXES)
+
+
+def load_workload(workload: str | Path, *, batch: int | None = None) -> Network:
+    """Load a network from a file path or a builtin workload name (see :func:`builtin_workloads`).
+
+    ``batch`` (images per inference), when given, replaces the batch size of the file.
+
+    Raises:
+        ConfigError: the name is neither a file nor a builtin workload (the message lists the
+            builtin names); the file type is not supported; the file is empty, not valid YAML or
+            not a mapping; or the content has problems (all of them are listed).
+    """
+    path = _resolve(workload)
+    network = _load_file(path)
+    if batch is None:
+        return network
+    if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
+        raise ConfigError(Problem(str(path), "batch", "a positive integer", batch))
+    return network.with_batch(batch)
+
+
+def _resolve(workload: str | Path) -> Path:
+    path = Path(workload)
+    if path.suffix == ".onnx":
+        expected = (
+            "a .yaml, .yml or .csv workload: ONNX import needs the onnx loader"
+            " (accelsim.workload.onnx), which is not available yet"
+        )
+        raise ConfigError(Problem(str(path), "", expected, show_got=False))
+    if path.is_file():
+        return path
+    if isinstance(workload, str) and workload == path.name and not path.suffix:
+        for suffix in _SUFFIXES:
+            candidate = BUILTIN_DIR / f"{workload}{suffix}"
+            if candidate.is_file():
+                return candidate
+    names = ", ".join(builtin_workloads())
+    expected = f"an existing workload file or a builtin workload name ({names})"
+    raise ConfigError(Problem(str(workload), "", expected, show_got=False))
+
+
+def _load_file(path: Path) -> Network:
+    if path.suffix == ".csv":
+        from accelsim.workload.scalesim_csv import load_scalesim_topology
+
+        return load_scalesim_topology(path)
+    if path.suffix not in _YAML_SUFFIXES:
+        expected = "a file ending in .yaml, .yml, .csv (SCALE-Sim topology) or .onnx"
+        raise ConfigError(Problem(str(path), "", expected, path.suffix))
+    data = _read_yaml(path)
+    if "problem" in data:
+        return _timeloop_network(data, str(path), path.stem)
+    return _accelsim_network(data, str(path), path.stem)
+
+
+def _read_yaml(path: Path) -> dict:
+    """The top-level mapping of a YAML file; every way of not being one is a ConfigError."""
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(Problem(source, "", "a readable UTF-8 text file", str(error))) from error
+    if not text.strip():
+        raise ConfigError(Problem(source, "", "a YAML mapping, but the file is empty", None, False))
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}" if mark is not None else ""
+        reason = getattr(error, "problem", None) or str(error)
+        raise ConfigError(Problem(source, where, f"valid YAML ({reason})", None, False)) from error
+    if not isinstance(data, dict):
+        expected = "a mapping at the top level"
+        raise ConfigError(Problem(source, "", expected, type(data).__name__))
+    return data
+
+
+def _check_keys(data: dict, allowed: tuple[str, ...], found: Problems, where: str) -> None:
+    for key in data:
+        if key not in allowed:
+            found.add(where, f"a known key (one of {', '.join(allowed)})", key)
+
+
+def _positive(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
+# ---- accelsim's own format -------------------------------------------------------------------
+def _accelsim_network(data: dict, source: str, stem: str) -> Network:
+    found = Problems(source)
+    _check_keys(data, _TOP_KEYS, found, "(top level)")
+    name = data.get("name", stem)
+    if not isinstance(name, str) or not name:
+        found.add("name", "a non-empty string", name)
+    batch = data.get("batch", 1)
+    if not _positive(batch):
+        found.add("batch", "a positive integer", batch)
+    defaults = data.get("defaults", {})
+    if not isinstance(defaults, dict):
+        found.add("defaults", "a mapping of precisions and densities", defaults)
+        defaults = {}
+    _check_keys(defaults, PRECISION_FIELDS, found, "defaults")
+    layers = _layers(data.get("layers"), defaults, found)
+    found.raise_if_any()
+    return Network(name, tuple(layers)).with_batch(batch)
+
+
+def _layers(entries: object, defaults: dict, found: Problems) -> list[Layer]:
+    if not isinstance(entries, list) or not entries:
+        found.add("layers", "a non-empty list of layers", entries)
+        return []
+    layers: list[Layer] = []
+    for index, entry in enumerate(entries):
+        with found.collecting():
+            layers.extend(_entry_layers(entry, defaults, found.source, f"layers[{index}]"))
+    seen: set[str] = set()
+    for index, layer in enumerate(layers):
+        if layer.name in seen:
+            found.add(f"layers[{index}].name", "a unique layer name", layer.name)
+        seen.add(layer.name)
+    return layers
+
+
+def _entry_layers(entry: object, defaults: dict, source: str, where: str) -> list[Layer]:
+    """The layers of one ``layers`` entry: one, or ``repeat`` copies named by ``{i}``."""
+    if not isinstance(entry, dict):
+        raise ConfigError(Problem(source, where, "a mapping with name and type", entry))
+    found = Problems(source)
+    fields = {**defaults, **entry}
+    name, kind, repeat = (fields.pop(key, None) for key in _ENTRY_KEYS)
+    if name is None:
+        found.add(f"{where}.name", "a layer name (missing)", show_got=False)
+    if kind is None:
+        found.add(f"{where}.type", f"one of {_KINDS} (missing)", show_got=False)
+    repeat = 1 if repeat is None else repeat
+    if not _positive(repeat):
+        found.add(f"{where}.repeat", "a positive integer", repeat)
+    elif repeat > 1 and "{i}" not in str(name):
+        found.add(
+            f"{where}.name", "a name containing {i} (replaced by 0, 1, ...) with repeat", name
+        )
+    found.raise_if_any()
+    first = make_layer(name.replace("{i}", "0"), kind, source=source, path=where, **fields)
+    return [replace(first, name=name.replace("{i}", str(i))) for i in range(repeat)]
+
+
+# ---- Timeloop problem ------------------------------------------------------------------------
+def _timeloop_network(data: dict, source: str, stem: str) -> Network:
+    """One CNN layer from a Timeloop problem.
+
+    Timeloop's R and P are widths and its S and Q heights, so R -> s, S -> r, P -> q, Q -> p.
+    Timeloop has no padding: the input is exactly what the outputs need,
+    h = (p - 1) * Hstride + (r - 1) * Hdilation + 1 (and the same for w). With ``G`` groups,
+    ``C`` and ``M`` are per group.
+    """
+    found = Problems(source)
+    _check_keys(data, ("problem",), found, "(top level)")
+    problem = data["problem"]
+    if not isinstance(problem, dict):
+        raise ConfigError(Problem(source, "problem", "a mapping", problem))
+    _check_keys(problem, _TIMELOOP_PROBLEM_KEYS, found, "problem")
+    if not isinstance(problem.get("shape", {}), dict):
+        found.add("problem.shape", "a mapping", problem["shape"])
+    instance = problem.get("instance")
+    if not isinstance(instance, dict):
+        found.add("problem.instance", "a mapping of dimension sizes", instance)
+        found.raise_if_any()
+    size = _timeloop_sizes(instance, found)
+    found.raise_if_any()
+    fields = _timeloop_fields(size)
+    layer = make_layer(stem, LayerKind.CONV, source=source, path="problem.instance", **fields)
+    return Network(stem, (layer,)).with_batch(size["N"])
+
+
+def _timeloop_sizes(instance: dict, found: Problems) -> dict[str, int]:
+    _check_keys(instance, _TIMELOOP_REQUIRED + _TIMELOOP_OPTIONAL, found, "problem.instance")
+    size = {key: 1 for key in _TIMELOOP_OPTIONAL}
+    for key in _TIMELOOP_REQUIRED:
+        if key not in instance:
+            found.add(f"problem.instance.{key}", "a positive integer (missing)", show_got=False)
+    for key, value in instance.items():
+        if key in size or key in _TIMELOOP_REQUIRED:
+            if _positive(value):
+                size[key] = value
+            else:
+                found.add(f"problem.instance.{key}", "a positive integer", value)
+    return size
+
+
+def _timeloop_fields(size: dict[str, int]) -> dict[str, object]:
+    p, q, r, s = size["Q"], size["P"], size["S"], size["R"]  # Timeloop widths are R and P
+    stride, dilation = (size["Hstride"], size["Wstride"]), (size["Hdilation"], size["Wdilation"])
+    h = (p - 1) * stride[0] + (r - 1) * dilation[0] + 1
+    w = (q - 1) * stride[1] + (s - 1) * dilation[1] + 1
+    return {
+        "in_channels": size["C"] * size["G"],
+        "out_channels": size["M"] * size["G"],
+        "groups": size["G"],
+        "input_size": [h, w],
+        "kernel_size": [r, s],
+        "output_size": [p, q],
+        "stride": list(stride),
+        "dilation": list(dilation),
+    }
