@@ -19,7 +19,9 @@ from accelsim.errors import ConfigError
 
 def _command_modules() -> list[ModuleType]:
     # One import per subcommand module; add yours here.
-    return []
+    from accelsim.cli import scalesim
+
+    return [scalesim]
 
 
 def build_parser() -> argparse.ArgumentParser:
