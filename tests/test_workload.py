@@ -151,9 +151,8 @@ def test_mobilenet_v2_macs() -> None:
     total = 112 * 112 * 32 * 3 * 9  # features.0
     total += 112 * 112 * 32 * 9 + 112 * 112 * 32 * 16  # features.1: depthwise, project (t = 1)
     cin, size = 16, 112
-    for expansion, cout, count, stride in [
-        (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)
-    ]:  # fmt: skip
+    settings = [(6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2)]
+    for expansion, cout, count, stride in [*settings, (6, 320, 1, 1)]:
         for index in range(count):
             out = size // stride if index == 0 else size
             hidden = cin * expansion

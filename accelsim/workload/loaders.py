@@ -105,6 +105,10 @@ def _read_yaml(path: Path) -> dict:
         where = f"line {mark.line + 1}" if mark is not None else ""
         reason = getattr(error, "problem", None) or str(error)
         raise ConfigError(Problem(source, where, f"valid YAML ({reason})", None, False)) from error
+    if data is None:
+        raise ConfigError(
+            Problem(source, "", "a YAML mapping, but the file has only comments", None, False)
+        )
     if not isinstance(data, dict):
         expected = "a mapping at the top level"
         raise ConfigError(Problem(source, "", expected, type(data).__name__))
