@@ -7,6 +7,7 @@ the ones quoted in ../shared/reference/README.md (Eyeriss, grouped CONV2/4/5).
 from __future__ import annotations
 
 import importlib.util
+import re
 from pathlib import Path
 
 import pytest
@@ -338,3 +339,11 @@ def test_csv_goes_to_scalesim_reader(tmp_path: Path) -> None:
 def test_onnx_is_not_supported_yet(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="ONNX import needs the onnx loader"):
         load_workload(write(tmp_path, "", "model.onnx"))
+
+
+def test_examples_in_the_format_doc_load(tmp_path: Path) -> None:
+    doc = Path(__file__).resolve().parents[1] / "docs" / "workload_format.md"
+    examples = re.findall(r"```yaml\n(.*?)```", doc.read_text(), re.DOTALL)
+    assert len(examples) == 2
+    for index, text in enumerate(examples):
+        assert len(load_workload(write(tmp_path, text, f"example{index}.yaml"))) > 0
