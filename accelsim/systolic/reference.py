@@ -97,7 +97,16 @@ def _fold_spans(
             )
 
 
-def _run_fold(a, b, dataflow, row_span, col_span, rows, cols, outputs) -> _FoldRun:
+def _run_fold(
+    a: np.ndarray,
+    b: np.ndarray,
+    dataflow: SystolicDataflow,
+    row_span: slice,
+    col_span: slice,
+    rows: int,
+    cols: int,
+    outputs: np.ndarray,
+) -> _FoldRun:
     """Run one fold and accumulate its results into ``outputs`` (m x n)."""
     if dataflow is SystolicDataflow.OS:
         fold = _output_stationary_fold(a[row_span, :], b[:, col_span], rows, cols)

@@ -146,7 +146,7 @@ def _get(parser: configparser.ConfigParser, section: str, key: str, found: Probl
     return parser.get(section, key).strip()
 
 
-def _integer(parser, key: str, minimum: int, found: Problems) -> int:
+def _integer(parser: configparser.ConfigParser, key: str, minimum: int, found: Problems) -> int:
     text = _get(parser, _ARCH, key, found)
     if text is None:
         return 0
@@ -160,7 +160,7 @@ def _integer(parser, key: str, minimum: int, found: Problems) -> int:
     return value
 
 
-def _dataflow(parser, found: Problems) -> SystolicDataflow:
+def _dataflow(parser: configparser.ConfigParser, found: Problems) -> SystolicDataflow:
     text = _get(parser, _ARCH, "Dataflow", found)
     try:
         return SystolicDataflow((text or "").lower())
@@ -170,7 +170,7 @@ def _dataflow(parser, found: Problems) -> SystolicDataflow:
         return SystolicDataflow.OS
 
 
-def _bandwidth(parser, found: Problems) -> tuple[int, ...]:
+def _bandwidth(parser: configparser.ConfigParser, found: Problems) -> tuple[int, ...]:
     text = parser.get(_ARCH, "Bandwidth", fallback="").strip()
     parts = [part.strip() for part in text.split(",") if part.strip()]
     if all(part.isdigit() and int(part) > 0 for part in parts):
@@ -179,7 +179,7 @@ def _bandwidth(parser, found: Problems) -> tuple[int, ...]:
     return ()
 
 
-def _check_interface_bandwidth(parser, found: Problems) -> None:
+def _check_interface_bandwidth(parser: configparser.ConfigParser, found: Problems) -> None:
     text = _get(parser, _RUN, "InterfaceBandwidth", found)
     if text is not None and text != "CALC":
         found.add(
