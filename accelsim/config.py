@@ -84,3 +84,50 @@ def check_keys(
 
 def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
+
+
+def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any], *, source: str) -> dict:
+    """A copy of ``raw`` with each dotted ``path`` set to its value.
+
+    A path step is a mapping key, a list index, or the ``name`` of an element of a list of
+    mappings (``levels.buffer.capacity_kb`` sets ``capacity_kb`` of the level named ``buffer``).
+    Raises ConfigError naming the path when a step does not exist.
+    """
+    import copy
+
+    result = copy.deepcopy(raw)
+    found = Problems(source)
+    for path, value in overrides.items():
+        steps = str(path).split(".")
+        node: Any = result
+        for depth, step in enumerate(steps[:-1]):
+            node = _step(node, step)
+            if node is None:
+                found.add(path, f"a path that exists ('{'.'.join(steps[: depth + 1])}' does not)",
+                          value)
+                break
+        else:
+            if isinstance(node, list):
+                target = _step(node, steps[-1])
+                if target is None:
+                    found.add(path, "an existing list element", value)
+                    continue
+                node[node.index(target)] = value
+            elif isinstance(node, dict):
+                node[steps[-1]] = value
+            else:
+                found.add(path, "a path into a mapping or a list", value)
+    found.raise_if_any()
+    return result
+
+
+def _step(node: Any, step: str) -> Any:
+    if isinstance(node, dict):
+        return node.get(step)
+    if isinstance(node, list):
+        if step.isdigit() and int(step) < len(node):
+            return node[int(step)]
+        for item in node:
+            if isinstance(item, dict) and str(item.get("name")) == step:
+                return item
+    return None

@@ -68,7 +68,9 @@ class Traffic:
 
 @dataclass(frozen=True)
 class LinkTraffic:
-    """Elements crossing a spatial fan-out (through the array network) for one data type."""
+    """Elements carried by the array network below a spatial fan-out, for one data type: every
+    delivery to every PE counts (a multicast to 16 PEs is 16 deliveries, as in the Eyeriss
+    normalized model), and partial sums count going up and, when they come back, going down."""
 
     parent: str
     data_type: DataType
@@ -170,10 +172,16 @@ def _data_type_counts(layer, mapping, data_type, placed, starts):
         offsets = tuple(tile_steps(form, spatial) for form in forms)
         if child is None:
             served = instances * steps * union_delta(no_offsets, offsets, None)
+            delivered = instances * steps * prod(p.loop.bound for p in spatial)
+            child_start = len(placed)
         else:
             child_tile = tuple(tile_steps(form, placed[starts[child] :]) for form in forms)
             temporal = tuple(p for p in placed[: starts[child]] if not p.loop.spatial)
             served = instances * _moving_count(child_tile, offsets, forms, temporal)
+            delivered = _instances(placed, starts[child]) * _moving_count(
+                child_tile, no_offsets, forms, temporal
+            )
+            child_start = starts[child]
         reads, updates = served, 0
         if data_type is DataType.OUTPUTS:
             reads = served - _first_touches(forms, placed, start, instances)
@@ -191,9 +199,12 @@ def _data_type_counts(layer, mapping, data_type, placed, starts):
             )
         )
         if spatial:
-            crossing.append(
-                LinkTraffic(mapping.levels[index].level, data_type, reads + updates, bits)
-            )
+            if data_type is DataType.OUTPUTS:  # up every time; down except first arrivals
+                below_instances = _instances(placed, child_start)
+                delivered = 2 * delivered - _first_touches(
+                    forms, placed, child_start, below_instances
+                )
+            crossing.append(LinkTraffic(mapping.levels[index].level, data_type, delivered, bits))
     if data_type is DataType.OUTPUTS and found[0].reads == 0:
         found[0] = _with_bits(found[0], layer.output_bits)  # only final values reach DRAM
     return found, crossing

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from accelsim.arch.model import Arch, Level, LevelEnergy, LevelKind, Network, PEArray
-from accelsim.config import builtin_dir, check_keys, read_yaml, resolve_builtin
+from accelsim.config import apply_overrides, builtin_dir, check_keys, read_yaml, resolve_builtin
 from accelsim.errors import Problems
 from accelsim.types import DataType
 
@@ -24,6 +24,8 @@ TOP_KEYS = {
     "network": "{multicast, systolic, bandwidth_bits_per_cycle, energy_pj_per_bit}",
     "energy_table": "a built-in energy table name or a path",
     "area_mm2": "optional area",
+    "per_dataflow": "overrides by dotted path for each dataflow: {nlr: {levels.rf.capacity_bits: 0}}",
+    "fixed_precision": "bits every layer runs at: {weight_bits, input_bits, output_bits, psum_bits}",
     "levels": "storage levels, outermost (DRAM) first",
 }
 LEVEL_KEYS = (
@@ -65,6 +67,8 @@ def arch_from_dict(raw: dict[str, Any], *, source: str = "<dict>") -> Arch:
     area = raw.get("area_mm2")
     if area is not None:
         _number(found, "area_mm2", area, positive=True)
+    fixed = _fixed_precision(found, raw.get("fixed_precision"))
+    _check_per_dataflow(found, raw.get("per_dataflow"))
     found.raise_if_any()
     return Arch(
         name=str(raw["name"]),
@@ -77,6 +81,7 @@ def arch_from_dict(raw: dict[str, Any], *, source: str = "<dict>") -> Arch:
         source=source,
         description=str(raw.get("description", "")),
         area_mm2=None if area is None else float(area),
+        fixed_precision=fixed,
         raw=raw,
     )
 
@@ -260,3 +265,47 @@ def _energy(found: Problems, path: str, value: Any) -> LevelEnergy | None:
     read = _number(found, f"{path}.read_pj", value.get("read_pj", 0.0))
     write = _number(found, f"{path}.write_pj", value.get("write_pj", read))
     return LevelEnergy(read, write)
+
+
+PRECISION_KEYS = ("weight_bits", "input_bits", "output_bits", "psum_bits")
+
+
+def _fixed_precision(found: Problems, raw: Any) -> tuple[tuple[str, int], ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        found.add("fixed_precision", "a mapping of bit widths", raw)
+        return ()
+    check_keys(found, "fixed_precision", raw, PRECISION_KEYS)
+    for key, value in raw.items():
+        if not _is_int(value) or not 1 <= value <= 64:
+            found.add(f"fixed_precision.{key}", "an integer number of bits from 1 to 64", value)
+    return tuple(sorted((k, v) for k, v in raw.items() if k in PRECISION_KEYS and _is_int(v)))
+
+
+def _check_per_dataflow(found: Problems, raw: Any) -> None:
+    from accelsim.dataflow import Dataflow
+
+    if raw is None:
+        return
+    names = [d.value for d in Dataflow]
+    if not isinstance(raw, dict):
+        found.add("per_dataflow", "a mapping from dataflow name to overrides", raw)
+        return
+    for name, overrides in raw.items():
+        if name not in names:
+            found.add(f"per_dataflow.{name}", f"a dataflow name ({', '.join(names)})", name)
+        if not isinstance(overrides, dict):
+            found.add(f"per_dataflow.{name}", "a mapping of dotted paths to values", overrides)
+
+
+def arch_for_dataflow(arch: Arch, dataflow: str) -> Arch:
+    """The architecture as ``dataflow`` uses it: with that dataflow's ``per_dataflow`` overrides
+    applied (the Eyeriss comparison gives every dataflow the same storage area, split its own
+    way), or ``arch`` itself when it has none."""
+    overrides = (arch.raw.get("per_dataflow") or {}).get(dataflow)
+    if not overrides:
+        return arch
+    raw = {k: v for k, v in arch.raw.items() if k != "per_dataflow"}
+    variant = apply_overrides(raw, overrides, source=f"{arch.source}: per_dataflow.{dataflow}")
+    return arch_from_dict(variant, source=f"{arch.source} (per_dataflow.{dataflow})")

@@ -7,11 +7,12 @@ Capacities and bandwidths are in bits; energies come from an energy table (see
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
 from accelsim.types import DataType
+from accelsim.workload.layer import Layer
 
 
 class LevelKind(str, Enum):
@@ -100,6 +101,7 @@ class Arch:
     source: str = ""
     description: str = ""
     area_mm2: float | None = None
+    fixed_precision: tuple[tuple[str, int], ...] = ()  # bits every layer runs at, if set
     raw: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
@@ -115,6 +117,11 @@ class Arch:
 
     def level_index(self, name: str) -> int:
         return [level.name for level in self.levels].index(name)
+
+    def apply_precision(self, layer: Layer) -> Layer:
+        """``layer`` at this design's fixed precision (a 16-bit fixed-point chip runs every layer
+        at 16 bits), or unchanged when the design has none."""
+        return replace(layer, **dict(self.fixed_precision)) if self.fixed_precision else layer
 
     @property
     def first_pe_level(self) -> int:

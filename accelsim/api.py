@@ -1,0 +1,127 @@
+"""The Python face of accelsim: load, map, evaluate, simulate.
+
+>>> import accelsim
+>>> result = accelsim.simulate("eyeriss_isca16", "alexnet", dataflow="rs", batch=16)
+>>> round(result.energy_per_mac, 2) > 0
+True
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from accelsim.analysis.counts import Analysis, analyze
+from accelsim.arch import Arch, arch_for_dataflow, load_arch
+from accelsim.cost import price
+from accelsim.dataflow import Dataflow, parse_dataflow
+from accelsim.energy import EnergyTable, load_energy_table
+from accelsim.mac import make_mac_unit
+from accelsim.mapper import Objective, map_layer
+from accelsim.mapping.model import Mapping
+from accelsim.mapping.validate import check_mapping
+from accelsim.results import LayerResult, NetworkResult
+from accelsim.workload import Layer, Network, load_workload
+
+ArchLike = Arch | str | Path
+WorkloadLike = Network | Layer | str | Path
+TableLike = EnergyTable | str | Path | None
+
+
+def as_arch(arch: ArchLike) -> Arch:
+    return arch if isinstance(arch, Arch) else load_arch(arch)
+
+
+def as_network(workload: WorkloadLike) -> Network:
+    if isinstance(workload, Network):
+        return workload
+    if isinstance(workload, Layer):
+        return Network(workload.name, (workload,))
+    return load_workload(workload)
+
+
+def as_table(table: TableLike, arch: Arch) -> EnergyTable:
+    if isinstance(table, EnergyTable):
+        return table
+    return load_energy_table(table if table is not None else arch.energy_table)
+
+
+def evaluate(
+    arch: ArchLike,
+    layer: Layer,
+    mapping: Mapping,
+    *,
+    energy_table: TableLike = None,
+    dataflow: str = "manual",
+) -> LayerResult:
+    """Cost of one layer under a given mapping (checked first: factors, array, capacities).
+
+    Raises ConfigError if the mapping does not fit the layer or the architecture.
+    """
+    arch = as_arch(arch)
+    layer = arch.apply_precision(layer)
+    check_mapping(layer, arch, mapping)
+    table = as_table(energy_table, arch)
+    return _result(layer, arch, analyze(layer, arch, mapping), table, dataflow)
+
+
+def simulate(
+    arch: ArchLike,
+    workload: WorkloadLike,
+    *,
+    dataflow: Dataflow | str = Dataflow.RS,
+    batch: int | None = None,
+    objective: Objective | str = Objective.ENERGY,
+    energy_table: TableLike = None,
+    weight_bits: int | None = None,
+    input_bits: int | None = None,
+) -> NetworkResult:
+    """Map every layer of ``workload`` on ``arch`` with ``dataflow`` and cost it.
+
+    ``batch`` replaces the workload's batch size; ``weight_bits``/``input_bits`` override every
+    layer's precision (a fixed-precision architecture overrides both). Raises ConfigError for bad
+    names, files, or a layer the dataflow cannot map.
+    """
+    flow = parse_dataflow(dataflow)
+    arch = arch_for_dataflow(as_arch(arch), flow.value)
+    network = as_network(workload)
+    if batch is not None:
+        network = network.with_batch(batch)
+    if weight_bits is not None or input_bits is not None:
+        network = network.with_precision(weight_bits, input_bits)
+    table = as_table(energy_table, arch)
+    results = []
+    for layer in network:
+        layer = arch.apply_precision(layer)
+        found = map_layer(layer, arch, flow, objective, table)
+        analysis = analyze(layer, arch, found.mapping)  # the layer's own name and fields
+        results.append(_result(layer, arch, analysis, table, flow.value))
+    return NetworkResult(network.name, flow.value, network.batch, tuple(results))
+
+
+def _result(
+    layer: Layer, arch: Arch, analysis: Analysis, table: EnergyTable, dataflow: str
+) -> LayerResult:
+    unit = make_mac_unit(arch.mac, source=arch.source)
+    per_pe = unit.macs_per_cycle(layer.weight_bits, layer.input_bits)
+    ideal = -(-analysis.temporal_steps // per_pe)
+    return LayerResult(
+        layer=layer.name,
+        dataflow=dataflow,
+        arch=arch.name,
+        energy_table=table.name,
+        energy_unit=table.unit,
+        macs=layer.macs,
+        padded_macs=analysis.padded_macs,
+        used_pes=analysis.used_pes,
+        total_pes=analysis.total_pes,
+        ideal_cycles=ideal,
+        cycles=ideal,
+        stall_cycles=0,
+        stalls_by_cause=(),
+        clock_mhz=arch.clock_mhz,
+        weight_bits=layer.weight_bits,
+        input_bits=layer.input_bits,
+        traffic=analysis.traffic,
+        energy_items=price(analysis, arch, table),
+        mapping=str(analysis.mapping),
+    )

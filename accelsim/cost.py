@@ -1,0 +1,93 @@
+"""Energy = counts x energy table. Pure: the same analysis priced with another table gives another
+energy without re-running anything.
+
+Components and their categories (the Eyeriss ISCA 2016 breakdown): the MAC unit (``ALU``), DRAM
+(``DRAM``), shared on-chip buffers (``buffer``), the array network between the shared levels and
+the PEs (``array``), per-PE register files (``RF``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from accelsim.analysis.counts import Analysis
+from accelsim.arch.model import Arch, Level, LevelKind
+from accelsim.energy.table import EnergyTable
+from accelsim.mac import make_mac_unit
+from accelsim.types import DataType
+from accelsim.workload.layer import Layer
+
+CATEGORY = {
+    LevelKind.DRAM: "DRAM",
+    LevelKind.SRAM: "buffer",
+    LevelKind.REGFILE: "RF",
+}
+CATEGORIES = ("ALU", "RF", "array", "buffer", "DRAM")
+
+
+@dataclass(frozen=True)
+class EnergyItem:
+    """Energy of one action on one component for one data type, in the table's unit."""
+
+    component: str  # "mac", a level name, or "network"
+    category: str  # one of CATEGORIES
+    data_type: DataType | None  # None for the MAC unit
+    action: str  # "compute", "read" or "write"
+    energy: float
+
+
+def price(analysis: Analysis, arch: Arch, table: EnergyTable) -> tuple[EnergyItem, ...]:
+    """Every energy item of one analysed layer. Zero-valued items are kept, so breakdowns always
+    show every component."""
+    items = [EnergyItem("mac", "ALU", None, "compute", mac_energy(analysis, arch, table))]
+    for traffic in analysis.traffic:
+        level = arch.level(traffic.level)
+        read_pj, write_pj = _per_bit(level, table)
+        category = CATEGORY[level.kind]
+        items.append(
+            EnergyItem(level.name, category, traffic.data_type, "read", traffic.read_bits * read_pj)
+        )
+        items.append(
+            EnergyItem(
+                level.name, category, traffic.data_type, "write", traffic.write_bits * write_pj
+            )
+        )
+    network_pj = arch.network.energy_pj_per_bit
+    if network_pj is None:
+        network_pj = table.kind("network").per_bit(None)
+    for link in analysis.links:
+        items.append(
+            EnergyItem("network", "array", link.data_type, "transfer", link.bits * network_pj)
+        )
+    return tuple(items)
+
+
+def mac_energy(analysis: Analysis, arch: Arch, table: EnergyTable) -> float:
+    """Energy of all MACs of the layer (gated MACs on zero inputs at their own energy).
+
+    With a ``mac`` entry in the table, the unit's 45 nm model only scales the table's value from
+    its reference precision to the layer's (so a normalized table stays normalized); otherwise the
+    unit's absolute energy is used.
+    """
+    layer: Layer = analysis.layer
+    unit = make_mac_unit(arch.mac, source=arch.source)
+    per_mac = unit.average_energy_per_mac_pj(
+        layer.weight_bits,
+        layer.input_bits,
+        input_density=layer.input_density,
+        weight_density=layer.weight_density,
+    )
+    if table.mac is not None:
+        bits = table.mac.reference_bits
+        reference = make_mac_unit(
+            {"type": "int", "weight_bits": bits, "input_bits": bits}, source="energy table"
+        )
+        per_mac = table.mac.per_mac * per_mac / reference.energy_per_mac_pj(bits, bits)
+    return analysis.macs * per_mac
+
+
+def _per_bit(level: Level, table: EnergyTable) -> tuple[float, float]:
+    if level.energy is not None:
+        return level.energy.read_pj / level.word_bits, level.energy.write_pj / level.word_bits
+    per_bit = table.kind(level.kind.value).per_bit(level.capacity_bits)
+    return per_bit, per_bit

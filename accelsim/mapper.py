@@ -1,0 +1,272 @@
+"""Search the mappings a dataflow allows, within every capacity, for the best one.
+
+The search is staged, each stage small and exact where it matters:
+
+1. spatial: for every (Y dims, X dims) option of the template, the factors that use the most PEs
+   (a primary dimension, then one more to fill what is left of the axis); the best few are kept;
+2. inside the PE: the largest RF tiles over the template's PE dimensions that fit every per-PE
+   level (maximal tiles only: a tile that could grow and still fit is never better for reuse);
+3. buffer and DRAM: for each of three DRAM loop orders (weights, inputs or outputs kept at the
+   buffer longest), the buffer tile grows dimension by dimension, innermost first, while it fits;
+4. every candidate is analysed exactly and priced; the best by the objective wins, ties going to
+   the first generated (the order is fixed, so the search is deterministic).
+
+Results are cached by (layer shape, architecture, dataflow, objective): a network with repeated
+shapes maps each shape once. Limits: factors are exact divisors (no padding of awkward sizes),
+at most two dimensions share an array axis, loops run at DRAM, the global buffer and the
+innermost per-PE level only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from enum import Enum
+from functools import lru_cache
+from itertools import product
+from math import prod
+
+from accelsim.analysis.counts import Analysis, analyze
+from accelsim.arch.model import Arch, Axis
+from accelsim.cost import price
+from accelsim.dataflow import Dataflow, Template, parse_dataflow, templates
+from accelsim.energy.table import EnergyTable, load_energy_table
+from accelsim.errors import ConfigError, Problem
+from accelsim.mapping.model import LevelMapping, Loop, Mapping
+from accelsim.mapping.validate import tile_bits
+from accelsim.types import DATA_TYPES, Dim
+from accelsim.workload.layer import Layer
+
+KEEP_SPATIAL = 3  # spatial options carried to the next stage
+KEEP_PE = 3  # PE tiles carried to the next stage
+DRAM_ORDERS = (
+    (Dim.G, Dim.M, Dim.C, Dim.R, Dim.S, Dim.N, Dim.P, Dim.Q),  # weights stay longest
+    (Dim.G, Dim.N, Dim.C, Dim.P, Dim.Q, Dim.R, Dim.S, Dim.M),  # inputs stay longest
+    (Dim.G, Dim.N, Dim.M, Dim.P, Dim.Q, Dim.C, Dim.R, Dim.S),  # outputs stay longest
+)
+
+
+class Objective(str, Enum):
+    ENERGY = "energy"
+    CYCLES = "cycles"
+    EDP = "edp"
+
+
+@dataclass(frozen=True)
+class MapperResult:
+    mapping: Mapping
+    analysis: Analysis
+    energy: float
+    candidates: int  # how many complete mappings were analysed
+
+
+def map_layer(
+    layer: Layer,
+    arch: Arch,
+    dataflow: Dataflow | str,
+    objective: Objective | str = Objective.ENERGY,
+    table: EnergyTable | None = None,
+) -> MapperResult:
+    """The best mapping of ``layer`` on ``arch`` that ``dataflow`` allows. Raises ConfigError if
+    the dataflow cannot map the layer on this architecture (saying why)."""
+    dataflow = parse_dataflow(dataflow)
+    objective = Objective(objective)
+    table = table or load_energy_table(arch.energy_table)
+    key = replace(layer, name="")
+    return _cached(key, arch, dataflow, objective, table)
+
+
+@lru_cache(maxsize=4096)
+def _cached(layer, arch, dataflow, objective, table) -> MapperResult:
+    best: tuple | None = None
+    count = 0
+    for template in templates(dataflow):
+        for mapping in _candidates(layer, arch, dataflow, template):
+            analysis = analyze(layer, arch, mapping)
+            energy = sum(item.energy for item in price(analysis, arch, table))
+            count += 1
+            score = _score(objective, energy, analysis.temporal_steps)
+            if best is None or score < best[0]:
+                best = (score, mapping, analysis, energy)
+    if best is None:
+        raise ConfigError(
+            Problem(
+                arch.source or arch.name,
+                f"dataflow {dataflow.value}",
+                f"a mapping of layer {layer.name or 'this layer'} within every capacity "
+                f"(the smallest tile the {dataflow.value} dataflow needs does not fit a level)",
+                show_got=False,
+            )
+        )
+    return MapperResult(best[1], best[2], best[3], count)
+
+
+def _score(objective: Objective, energy: float, cycles: int) -> tuple[float, float]:
+    if objective is Objective.ENERGY:
+        return (energy, cycles)
+    if objective is Objective.CYCLES:
+        return (cycles, energy)
+    return (energy * cycles, energy)
+
+
+def divisors(n: int) -> list[int]:
+    return [d for d in range(1, n + 1) if n % d == 0]
+
+
+# ---- structure of the architecture ---------------------------------------------------------
+@dataclass(frozen=True)
+class _Places:
+    buffer: int  # the innermost shared level holding data: where buffer loops go
+    spatial: int  # the last shared level: where spatial loops go
+    pe: int | None  # the innermost per-PE level: where PE loops go
+
+
+def _places(arch: Arch, dataflow: Dataflow, template: Template) -> _Places:
+    first_pe = arch.first_pe_level
+    shared = [i for i in range(first_pe) if arch.levels[i].keeps]
+    has_rf = first_pe < len(arch.levels)
+    if template.rf_keeps and not has_rf:
+        raise ConfigError(
+            Problem(
+                arch.source or arch.name,
+                f"dataflow {dataflow.value}",
+                "an architecture with per-PE register files (this dataflow keeps "
+                f"{', '.join(sorted(d.value for d in template.rf_keeps))} in them)",
+                show_got=False,
+            )
+        )
+    return _Places(shared[-1], first_pe - 1, len(arch.levels) - 1 if has_rf else None)
+
+
+def _keeps(arch: Arch, template: Template) -> list[frozenset]:
+    first_pe = arch.first_pe_level
+    return [
+        level.keeps if index < first_pe else level.keeps & template.rf_keeps
+        for index, level in enumerate(arch.levels)
+    ]
+
+
+# ---- candidate generation ------------------------------------------------------------------
+def _candidates(layer: Layer, arch: Arch, dataflow: Dataflow, template: Template):
+    places = _places(arch, dataflow, template)
+    keeps = _keeps(arch, template)
+    bounds = layer.loop_bounds
+    for spatial in _spatial_options(bounds, arch, template):
+        left = _divide(bounds, spatial)
+        for pe_loops in _pe_tiles(layer, arch, places, keeps, template, spatial, left):
+            rest = _divide(left, pe_loops)
+            for order in DRAM_ORDERS:
+                mapping = _fill_buffer(layer, arch, places, keeps, template, spatial, pe_loops,
+                                       rest, order)
+                if mapping is not None:
+                    yield mapping
+
+
+def _divide(bounds: dict[Dim, int], loops: tuple[Loop, ...]) -> dict[Dim, int]:
+    left = dict(bounds)
+    for loop in loops:
+        left[loop.dim] //= loop.bound
+    return left
+
+
+def _spatial_options(bounds, arch: Arch, template: Template) -> list[tuple[Loop, ...]]:
+    options: dict[tuple[Loop, ...], int] = {}
+    for y_dims, x_dims in template.spatial:
+        for y in _axis_options(bounds, y_dims, arch.pe_array.rows, Axis.Y):
+            left = _divide(bounds, y)
+            for x in _axis_options(left, x_dims, arch.pe_array.cols, Axis.X):
+                loops = y + x
+                options.setdefault(loops, prod(loop.bound for loop in loops))
+    ranked = sorted(options.items(), key=lambda item: -item[1])  # stable: ties keep order
+    return [loops for loops, _ in ranked[:KEEP_SPATIAL]]
+
+
+def _axis_options(bounds, dims, size: int, axis: Axis) -> list[tuple[Loop, ...]]:
+    options: list[tuple[Loop, ...]] = [()]
+    for first in dims:
+        for f1 in sorted((d for d in divisors(bounds[first]) if 1 < d <= size), reverse=True)[:2]:
+            options.append((Loop(first, f1, axis),))
+            room = size // f1
+            for second in dims:
+                left = bounds[second] // f1 if second is first else bounds[second]
+                f2 = max((d for d in divisors(left) if d <= room), default=1)
+                if f2 > 1:
+                    options.append((Loop(first, f1, axis), Loop(second, f2, axis)))
+    return options
+
+
+def _pe_tiles(layer, arch, places, keeps, template, spatial, left) -> list[tuple[Loop, ...]]:
+    if places.pe is None or not template.pe_dims:
+        return [()]
+    choices = [
+        [left[dim]] if dim in template.pe_whole else sorted(divisors(left[dim]), reverse=True)
+        for dim in template.pe_dims
+    ]
+    fitting: list[tuple[int, ...]] = []
+    for factors in product(*choices):
+        if any(all(f >= g for f, g in zip(other, factors, strict=True)) for other in fitting):
+            continue  # dominated by a larger tile that fits
+        loops = tuple(Loop(d, f) for d, f in zip(template.pe_dims, factors, strict=True) if f > 1)
+        probe = _assemble(arch, places, keeps, (), (), spatial, loops)
+        if _fits_pe(layer, arch, probe):
+            fitting.append(factors)
+    fitting.sort(key=lambda f: -prod(f))
+    return [
+        tuple(Loop(d, f) for d, f in zip(template.pe_dims, factors, strict=True) if f > 1)
+        for factors in fitting[:KEEP_PE]
+    ]
+
+
+def _fits_pe(layer: Layer, arch: Arch, mapping: Mapping) -> bool:
+    for index in range(arch.first_pe_level, len(arch.levels)):
+        capacity = arch.levels[index].capacity_bits
+        if capacity is not None and sum(tile_bits(layer, mapping, index).values()) > capacity:
+            return False
+    return True
+
+
+def _fill_buffer(layer, arch, places, keeps, template, spatial, pe_loops, rest, order):
+    """Grow the buffer tile, streaming dims first then innermost-first in ``order``."""
+    capacity = arch.levels[places.buffer].capacity_bits
+    at_buffer = dict.fromkeys(rest, 1)
+    grow = [*reversed(template.streaming)] + [d for d in reversed(order)
+                                              if d not in template.streaming]
+    for dim in grow:
+        for factor in sorted(divisors(rest[dim]), reverse=True):
+            trial = {**at_buffer, dim: factor}
+            mapping = _build(arch, places, keeps, template, spatial, pe_loops, rest, trial, order)
+            if capacity is None or sum(tile_bits(layer, mapping, places.buffer).values()) <= capacity:
+                at_buffer = trial
+                break
+    mapping = _build(arch, places, keeps, template, spatial, pe_loops, rest, at_buffer, order)
+    for index in range(1, len(arch.levels)):
+        level_capacity = arch.levels[index].capacity_bits
+        if level_capacity is not None and sum(tile_bits(layer, mapping, index).values()) > level_capacity:
+            return None
+    return mapping
+
+
+def _build(arch, places, keeps, template, spatial, pe_loops, rest, at_buffer, order) -> Mapping:
+    buffer_order = [d for d in order if d not in template.streaming] + list(template.streaming)
+    buffer_loops = tuple(Loop(d, at_buffer[d]) for d in buffer_order if at_buffer[d] > 1)
+    dram_loops = tuple(
+        Loop(d, rest[d] // at_buffer[d]) for d in order if rest[d] // at_buffer[d] > 1
+    )
+    return _assemble(arch, places, keeps, dram_loops, buffer_loops, spatial, pe_loops)
+
+
+def _assemble(arch, places, keeps, dram_loops, buffer_loops, spatial, pe_loops) -> Mapping:
+    levels = []
+    for index, level in enumerate(arch.levels):
+        temporal: tuple[Loop, ...] = ()
+        if index == 0:
+            temporal = dram_loops + (buffer_loops if places.buffer == 0 else ())
+        elif index == places.buffer:
+            temporal = buffer_loops
+        elif index == places.pe:
+            temporal = pe_loops
+        placed_spatial = spatial if index == places.spatial else ()
+        levels.append(LevelMapping(level.name, temporal, placed_spatial, keeps[index]))
+    return Mapping(tuple(levels))
+
+
+__all__ = ["DATA_TYPES", "MapperResult", "Objective", "divisors", "map_layer"]

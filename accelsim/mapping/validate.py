@@ -1,0 +1,114 @@
+"""Check a mapping against its layer and architecture; every problem is reported at once."""
+
+from __future__ import annotations
+
+from accelsim.analysis.nest import coordinate_forms, flatten, tile_steps, union_delta
+from accelsim.arch.model import Arch, Axis
+from accelsim.errors import Problems
+from accelsim.mapping.model import Mapping
+from accelsim.types import DATA_TYPES, DataType
+from accelsim.workload.layer import Layer
+
+
+def tile_bits(layer: Layer, mapping: Mapping, index: int) -> dict[DataType, int]:
+    """Bits one instance of level ``index`` holds, per kept data type (outputs as partial sums)."""
+    placed, starts = flatten(mapping)
+    inner = placed[starts[index] :]
+    held = {}
+    for data_type in DATA_TYPES:
+        if data_type not in mapping.levels[index].keeps:
+            continue
+        forms = coordinate_forms(layer, mapping, data_type)
+        tile = tuple(tile_steps(form, inner) for form in forms)
+        elements = union_delta(tile, tuple(() for _ in forms), None)
+        bits = layer.psum_bits if data_type is DataType.OUTPUTS else layer.bits(data_type)
+        held[data_type] = elements * bits
+    return held
+
+
+def check_mapping(layer: Layer, arch: Arch, mapping: Mapping, *, source: str = "mapping") -> None:
+    """Raise ConfigError unless the mapping's factors cover the layer, its spatial loops fit the
+    array, its levels match the architecture and every tile fits its level's capacity."""
+    found = Problems(source)
+    _check_levels(found, arch, mapping)
+    found.raise_if_any()
+    _check_factors(found, layer, mapping)
+    _check_spatial(found, arch, mapping)
+    if not found:
+        _check_capacity(found, layer, arch, mapping)
+    found.raise_if_any()
+
+
+def _check_levels(found: Problems, arch: Arch, mapping: Mapping) -> None:
+    names = [level.name for level in arch.levels]
+    given = [level.level for level in mapping.levels]
+    if given != names:
+        found.add("levels", f"one entry per architecture level in order {names}", given)
+        return
+    for index, (level, placed) in enumerate(zip(arch.levels, mapping.levels, strict=True)):
+        extra = placed.keeps - level.keeps
+        if extra:
+            found.add(
+                f"{level.name}.keeps",
+                f"data types this level can hold ({sorted(d.value for d in level.keeps)})",
+                sorted(d.value for d in extra),
+            )
+        if level.per_pe and placed.spatial:
+            found.add(f"{level.name}.spatial", "no spatial loops inside a PE", len(placed.spatial))
+        if index == 0 and placed.keeps != frozenset(DATA_TYPES):
+            found.add(f"{level.name}.keeps", "DRAM to keep every data type", placed.keeps)
+
+
+def _check_factors(found: Problems, layer: Layer, mapping: Mapping) -> None:
+    for dim, size in layer.loop_bounds.items():
+        covered = mapping.bound(dim)
+        if covered < size:
+            factors = [loop.bound for _, loop in mapping.loops() if loop.dim is dim]
+            found.add(
+                f"factors of {dim.value}",
+                f"factors multiplying to {size} (the layer's {dim.value})",
+                f"{' x '.join(map(str, factors)) or '1'} = {covered}",
+            )
+        elif covered >= 2 * size:
+            found.add(
+                f"factors of {dim.value}",
+                f"factors covering {size} with less than one extra step of padding",
+                covered,
+            )
+
+
+def _check_spatial(found: Problems, arch: Arch, mapping: Mapping) -> None:
+    for axis in Axis:
+        used = mapping.spatial_extent(axis)
+        size = arch.pe_array.size(axis)
+        if used > size:
+            found.add(
+                f"spatial-{axis.value}",
+                f"spatial loops along {axis.value} whose bounds multiply to at most {size}",
+                used,
+            )
+
+
+def _check_capacity(found: Problems, layer: Layer, arch: Arch, mapping: Mapping) -> None:
+    for index, level in enumerate(arch.levels):
+        if level.capacity_bits is None:
+            continue
+        held = tile_bits(layer, mapping, index)
+        needed = sum(held.values())
+        if needed > level.capacity_bits:
+            parts = ", ".join(f"{d.value} {bits}" for d, bits in held.items())
+            found.add(
+                f"{level.name}",
+                f"tiles that fit its {level.capacity_bits} bits "
+                f"({level.capacity_bits // level.word_bits} words of {level.word_bits} bits)",
+                f"{needed} bits needed ({parts})",
+            )
+
+
+def fits(layer: Layer, arch: Arch, mapping: Mapping) -> bool:
+    """True when every tile fits its level (no error raised)."""
+    for index, level in enumerate(arch.levels):
+        if level.capacity_bits is not None:
+            if sum(tile_bits(layer, mapping, index).values()) > level.capacity_bits:
+                return False
+    return True

@@ -1,0 +1,186 @@
+"""Frozen result records: raw counts with their units in their names; derived figures are
+properties so they cannot go stale; pandas only at the edge (``to_frame``)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import pandas as pd
+
+from accelsim.analysis.counts import Traffic
+from accelsim.cost import CATEGORIES, EnergyItem
+from accelsim.types import DATA_TYPES
+
+
+@dataclass(frozen=True)
+class LayerResult:
+    """One layer under one dataflow. Energies are in ``energy_unit`` (pJ, or MAC-normalized)."""
+
+    layer: str
+    dataflow: str
+    arch: str
+    energy_table: str
+    energy_unit: str
+    macs: int
+    padded_macs: int
+    used_pes: int
+    total_pes: int
+    ideal_cycles: int  # temporal steps at the MAC unit's throughput, unlimited bandwidth
+    cycles: int  # total cycles (the engine's when it ran, else the ideal)
+    stall_cycles: int
+    stalls_by_cause: tuple[tuple[str, int], ...]
+    clock_mhz: float
+    weight_bits: int
+    input_bits: int
+    traffic: tuple[Traffic, ...]
+    energy_items: tuple[EnergyItem, ...]
+    mapping: str  # the mapping as a loop-nest printout
+
+    @property
+    def compute_cycles(self) -> int:
+        return self.cycles - self.stall_cycles
+
+    @property
+    def seconds(self) -> float:
+        return self.cycles / (self.clock_mhz * 1e6)
+
+    @property
+    def utilization(self) -> float:
+        """Useful MACs over the MAC slots of the whole array over all cycles."""
+        return self.macs / (self.cycles * self.total_pes) if self.cycles else 0.0
+
+    @property
+    def energy(self) -> float:
+        return sum(item.energy for item in self.energy_items)
+
+    @property
+    def energy_per_mac(self) -> float:
+        return self.energy / self.macs
+
+    def energy_by(self, key: str) -> dict[str, float]:
+        """Energy summed by ``category``, ``component``, ``data_type`` or ``action``."""
+        sums: dict[str, float] = defaultdict(float)
+        if key == "category":
+            for category in CATEGORIES:
+                sums[category] = 0.0
+        if key == "data_type":
+            for data_type in DATA_TYPES:
+                sums[data_type.value] = 0.0
+        for item in self.energy_items:
+            value = getattr(item, key)
+            if key == "data_type":
+                value = "mac" if value is None else value.value
+            sums[str(value)] += item.energy
+        return dict(sums)
+
+    def energy_by_level_and_type(self) -> dict[tuple[str, str], float]:
+        sums: dict[tuple[str, str], float] = defaultdict(float)
+        for item in self.energy_items:
+            kind = "-" if item.data_type is None else item.data_type.value
+            sums[(item.component, kind)] += item.energy
+        return dict(sums)
+
+    def row(self) -> dict[str, object]:
+        """A flat dict: the identity, counts, cycles, and every energy breakdown as columns."""
+        row: dict[str, object] = {
+            "layer": self.layer,
+            "dataflow": self.dataflow,
+            "arch": self.arch,
+            "energy_table": self.energy_table,
+            "energy_unit": self.energy_unit,
+            "weight_bits": self.weight_bits,
+            "input_bits": self.input_bits,
+            "macs": self.macs,
+            "used_pes": self.used_pes,
+            "cycles": self.cycles,
+            "ideal_cycles": self.ideal_cycles,
+            "stall_cycles": self.stall_cycles,
+            "seconds": self.seconds,
+            "utilization": self.utilization,
+            "energy": self.energy,
+            "energy_per_mac": self.energy_per_mac,
+        }
+        for category, value in self.energy_by("category").items():
+            row[f"energy_{category}"] = value
+        for data_type, value in self.energy_by("data_type").items():
+            row[f"energy_{data_type}"] = value
+        for (component, kind), value in self.energy_by_level_and_type().items():
+            row[f"energy_{component}_{kind}"] = value
+        for item in self.traffic:
+            prefix = f"{item.level}_{item.data_type.value}"
+            row[f"{prefix}_reads"] = item.reads
+            row[f"{prefix}_fills"] = item.fills
+            row[f"{prefix}_updates"] = item.updates
+        for cause, cycles in self.stalls_by_cause:
+            row[f"stall_cycles_{cause}"] = cycles
+        return row
+
+    def to_frame(self) -> pd.DataFrame:
+        return pd.DataFrame([self.row()])
+
+
+@dataclass(frozen=True)
+class NetworkResult:
+    """A whole network under one dataflow: its layers' results in order."""
+
+    network: str
+    dataflow: str
+    batch: int
+    layers: tuple[LayerResult, ...]
+
+    @property
+    def macs(self) -> int:
+        return sum(layer.macs for layer in self.layers)
+
+    @property
+    def cycles(self) -> int:
+        return sum(layer.cycles for layer in self.layers)
+
+    @property
+    def stall_cycles(self) -> int:
+        return sum(layer.stall_cycles for layer in self.layers)
+
+    @property
+    def seconds(self) -> float:
+        return sum(layer.seconds for layer in self.layers)
+
+    @property
+    def energy(self) -> float:
+        return sum(layer.energy for layer in self.layers)
+
+    @property
+    def energy_per_mac(self) -> float:
+        return self.energy / self.macs
+
+    def energy_by(self, key: str) -> dict[str, float]:
+        sums: dict[str, float] = defaultdict(float)
+        for layer in self.layers:
+            for name, value in layer.energy_by(key).items():
+                sums[name] += value
+        return dict(sums)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per layer, with the network name and batch as columns."""
+        frame = pd.DataFrame([layer.row() for layer in self.layers]).fillna(0)
+        frame.insert(0, "network", self.network)
+        frame.insert(1, "batch", self.batch)
+        return frame
+
+    def summary(self) -> dict[str, object]:
+        row: dict[str, object] = {
+            "network": self.network,
+            "dataflow": self.dataflow,
+            "batch": self.batch,
+            "layers": len(self.layers),
+            "macs": self.macs,
+            "cycles": self.cycles,
+            "stall_cycles": self.stall_cycles,
+            "seconds": self.seconds,
+            "energy": self.energy,
+            "energy_per_mac": self.energy_per_mac,
+            "energy_unit": self.layers[0].energy_unit if self.layers else "",
+        }
+        for category, value in self.energy_by("category").items():
+            row[f"energy_{category}"] = value
+        return row
