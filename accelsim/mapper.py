@@ -207,7 +207,7 @@ def _pe_tiles(layer, arch, places, keeps, template, spatial, left) -> list[tuple
             continue  # dominated by a larger tile that fits
         loops = tuple(Loop(d, f) for d, f in zip(template.pe_dims, factors, strict=True) if f > 1)
         probe = _assemble(arch, places, keeps, (), (), spatial, loops)
-        if _fits_pe(layer, arch, probe):
+        if _fits(layer, arch, probe):
             fitting.append(factors)
     fitting.sort(key=lambda f: -prod(f))
     return [
@@ -216,8 +216,10 @@ def _pe_tiles(layer, arch, places, keeps, template, spatial, left) -> list[tuple
     ]
 
 
-def _fits_pe(layer: Layer, arch: Arch, mapping: Mapping) -> bool:
-    for index in range(arch.first_pe_level, len(arch.levels)):
+def _fits(layer: Layer, arch: Arch, mapping: Mapping) -> bool:
+    """Every level (DRAM aside) holds its tile; with no loops above the buffer yet, this says
+    whether the buffer can hold the smallest tile the PE loops and spatial loops need."""
+    for index in range(1, len(arch.levels)):
         capacity = arch.levels[index].capacity_bits
         if capacity is not None and sum(tile_bits(layer, mapping, index).values()) > capacity:
             return False
@@ -238,11 +240,7 @@ def _fill_buffer(layer, arch, places, keeps, template, spatial, pe_loops, rest, 
                 at_buffer = trial
                 break
     mapping = _build(arch, places, keeps, template, spatial, pe_loops, rest, at_buffer, order)
-    for index in range(1, len(arch.levels)):
-        level_capacity = arch.levels[index].capacity_bits
-        if level_capacity is not None and sum(tile_bits(layer, mapping, index).values()) > level_capacity:
-            return None
-    return mapping
+    return mapping if _fits(layer, arch, mapping) else None
 
 
 def _build(arch, places, keeps, template, spatial, pe_loops, rest, at_buffer, order) -> Mapping:

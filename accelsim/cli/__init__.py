@@ -19,9 +19,9 @@ from accelsim.errors import ConfigError
 
 def _command_modules() -> list[ModuleType]:
     # One import per subcommand module; add yours here.
-    from accelsim.cli import scalesim
+    from accelsim.cli import run, scalesim
 
-    return [scalesim]
+    return [run, scalesim]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,1 @@
+"""Output: tables (CSV), plots (matplotlib, imported only here) and HTML reports."""
