@@ -1,0 +1,204 @@
+"""Brute-force access counts: the loop nest executed step by step over sets of tensor coordinates.
+
+The reference that :func:`accelsim.analysis.counts.analyze` is checked against. It shares nothing
+with the model but the input types: no strides, no closed forms, no bitmaps. It enumerates every
+iteration of the nest, builds every tile as a Python set of tensor coordinates and counts set
+differences, so it is meant to be obviously right, not fast (keep layers to a few thousand MACs).
+
+Semantics (Timeloop's, as stated in docs/DESIGN.md):
+
+* The nest, outermost first: for each level in mapping order, its temporal loops then its spatial
+  loops; loops of bound 1 are left out. A loop dimension's index is the mixed-radix number formed by
+  all its loops, outer loops being the high digits.
+* The tile of a level (for one data type) is the set of coordinates touched by every loop from the
+  level's first loop inwards, the loops above held fixed. An instance of a level is one value of the
+  spatial loops above it.
+* fills: a level holds exactly its current tile and fetches what it does not hold already.
+* reads (and, for outputs, updates): at every step of the temporal loops above the next level down
+  that keeps the data type, the union over the child instances under one parent instance of what
+  each child is missing; with the MACs below, every temporal step of the whole nest, the distinct
+  coordinates the MACs under the instance use (no reuse at a MAC). Outputs arriving below for the
+  first time start at zero and cost no read.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from accelsim.mapping.model import Mapping
+from accelsim.types import DataType, Dim
+from accelsim.workload.layer import Layer
+
+Coordinate = tuple[int, ...]
+Point = dict[int, int]  # nest position -> loop value
+
+
+@dataclass(frozen=True)
+class NestLoop:
+    """One loop of the flattened nest."""
+
+    level: int
+    dim: Dim
+    bound: int
+    spatial: bool
+
+
+@dataclass(frozen=True)
+class OracleCounts:
+    """Counts for one level and data type, summed over instances (tile_elements: per instance)."""
+
+    instances: int
+    tile_elements: int
+    reads: int
+    fills: int
+    updates: int
+    first_touches: int = (
+        0  # outputs: arrivals below that were the first ever, summed over instances
+    )
+    held_ever: int = 0  # outputs: distinct coordinates each instance ever holds, summed
+
+
+class Nest:
+    """A layer's loop nest as placed by a mapping, with tensor coordinates at any iteration."""
+
+    def __init__(self, layer: Layer, mapping: Mapping) -> None:
+        self.layer = layer
+        self.loops: list[NestLoop] = []
+        self.starts: list[int] = []
+        for index, level in enumerate(mapping.levels):
+            self.starts.append(len(self.loops))
+            for loop in level.temporal + level.spatial:
+                if loop.bound > 1:
+                    self.loops.append(NestLoop(index, loop.dim, loop.bound, loop.spatial))
+        self.channels_per_group = 1
+        for loop in self.loops:
+            if loop.dim is Dim.C:
+                self.channels_per_group *= loop.bound
+
+    def positions(self, first: int, stop: int, *, spatial: bool | None) -> list[int]:
+        """Nest positions in [first, stop), only spatial / temporal loops unless ``None``."""
+        return [
+            at for at in range(first, stop) if spatial is None or self.loops[at].spatial == spatial
+        ]
+
+    def assignments(self, positions: list[int]) -> Iterator[Point]:
+        """Every value of the loops at ``positions``, in nest order (the last varies fastest)."""
+        ranges = [range(self.loops[at].bound) for at in positions]
+        for values in itertools.product(*ranges):
+            yield dict(zip(positions, values, strict=True))
+
+    def index(self, point: Point, dim: Dim) -> int:
+        """The value of ``dim`` at ``point``: mixed radix over its loops, outermost digit first."""
+        value = 0
+        for at, loop in enumerate(self.loops):
+            if loop.dim is dim:
+                value = value * loop.bound + point[at]
+        return value
+
+    def coordinate(self, point: Point, data_type: DataType) -> Coordinate:
+        """The element of ``data_type`` the MAC at ``point`` (every loop given) uses."""
+        n, g, m, c, p, q, r, s = (self.index(point, dim) for dim in Dim)
+        if data_type is DataType.WEIGHTS:
+            return (g, m, c, r, s)
+        if data_type is DataType.OUTPUTS:
+            return (n, g, m, p, q)
+        layer = self.layer
+        return (
+            n,
+            g * self.channels_per_group + c,
+            p * layer.stride_h + r * layer.dilation_h,
+            q * layer.stride_w + s * layer.dilation_w,
+        )
+
+    def touched(self, fixed: Point, free: list[int], data_type: DataType) -> set[Coordinate]:
+        """Coordinates used over every value of the ``free`` loops, the others held at ``fixed``."""
+        return {self.coordinate({**fixed, **inner}, data_type) for inner in self.assignments(free)}
+
+
+def oracle_counts(layer: Layer, mapping: Mapping) -> dict[tuple[str, DataType], OracleCounts]:
+    """Counts for every (level name, data type) whose level keeps the data type."""
+    nest = Nest(layer, mapping)
+    found = {}
+    for data_type in DataType:
+        chain = [i for i, level in enumerate(mapping.levels) if data_type in level.keeps]
+        for position, index in enumerate(chain):
+            child = chain[position + 1] if position + 1 < len(chain) else None
+            name = mapping.levels[index].level
+            found[name, data_type] = _level_counts(nest, data_type, index, child, position == 0)
+    return found
+
+
+def _level_counts(
+    nest: Nest, data_type: DataType, index: int, child: int | None, top: bool
+) -> OracleCounts:
+    fills, tile_elements, held_ever = _fills(nest, data_type, nest.starts[index])
+    served, first_touches = _served(nest, data_type, index, child)
+    instances = 1
+    for at in nest.positions(0, nest.starts[index], spatial=True):
+        instances *= nest.loops[at].bound
+    if data_type is DataType.OUTPUTS:
+        reads, updates = served - first_touches, served
+    else:
+        reads, updates = served, 0
+    return OracleCounts(
+        instances=instances,
+        tile_elements=tile_elements,
+        reads=reads,
+        fills=0 if top else fills,
+        updates=updates,
+        first_touches=first_touches if data_type is DataType.OUTPUTS else 0,
+        held_ever=held_ever if data_type is DataType.OUTPUTS else 0,
+    )
+
+
+def _fills(nest: Nest, data_type: DataType, start: int) -> tuple[int, int, int]:
+    """(fills, elements of one tile, distinct elements ever held) summed over instances.
+
+    Raises AssertionError if tiles of one level differ in size (they are translates of each other).
+    """
+    below = nest.positions(start, len(nest.loops), spatial=None)
+    fills = 0
+    held_ever = 0
+    sizes = set()
+    for instance in nest.assignments(nest.positions(0, start, spatial=True)):
+        held: set[Coordinate] = set()
+        ever: set[Coordinate] = set()
+        for step in nest.assignments(nest.positions(0, start, spatial=False)):
+            tile = nest.touched({**instance, **step}, below, data_type)
+            fills += len(tile - held)
+            held = tile
+            ever |= tile
+            sizes.add(len(tile))
+        held_ever += len(ever)
+    assert len(sizes) == 1, f"tiles of different sizes: {sorted(sizes)}"
+    return fills, sizes.pop(), held_ever
+
+
+def _served(nest: Nest, data_type: DataType, index: int, child: int | None) -> tuple[int, int]:
+    """(elements sent to the level below, first arrivals) summed over this level's instances.
+
+    ``child`` is the next level down keeping ``data_type``; ``None`` means the MACs, which keep
+    nothing from one step to the next.
+    """
+    start = nest.starts[index]
+    child_start = len(nest.loops) if child is None else nest.starts[child]
+    child_free = nest.positions(child_start, len(nest.loops), spatial=None)
+    children = list(nest.assignments(nest.positions(start, child_start, spatial=True)))
+    served = 0
+    first_touches = 0
+    for instance in nest.assignments(nest.positions(0, start, spatial=True)):
+        held: dict[int, set[Coordinate]] = {k: set() for k in range(len(children))}
+        arrived_ever: set[Coordinate] = set()
+        for step in nest.assignments(nest.positions(0, child_start, spatial=False)):
+            sent: set[Coordinate] = set()
+            for k, below in enumerate(children):
+                tile = nest.touched({**instance, **below, **step}, child_free, data_type)
+                sent |= tile - held[k]
+                if child is not None:
+                    held[k] = tile
+            served += len(sent)
+            first_touches += len(sent - arrived_ever)
+            arrived_ever |= sent
+    return served, first_touches

@@ -1,0 +1,372 @@
+"""The closed-form access analysis against a brute-force execution of the loop nest.
+
+Hand-written cases first (expected values written as arithmetic), then Hypothesis: random small
+layers, architectures and mappings, every count compared with :mod:`oracle_loopnest`.
+"""
+
+from __future__ import annotations
+
+from math import prod
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from oracle_loopnest import OracleCounts, oracle_counts
+
+from accelsim.analysis.counts import Analysis, analyze
+from accelsim.arch import Arch, Axis, arch_from_dict
+from accelsim.mapping.model import LevelMapping, Loop, Mapping
+from accelsim.types import DataType, Dim
+from accelsim.workload.layer import Layer, LayerKind
+
+WEIGHTS, INPUTS, OUTPUTS = DataType.WEIGHTS, DataType.INPUTS, DataType.OUTPUTS
+ALL = frozenset(DataType)
+MAX_MACS = 1000  # keeps the oracle under about 0.1 s per example
+
+
+# ---- building blocks -------------------------------------------------------------------------
+def conv(
+    n: int = 1,
+    m: int = 1,
+    c: int = 1,
+    p: int = 1,
+    q: int = 1,
+    r: int = 1,
+    s: int = 1,
+    *,
+    stride: tuple[int, int] = (1, 1),
+    dilation: tuple[int, int] = (1, 1),
+    groups: int = 1,
+) -> Layer:
+    """An unpadded convolution; ``m`` is the total of output channels, ``c`` per group."""
+    return Layer(
+        name="oracle",
+        kind=LayerKind.CONV,
+        n=n,
+        m=m,
+        c=c,
+        p=p,
+        q=q,
+        r=r,
+        s=s,
+        h=(p - 1) * stride[0] + (r - 1) * dilation[0] + 1,
+        w=(q - 1) * stride[1] + (s - 1) * dilation[1] + 1,
+        stride_h=stride[0],
+        stride_w=stride[1],
+        dilation_h=dilation[0],
+        dilation_w=dilation[1],
+        groups=groups,
+    )
+
+
+def level_dict(name: str, kind: str, keeps: frozenset[DataType]) -> dict[str, Any]:
+    spec: dict[str, Any] = {"name": name, "kind": kind, "keeps": sorted(d.value for d in keeps)}
+    if kind != "dram":
+        spec["capacity_bits"] = 1 << 20
+    return spec
+
+
+def make_arch(levels: list[dict[str, Any]], rows: int = 4, cols: int = 4) -> Arch:
+    return arch_from_dict(
+        {"name": "oracle", "pe_array": {"rows": rows, "cols": cols}, "levels": levels}
+    )
+
+
+def two_level_arch(keeps: frozenset[DataType] = ALL) -> Arch:
+    """DRAM over one shared buffer."""
+    return make_arch([level_dict("DRAM", "dram", ALL), level_dict("buffer", "sram", keeps)])
+
+
+def t(dim: Dim, bound: int) -> Loop:
+    return Loop(dim, bound)
+
+
+def x(dim: Dim, bound: int) -> Loop:
+    return Loop(dim, bound, Axis.X)
+
+
+def y(dim: Dim, bound: int) -> Loop:
+    return Loop(dim, bound, Axis.Y)
+
+
+def level(name: str, temporal=(), spatial=(), keeps=ALL) -> LevelMapping:
+    return LevelMapping(name, tuple(temporal), tuple(spatial), frozenset(keeps))
+
+
+def counts(analysis: Analysis, name: str, data_type: DataType) -> tuple[int, ...]:
+    item = analysis.at(name, data_type)
+    return (item.instances, item.tile_elements, item.reads, item.fills, item.updates)
+
+
+def assert_matches_oracle(layer: Layer, arch: Arch, mapping: Mapping) -> None:
+    """Every count of every (level, data type) equals the brute-force one."""
+    analysis = analyze(layer, arch, mapping)
+    expected = oracle_counts(layer, mapping)
+    got = {(item.level, item.data_type): item for item in analysis.traffic}
+    assert set(got) == set(expected)
+    for key, oracle in expected.items():
+        item = got[key]
+        model = (item.instances, item.tile_elements, item.reads, item.fills, item.updates)
+        assert model == _fields(oracle), f"{key}: model {model} != oracle {_fields(oracle)}"
+        # The model's shortcut: an instance's first arrivals are exactly what it ever holds.
+        assert oracle.first_touches == oracle.held_ever, key
+
+
+def _fields(oracle: OracleCounts) -> tuple[int, ...]:
+    return (oracle.instances, oracle.tile_elements, oracle.reads, oracle.fills, oracle.updates)
+
+
+# ---- hand-written cases ----------------------------------------------------------------------
+def test_sliding_window_fetches_only_new_inputs() -> None:
+    # 1-D convolution, P = 5 outputs, R = 3 taps, stride 2: the buffer holds a 3-element window
+    # that moves by 2 elements per step of P.
+    layer = conv(p=5, r=3, stride=(2, 1))
+    mapping = Mapping((level("DRAM", [t(Dim.P, 5)]), level("buffer", [t(Dim.R, 3)])))
+    analysis = analyze(layer, two_level_arch(), mapping)
+    assert counts(analysis, "buffer", INPUTS) == (1, 3, 5 * 3, 3 + (5 - 1) * 2, 0)
+    assert counts(analysis, "DRAM", INPUTS) == (1, (5 - 1) * 2 + 3, 3 + (5 - 1) * 2, 0, 0)
+    assert_matches_oracle(layer, two_level_arch(), mapping)
+
+
+def test_sliding_window_without_overlap_fetches_every_tile() -> None:
+    # Stride 3 > R = 2: consecutive windows share nothing (and skip one element between them).
+    layer = conv(p=4, r=2, stride=(3, 1))
+    mapping = Mapping((level("DRAM", [t(Dim.P, 4)]), level("buffer", [t(Dim.R, 2)])))
+    analysis = analyze(layer, two_level_arch(), mapping)
+    assert counts(analysis, "buffer", INPUTS) == (1, 2, 4 * 2, 4 * 2, 0)
+    assert counts(analysis, "DRAM", INPUTS)[1] == 4 * 2
+    assert_matches_oracle(layer, two_level_arch(), mapping)
+
+
+def test_irrelevant_loop_above_relevant_one_forces_refetch() -> None:
+    # The buffer keeps a C-tile of weights (3 elements); above it P (irrelevant to weights) and
+    # M (relevant). With P outside M every P step walks M again and reloads every weight tile.
+    layer = conv(m=2, c=3, p=4)
+    p_outer = Mapping((level("DRAM", [t(Dim.P, 4), t(Dim.M, 2)]), level("buffer", [t(Dim.C, 3)])))
+    m_outer = Mapping((level("DRAM", [t(Dim.M, 2), t(Dim.P, 4)]), level("buffer", [t(Dim.C, 3)])))
+    arch = two_level_arch()
+    assert analyze(layer, arch, p_outer).at("buffer", WEIGHTS).fills == 4 * 2 * 3
+    assert analyze(layer, arch, m_outer).at("buffer", WEIGHTS).fills == 2 * 3
+    assert_matches_oracle(layer, arch, p_outer)
+    assert_matches_oracle(layer, arch, m_outer)
+
+
+def test_multicast_counts_once_at_the_source() -> None:
+    # M spread over 4 PEs: the 4 register files all need the same inputs, read once per step.
+    layer = conv(m=4, c=2, p=3)
+    arch = make_arch(
+        [
+            level_dict("DRAM", "dram", ALL),
+            level_dict("buffer", "sram", ALL),
+            level_dict("rf", "regfile", ALL),
+        ]
+    )
+    mapping = Mapping(
+        (
+            level("DRAM", [t(Dim.P, 3)]),
+            level("buffer", spatial=[x(Dim.M, 4)]),
+            level("rf", [t(Dim.C, 2)]),
+        )
+    )
+    analysis = analyze(layer, arch, mapping)
+    assert counts(analysis, "rf", INPUTS) == (4, 2, 4 * 3 * 2, 4 * 3 * 2, 0)
+    assert analysis.at("buffer", INPUTS).reads == 3 * 2
+    # Weights do not depend on P: each PE loads its 2 weights once, no weight is shared.
+    assert counts(analysis, "rf", WEIGHTS) == (4, 2, 4 * 3 * 2, 4 * 2, 0)
+    assert analysis.at("buffer", WEIGHTS).reads == 4 * 2
+    assert_matches_oracle(layer, arch, mapping)
+
+
+def test_spatial_reduction_counts_once() -> None:
+    # C spread over 4 PEs, each PE adds one term into the same output: one update per output.
+    layer = conv(c=4, p=3)
+    arch = make_arch(
+        [
+            level_dict("DRAM", "dram", ALL),
+            level_dict("buffer", "sram", ALL),
+            level_dict("rf", "regfile", ALL),
+        ]
+    )
+    mapping = Mapping(
+        (level("DRAM", [t(Dim.P, 3)]), level("buffer", spatial=[y(Dim.C, 4)]), level("rf"))
+    )
+    analysis = analyze(layer, arch, mapping)
+    # Every output arrives at each register file once and is never read back: reads 4*3 - 4*3.
+    assert counts(analysis, "rf", OUTPUTS) == (4, 1, 0, 4 * 3, 4 * 3)
+    assert counts(analysis, "buffer", OUTPUTS) == (1, 1, 0, 3, 3)
+    assert counts(analysis, "DRAM", OUTPUTS) == (1, 3, 0, 0, 3)
+    assert_matches_oracle(layer, arch, mapping)
+
+
+def test_partial_sums_are_read_back_after_the_first_pass() -> None:
+    # C between the two P loops at DRAM: the buffer's 2-output tile leaves at every P step and
+    # comes back at every later C step; the first pass (C = 0) starts from zero, the other two
+    # read the partial sums back from DRAM.
+    layer = conv(c=3, p=4)
+    mapping = Mapping((level("DRAM", [t(Dim.C, 3), t(Dim.P, 2)]), level("buffer", [t(Dim.P, 2)])))
+    analysis = analyze(layer, two_level_arch(), mapping)
+    assert counts(analysis, "buffer", OUTPUTS) == (1, 2, 3 * 4 - 4, 3 * 2 * 2, 3 * 4)
+    assert counts(analysis, "DRAM", OUTPUTS) == (1, 4, (3 - 1) * 4, 0, 3 * 4)
+    assert_matches_oracle(layer, two_level_arch(), mapping)
+
+
+def test_outputs_stay_while_an_irrelevant_loop_runs_above() -> None:
+    # C (irrelevant to outputs) is the only loop above the buffer: its 4 outputs stay put.
+    layer = conv(c=3, p=4)
+    mapping = Mapping((level("DRAM", [t(Dim.C, 3)]), level("buffer", [t(Dim.P, 4)])))
+    analysis = analyze(layer, two_level_arch(), mapping)
+    assert counts(analysis, "buffer", OUTPUTS) == (1, 4, 3 * 4 - 4, 4, 3 * 4)
+    assert counts(analysis, "DRAM", OUTPUTS) == (1, 4, 0, 0, 4)
+    assert_matches_oracle(layer, two_level_arch(), mapping)
+
+
+def test_grouped_dilated_convolution() -> None:
+    layer = conv(m=4, c=2, p=2, q=2, r=2, s=2, dilation=(2, 1), groups=2)
+    mapping = Mapping(
+        (
+            level("DRAM", [t(Dim.G, 2), t(Dim.Q, 2)]),
+            level("buffer", [t(Dim.C, 2), t(Dim.M, 2), t(Dim.R, 2), t(Dim.P, 2), t(Dim.S, 2)]),
+        )
+    )
+    analysis = analyze(layer, two_level_arch(), mapping)
+    # Inputs per (group, Q step): 2 channels x rows {0, 1, 2, 3} x columns {q, q+1}.
+    assert analysis.at("buffer", INPUTS).tile_elements == 2 * 4 * 2
+    assert analysis.at("buffer", INPUTS).fills == 2 * (2 * 4 * 2 + 2 * 4 * 1)
+    assert_matches_oracle(layer, two_level_arch(), mapping)
+
+
+def test_timeloop_alexnet_conv1_scaled_down() -> None:
+    # The Eyeriss-like CONV1 mapping of Timeloop's exercises with every bound shrunk:
+    # P 55 -> 5, C 3 -> 2, Q 55 -> 4, M 12 x 8 -> 4 x 2, R = S 11 -> 3, stride 4 -> 2.
+    layer = conv(m=8, c=2, p=5, q=4, r=3, s=3, stride=(2, 2))
+    arch = make_arch(
+        [
+            level_dict("DRAM", "dram", ALL),
+            level_dict("shared_glb", "sram", frozenset({INPUTS, OUTPUTS})),
+            level_dict("DummyBuffer", "sram", frozenset()),
+            level_dict("ifmap_spad", "regfile", frozenset({INPUTS})),
+            level_dict("weights_spad", "regfile", frozenset({WEIGHTS})),
+            level_dict("psum_spad", "regfile", frozenset({OUTPUTS})),
+        ],
+        rows=12,
+        cols=14,
+    )
+    mapping = Mapping(
+        (
+            level("DRAM", [t(Dim.P, 5), t(Dim.C, 2)]),
+            level("shared_glb", [t(Dim.Q, 4)], [x(Dim.M, 4)], {INPUTS, OUTPUTS}),
+            level("DummyBuffer", [], [y(Dim.R, 3)], ()),
+            level("ifmap_spad", keeps={INPUTS}),
+            level("weights_spad", [t(Dim.S, 3)], keeps={WEIGHTS}),
+            level("psum_spad", [t(Dim.M, 2)], keeps={OUTPUTS}),
+        )
+    )
+    analysis = analyze(layer, arch, mapping)
+    pes = 4 * 3
+    # Weights (S x M-inner = 6 per PE) are reloaded at every (P, C) step; Q inside is irrelevant.
+    assert counts(analysis, "weights_spad", WEIGHTS) == (pes, 3 * 2, layer.macs, pes * 5 * 2 * 6, 0)
+    # Each PE's input row of S = 3 elements slides by stride 2 along Q: 3 + 2 + 2 + 2 per pass.
+    assert analysis.at("ifmap_spad", INPUTS).fills == pes * 5 * 2 * (3 + (4 - 1) * 2)
+    # Outputs: C = 2 passes over each output; the first pass reads nothing back.
+    assert counts(analysis, "DRAM", OUTPUTS) == (1, 8 * 5 * 4, 0, 0, 8 * 5 * 4)
+    assert analysis.at("shared_glb", OUTPUTS).reads == (2 - 1) * 8 * 5 * 4
+    assert_matches_oracle(layer, arch, mapping)
+
+
+# ---- random cases ----------------------------------------------------------------------------
+@st.composite
+def small_layers(draw: st.DrawFn) -> Layer:
+    """A layer of at most MAX_MACS MACs; sizes drawn in a random order so none is favoured."""
+    names = draw(st.permutations(["n", "groups", "m", "c", "p", "q", "r", "s"]))
+    sizes: dict[str, int] = {}
+    for name in names:
+        room = MAX_MACS // prod(sizes.values())
+        top = 2 if name == "groups" else (5 if name in "pq" else 4)
+        sizes[name] = draw(st.integers(1, max(1, min(top, room))))
+    return conv(
+        n=sizes["n"],
+        m=sizes["m"] * sizes["groups"],
+        c=sizes["c"],
+        p=sizes["p"],
+        q=sizes["q"],
+        r=sizes["r"],
+        s=sizes["s"],
+        stride=(draw(st.integers(1, 3)), draw(st.integers(1, 3))),
+        dilation=(draw(st.integers(1, 2)), draw(st.integers(1, 2))),
+        groups=sizes["groups"],
+    )
+
+
+@st.composite
+def small_archs(draw: st.DrawFn) -> Arch:
+    """DRAM, 0-2 shared buffers, 0-3 per-PE register files; keeps drawn at random."""
+    keeps = st.frozensets(st.sampled_from(list(DataType)))
+    levels = [level_dict("DRAM", "dram", ALL)]
+    for i in range(draw(st.integers(0, 2))):
+        levels.append(level_dict(f"buffer{i}", "sram", draw(keeps)))
+    for i in range(draw(st.integers(0, 3))):
+        levels.append(level_dict(f"rf{i}", "regfile", draw(keeps)))
+    return make_arch(levels, rows=draw(st.integers(1, 4)), cols=draw(st.integers(1, 4)))
+
+
+def prime_factors(value: int) -> list[int]:
+    factors, divisor = [], 2
+    while value > 1:
+        while value % divisor == 0:
+            factors.append(divisor)
+            value //= divisor
+        divisor += 1
+    return factors
+
+
+@st.composite
+def small_mappings(draw: st.DrawFn, layer: Layer, arch: Arch) -> Mapping:
+    """Each bound's prime factors spread over random (level, temporal or spatial axis) slots.
+
+    Spatial slots exist only at shared levels, and only while the axis has room; the loops of a
+    level come in a random order, with the odd bound-1 loop thrown in (the nest ignores them).
+    """
+    shared = arch.first_pe_level
+    slots: dict[tuple[int, Axis | None, int, Dim], int] = {}
+    extent = {Axis.X: 1, Axis.Y: 1}
+    for dim, bound in layer.loop_bounds.items():
+        for factor in prime_factors(bound):
+            index = draw(st.integers(0, len(arch.levels) - 1))
+            axes = [None, Axis.X, Axis.Y] if index < shared else [None]
+            axis = draw(st.sampled_from(axes))
+            if axis is not None and extent[axis] * factor > arch.pe_array.size(axis):
+                axis = None
+            if axis is not None:
+                extent[axis] *= factor
+            key = (index, axis, draw(st.integers(0, 1)), dim)
+            slots[key] = slots.get(key, 1) * factor
+    levels = []
+    for index, arch_level in enumerate(arch.levels):
+        loops = [Loop(dim, bound, axis) for (i, axis, _, dim), bound in slots.items() if i == index]
+        if draw(st.integers(0, 4)) == 0:
+            loops.append(Loop(draw(st.sampled_from(list(Dim))), 1))
+        loops = draw(st.permutations(loops))
+        allowed = sorted(arch_level.keeps)
+        keeps = ALL if index == 0 else draw(st.sets(st.sampled_from(allowed))) if allowed else ()
+        levels.append(
+            LevelMapping(
+                arch_level.name,
+                tuple(loop for loop in loops if not loop.spatial),
+                tuple(loop for loop in loops if loop.spatial),
+                frozenset(keeps),
+            )
+        )
+    return Mapping(tuple(levels))
+
+
+@st.composite
+def cases(draw: st.DrawFn) -> tuple[Layer, Arch, Mapping]:
+    layer = draw(small_layers())
+    arch = draw(small_archs())
+    return layer, arch, draw(small_mappings(layer, arch))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases())
+def test_analysis_matches_brute_force_nest(case: tuple[Layer, Arch, Mapping]) -> None:
+    assert_matches_oracle(*case)
