@@ -1,0 +1,313 @@
+"""What moves at each step: the bits each resource carries, from the analysis' closed forms.
+
+The engine resolves the *steps*: the iterations of the temporal loops of the levels above the first
+per-PE level (DRAM and the shared buffers). One step is one compute tile of the PE array. For every
+pair of consecutive levels keeping a data type (an *edge*, parent above child; the innermost level's
+child is the MACs), the elements the parent sends when the step's carry loop advances are
+:func:`~accelsim.analysis.nest.union_delta` of that advance, exactly the terms the analysis sums.
+Traffic caused by the loops inside a step (per-PE loops) is the same for every step, so it is the
+analysis' total for those loops divided by the number of steps. Summed over all steps, every
+resource carries exactly the bits the analysis counts (a test checks it).
+
+Outputs: the first arrival of a partial sum below needs no read from the parent. At a step where
+every output-irrelevant loop above the child is at index 0, everything sent is a first arrival;
+at any other step, nothing is (each output tile was held before).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, replace
+from math import prod
+
+from accelsim.analysis.counts import Analysis
+from accelsim.analysis.nest import (
+    PlacedLoop,
+    coordinate_forms,
+    flatten,
+    tile_steps,
+    transitions,
+    union_delta,
+)
+from accelsim.arch.model import Arch
+from accelsim.mapping.model import Mapping
+from accelsim.types import DATA_TYPES, RELEVANT, DataType
+from accelsim.workload.layer import Layer
+
+NETWORK = "network"
+
+# A step's kind: (index of the carry among the resolved loops, -1 for the first step;
+# per output edge, whether every output-irrelevant loop above its child is at index 0).
+StepKey = tuple[int, tuple[bool, ...]]
+
+
+def read_port(level: str) -> str:
+    return f"{level}.read"
+
+
+def write_port(level: str) -> str:
+    return f"{level}.write"
+
+
+@dataclass(frozen=True)
+class Edge:
+    """Elements a parent sends to its children (child ``None``: the MACs), per step kind."""
+
+    data_type: DataType
+    parent: str
+    child: str | None
+    spatial: bool  # the array network carries it (spatial loops between parent and child)
+    parent_bits: int
+    child_bits: int
+    parent_latency: int
+    served: tuple[int, ...]  # per resolved carry j: elements sent when loop j advances
+    served_first: int  # the first step
+    served_inner: int  # per step, from the loops inside a step
+    fills: tuple[int, ...]  # the same for the child's writes (summed over child instances)
+    fills_first: int
+    fills_inner: int
+    above_child: tuple[bool, ...]  # per resolved loop: is it above the child's loops?
+    mac_inner: int = 0  # MAC edges: operands delivered per step, one per MAC slot
+    first_inner: int = 0  # outputs: first arrivals among served_inner at an all-zero step
+    first_delivered_inner: int = 0  # outputs: the same among the child's (or MACs') deliveries
+
+    @property
+    def delivered_inner(self) -> int:
+        """Per step: elements the network delivers to the children (each child counted)."""
+        return self.fills_inner if self.child is not None else self.mac_inner
+
+
+@dataclass(frozen=True)
+class Job:
+    """A set of transfers: bits per resource and the latency on top of the slowest one."""
+
+    bits: tuple[tuple[str, int], ...]
+    latency_cycles: int
+    receivers: frozenset[str] = frozenset()  # levels written with new tiles
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything the schedule needs, independent of time."""
+
+    bounds: tuple[int, ...]  # resolved loops, outermost first
+    output_irrelevant: tuple[bool, ...]  # per resolved loop
+    compute_cycles: int  # per step
+    edges: tuple[Edge, ...]
+
+    @property
+    def steps(self) -> int:
+        return prod(self.bounds)
+
+    @property
+    def output_edges(self) -> tuple[Edge, ...]:
+        return tuple(e for e in self.edges if e.data_type is DataType.OUTPUTS)
+
+    def fetch(self, key: StepKey) -> Job:
+        """Transfers that bring the tiles of a step of kind ``key`` into every level."""
+        carry, zeros = key
+        bits: Counter[str] = Counter()
+        latency: Counter[DataType] = Counter()
+        receivers = set()
+        zero_of = dict(zip(self.output_edges, zeros, strict=True))
+        for edge in self.edges:
+            served = edge.served_first if carry < 0 else edge.served[carry]
+            fills = edge.fills_first if carry < 0 else edge.fills[carry]
+            if served == 0 and fills == 0:
+                continue
+            first = zero_of.get(edge, False)
+            _charge(bits, edge, 0 if first else served, fills, 0, 0 if first else fills)
+            latency[edge.data_type] += edge.parent_latency
+            if edge.child is not None and fills:
+                receivers.add(edge.child)
+        return Job(_items(bits), max(latency.values(), default=0), frozenset(receivers))
+
+    def inner(self, key: StepKey) -> Job:
+        """Transfers made while a step computes (the loops inside the step)."""
+        zero_of = dict(zip(self.output_edges, key[1], strict=True))
+        bits: Counter[str] = Counter()
+        for edge in self.edges:
+            first = zero_of.get(edge, False)
+            reads = edge.served_inner - (edge.first_inner if first else 0)
+            down = edge.delivered_inner - (edge.first_delivered_inner if first else 0)
+            updates, up = 0, 0
+            if edge.data_type is DataType.OUTPUTS:
+                updates, up = edge.served_inner, edge.delivered_inner
+            _charge(bits, edge, reads, edge.fills_inner, updates, down + up)
+        return Job(_items(bits), 0)
+
+    def drain(self, key: StepKey | None) -> Job:
+        """Partial sums leaving after a step: the next step is of kind ``key`` (None: the end)."""
+        bits: Counter[str] = Counter()
+        latency = 0
+        for edge in self.output_edges:
+            if edge.child is None:
+                continue
+            carry = -1 if key is None else key[0]
+            leaving = edge.served_first if carry < 0 else edge.served[carry]
+            if leaving:
+                up = edge.fills_first if carry < 0 else edge.fills[carry]
+                _charge(bits, edge, 0, 0, leaving, up)
+                latency += edge.parent_latency
+        return Job(_items(bits), latency)
+
+    def zeros(self, digits: tuple[int, ...]) -> tuple[bool, ...]:
+        """Per output edge: every output-irrelevant resolved loop above the child is at 0."""
+        return tuple(
+            all(
+                d == 0 or not irrelevant or not above
+                for d, irrelevant, above in zip(
+                    digits, self.output_irrelevant, edge.above_child, strict=False
+                )
+            )
+            for edge in self.output_edges
+        )
+
+
+def _charge(
+    bits: Counter[str], edge: Edge, reads: int, fills: int, updates: int, network: int
+) -> None:
+    """Reads and updates at the parent, fills at the child, elements through the network."""
+    if reads:
+        bits[read_port(edge.parent)] += reads * edge.parent_bits
+    if updates:
+        bits[write_port(edge.parent)] += updates * edge.parent_bits
+    if fills and edge.child is not None:
+        bits[write_port(edge.child)] += fills * edge.child_bits
+    if edge.spatial and network:
+        bits[NETWORK] += network * edge.parent_bits
+
+
+def _items(bits: Counter[str]) -> tuple[tuple[str, int], ...]:
+    return tuple(sorted((name, value) for name, value in bits.items() if value))
+
+
+def make_plan(
+    layer: Layer, arch: Arch, mapping: Mapping, analysis: Analysis, macs_per_cycle: int
+) -> Plan:
+    """The per-step traffic of ``mapping``: resolved loops, compute cycles per step, edges."""
+    placed, starts = flatten(mapping)
+    first_pe = arch.first_pe_level
+    temporal = tuple(p for p in placed if not p.loop.spatial)
+    resolved = tuple(p for p in temporal if p.level < first_pe)
+    inner_steps = prod(p.loop.bound for p in temporal if p.level >= first_pe)
+    edges = []
+    for data_type in DATA_TYPES:
+        chain = [i for i, level in enumerate(mapping.levels) if data_type in level.keeps]
+        for position, parent in enumerate(chain):
+            child = chain[position + 1] if position + 1 < len(chain) else None
+            edges.append(
+                _edge(
+                    layer,
+                    arch,
+                    mapping,
+                    analysis,
+                    placed,
+                    starts,
+                    resolved,
+                    data_type,
+                    parent,
+                    child,
+                )
+            )
+    relevant = RELEVANT[DataType.OUTPUTS]
+    return Plan(
+        bounds=tuple(p.loop.bound for p in resolved),
+        output_irrelevant=tuple(p.loop.dim not in relevant for p in resolved),
+        compute_cycles=-(-inner_steps // macs_per_cycle),
+        edges=tuple(edges),
+    )
+
+
+def _edge(layer, arch, mapping, analysis, placed, starts, resolved, data_type, parent, child):
+    forms = coordinate_forms(layer, mapping, data_type)
+    none = tuple(() for _ in forms)
+    child_start = len(placed) if child is None else starts[child]
+    spatial = tuple(p for p in placed[starts[parent] : child_start] if p.loop.spatial)
+    offsets = tuple(tile_steps(form, spatial) for form in forms)
+    above = tuple(p for p in placed[:child_start] if not p.loop.spatial)
+    steps = prod(p.loop.bound for p in resolved)
+    parent_count = _instances(placed, starts[parent])
+    if child is None:
+        per_step = prod(p.loop.bound for p in above[len(resolved) :])
+        mac = parent_count * per_step * union_delta(none, offsets, None)
+        mac_inner = parent_count * per_step * prod(p.loop.bound for p in spatial)
+        served = _moves((), offsets, (), resolved, above, 0, 0)
+        served_all = (0, mac, *served[2:])
+        fills_all = (0, 0, tuple(0 for _ in resolved))
+        child_count, child_bits = prod(p.loop.bound for p in placed if p.loop.spatial), 0
+    else:
+        tile = tuple(tile_steps(form, placed[child_start:]) for form in forms)
+        child_count = _instances(placed, child_start)
+        served_all = _moves(tile, offsets, forms, resolved, above, parent_count, steps)
+        fills_all = _moves(tile, none, forms, resolved, above, child_count, steps)
+        child_bits = analysis.at(mapping.levels[child].level, data_type).element_bits
+        mac_inner = 0
+    parent_name = mapping.levels[parent].level
+    edge = Edge(
+        data_type=data_type,
+        parent=parent_name,
+        child=None if child is None else mapping.levels[child].level,
+        spatial=bool(spatial),
+        parent_bits=analysis.at(parent_name, data_type).element_bits,
+        child_bits=child_bits,
+        parent_latency=arch.level(parent_name).latency_cycles,
+        served=served_all[2],
+        served_first=served_all[0],
+        served_inner=served_all[1],
+        fills=fills_all[2],
+        fills_first=fills_all[0],
+        fills_inner=fills_all[1],
+        above_child=tuple(index < len(above) for index in range(len(resolved))),
+        mac_inner=mac_inner,
+    )
+    if data_type is DataType.OUTPUTS:
+        first = _first_inner(edge, forms, placed, starts[parent], parent_count, resolved, False)
+        delivered = _first_inner(edge, forms, placed, child_start, child_count, resolved, True)
+        return replace(edge, first_inner=first, first_delivered_inner=delivered)
+    return edge
+
+
+def _moves(tile, offsets, forms, resolved, above, count, steps):
+    """(first step, per step from inner loops, per resolved carry) elements, times ``count``."""
+    if not forms:
+        return 0, 0, tuple(0 for _ in resolved)
+    found = transitions(forms, above)
+    per_carry = [count * union_delta(tile, offsets, moves) for _, moves in found]
+    inner_total = sum(times * n for (times, _), n in zip(found, per_carry, strict=True))
+    inner_total -= sum(found[j][0] * per_carry[j] for j in range(min(len(resolved), len(found))))
+    carries = tuple(per_carry[j] if j < len(found) else 0 for j in range(len(resolved)))
+    return count * union_delta(tile, offsets, None), _exact(inner_total, steps), carries
+
+
+def _first_inner(edge, forms, placed, start, count, resolved, delivered):
+    """First arrivals made by the inner loops of a step whose output-irrelevant loops are all 0.
+
+    The analysis counts the first arrivals at the instances from ``start`` (the parent for reads,
+    the child for deliveries); those made at step advances are the whole advance at such steps.
+    """
+    lifetime = tuple(p for i, p in enumerate(placed) if i >= start or not p.loop.spatial)
+    total = count * union_delta(
+        tuple(tile_steps(form, lifetime) for form in forms), tuple(() for _ in forms), None
+    )
+    relevant = RELEVANT[DataType.OUTPUTS]
+    at_advances = edge.fills_first if delivered else edge.served_first
+    outer = 1
+    for j, p in enumerate(resolved):
+        if edge.above_child[j] and p.loop.dim in relevant:
+            at_advances += (
+                (p.loop.bound - 1) * outer * (edge.fills if delivered else edge.served)[j]
+            )
+        if p.loop.dim in relevant or not edge.above_child[j]:
+            outer *= p.loop.bound
+    return _exact(total - at_advances, outer)
+
+
+def _exact(total: int, parts: int) -> int:
+    if parts == 0 or total % parts:
+        raise AssertionError(f"engine: {total} elements do not split evenly over {parts} steps")
+    return total // parts
+
+
+def _instances(placed: tuple[PlacedLoop, ...], start: int) -> int:
+    return prod(p.loop.bound for p in placed[:start] if p.loop.spatial)

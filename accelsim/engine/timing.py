@@ -1,0 +1,141 @@
+"""simulate_timing: cycles, stalls by cause and busy time per resource for one mapped layer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import simpy
+
+from accelsim.analysis.counts import Analysis, analyze
+from accelsim.arch.model import Arch
+from accelsim.engine.plan import NETWORK, Plan, make_plan, read_port, write_port
+from accelsim.engine.schedule import Schedule, run
+from accelsim.mapping.model import Mapping
+from accelsim.workload.layer import Layer
+
+
+@dataclass(frozen=True)
+class Timing:
+    """The engine's result for one layer. Times in cycles of the arch's clock.
+
+    ``stall_cycles``: (cause, cycles) where the cause is the resource (``<level>.read``,
+    ``<level>.write``, ``network``) or ``latency`` that held the PE array idle;
+    ``busy_cycles``: (resource, cycles it transferred data). ``steps``: compute tiles resolved;
+    ``sections``: steps actually simulated one by one (the rest were stepped in bulk).
+    """
+
+    layer: str
+    cycles: int
+    compute_cycles: int
+    ideal_cycles: int
+    stall_cycles: tuple[tuple[str, int], ...]
+    busy_cycles: tuple[tuple[str, int], ...]
+    clock_mhz: float
+    steps: int
+    cycles_per_step: int
+    sections: int
+
+    @property
+    def stall_total_cycles(self) -> int:
+        return sum(cycles for _, cycles in self.stall_cycles)
+
+    @property
+    def seconds(self) -> float:
+        return self.cycles / (self.clock_mhz * 1e6)
+
+    @property
+    def stalls(self) -> dict[str, int]:
+        return dict(self.stall_cycles)
+
+    @property
+    def busy_fraction(self) -> dict[str, float]:
+        """Per resource: busy cycles over total cycles, in [0, 1]."""
+        return {name: busy / self.cycles if self.cycles else 0.0 for name, busy in self.busy_cycles}
+
+    @property
+    def bottleneck(self) -> str:
+        """The cause of most stall cycles, or ``compute`` when there are none."""
+        if not self.stall_cycles:
+            return "compute"
+        return max(self.stall_cycles, key=lambda item: item[1])[0]
+
+
+def simulate_timing(
+    layer: Layer,
+    arch: Arch,
+    mapping: Mapping,
+    analysis: Analysis | None = None,
+    *,
+    macs_per_cycle: int | None = None,
+    bulk: bool = True,
+) -> Timing:
+    """Simulate ``mapping`` of ``layer`` on ``arch``; see docs/engine.md for the model.
+
+    ``analysis``: the access counts of the same (layer, arch, mapping), computed if not given.
+    ``macs_per_cycle``: MACs per PE per cycle; by default the arch's MAC unit at the layer's
+    (weight, input) precision (raises ConfigError if it does not support it).
+    ``bulk=False`` simulates every step one by one (same result, slower; for tests).
+    """
+    if analysis is None:
+        analysis = analyze(layer, arch, mapping)
+    if macs_per_cycle is None:
+        macs_per_cycle = _macs_per_cycle(layer, arch)
+    if macs_per_cycle < 1:
+        raise ValueError(f"macs_per_cycle: expected a positive integer, got {macs_per_cycle}")
+    plan = make_plan(layer, arch, mapping, analysis, macs_per_cycle)
+    schedule = Schedule(plan, _bandwidths(arch, analysis), _double_buffered(arch, analysis))
+    schedule.bulk = bulk
+    env = simpy.Environment()
+    env.process(run(schedule, env))
+    env.run()
+    return _timing(layer, arch, plan, schedule, int(env.now))
+
+
+def _macs_per_cycle(layer: Layer, arch: Arch) -> int:
+    from accelsim.mac import make_mac_unit
+
+    unit = make_mac_unit(arch.mac, source=arch.source)
+    return unit.macs_per_cycle(layer.weight_bits, layer.input_bits)
+
+
+def _bandwidths(arch: Arch, analysis: Analysis) -> dict[str, Fraction | None]:
+    """Bits per cycle of each resource, all instances of a level together; None: unlimited."""
+    instances = {item.level: item.instances for item in analysis.traffic}
+    found: dict[str, Fraction | None] = {}
+    for level in arch.levels:
+        count = instances.get(level.name, 1)
+        for name, bandwidth in (
+            (read_port(level.name), level.read_bandwidth_bits),
+            (write_port(level.name), level.write_bandwidth_bits),
+        ):
+            found[name] = None if bandwidth is None else Fraction(bandwidth) * count
+    bandwidth = arch.network.bandwidth_bits
+    found[NETWORK] = None if bandwidth is None else Fraction(bandwidth)
+    return found
+
+
+def _double_buffered(arch: Arch, analysis: Analysis) -> dict[str, bool]:
+    """A level double-buffers when two of its tiles (all data types it keeps) fit in it."""
+    tile_bits = {level.name: 0 for level in arch.levels}
+    for item in analysis.traffic:
+        tile_bits[item.level] += item.tile_bits
+    return {
+        level.name: level.capacity_bits is None or 2 * tile_bits[level.name] <= level.capacity_bits
+        for level in arch.levels
+    }
+
+
+def _timing(layer: Layer, arch: Arch, plan: Plan, schedule: Schedule, cycles: int) -> Timing:
+    return Timing(
+        layer=layer.name,
+        cycles=cycles,
+        compute_cycles=plan.steps * plan.compute_cycles,
+        ideal_cycles=plan.steps * plan.compute_cycles,
+        stall_cycles=tuple(sorted((k, v) for k, v in schedule.stalls.items() if v)),
+        busy_cycles=tuple(sorted((k, v) for k, v in schedule.busy.items() if v)),
+        clock_mhz=arch.clock_mhz,
+        steps=plan.steps,
+        cycles_per_step=plan.compute_cycles,
+        sections=schedule.sections,
+    )

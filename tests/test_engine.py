@@ -1,0 +1,244 @@
+"""The timing engine: invariants on random small mappings (Hypothesis) and hand-computed cases."""
+
+from __future__ import annotations
+
+import itertools
+from math import ceil, prod
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from accelsim.analysis.counts import analyze
+from accelsim.arch import Axis, arch_from_dict
+from accelsim.engine import simulate_timing
+from accelsim.engine.plan import NETWORK, make_plan, read_port, write_port
+from accelsim.mapping.model import LevelMapping, Loop, Mapping
+from accelsim.types import DIMS, DataType, Dim
+from accelsim.workload.layer import Layer, LayerKind
+
+ALL = frozenset(DataType)
+
+
+def small_arch(*, dram=None, buffer=None, rf=None, network=None, buffer_kb=64, rf_bits=4096):
+    """DRAM -> buffer -> 2 x 2 PEs with a register file; bandwidths in bits per cycle or None."""
+
+    def level(name, kind, bandwidth, **extra):
+        found = {"name": name, "kind": kind, "word_bits": 8, **extra}
+        if bandwidth is not None:
+            found["bandwidth_bits_per_cycle"] = bandwidth
+        return found
+
+    raw = {
+        "name": "engine_test",
+        "pe_array": {"rows": 2, "cols": 2},
+        "levels": [
+            level("DRAM", "dram", dram),
+            level("buffer", "sram", buffer, capacity_bits=buffer_kb * 8192),
+            level("rf", "regfile", rf, capacity_bits=rf_bits),
+        ],
+        "network": {} if network is None else {"bandwidth_bits_per_cycle": network},
+    }
+    return arch_from_dict(raw)
+
+
+def conv(n=1, m=1, c=1, p=1, q=1, r=1, s=1, bits=8):
+    return Layer(
+        "test", LayerKind.CONV, n=n, m=m, c=c, p=p, q=q, r=r, s=s, h=p + r - 1, w=q + s - 1,
+        weight_bits=bits, input_bits=bits, output_bits=bits, psum_bits=bits,
+    )  # fmt: skip
+
+
+def loops(*pairs, axis=None):
+    return tuple(Loop(dim, bound, axis) for dim, bound in pairs if bound > 1)
+
+
+# ---- random small layers and mappings --------------------------------------------------------
+@st.composite
+def layers_and_mappings(draw):
+    bounds = {dim: draw(st.integers(1, 3)) for dim in DIMS if dim is not Dim.G}
+    layer = conv(*(bounds[d] for d in (Dim.N, Dim.M, Dim.C, Dim.P, Dim.Q, Dim.R, Dim.S)))
+    places = {name: [] for name in ("DRAM", "buffer", "X", "Y", "rf")}
+    for dim, bound in bounds.items():
+        if bound > 1:
+            places[draw(st.sampled_from(["DRAM", "buffer", "X", "Y", "rf"]))].append((dim, bound))
+    for name in places:
+        places[name] = draw(st.permutations(places[name]))
+    spatial = places["X"][:1]
+    places["DRAM"] += places["X"][1:] + places["Y"][1:]
+    keeps = frozenset(draw(st.sets(st.sampled_from(list(DataType)))))
+    mapping = Mapping(
+        (
+            LevelMapping("DRAM", loops(*places["DRAM"]), (), ALL),
+            LevelMapping(
+                "buffer",
+                loops(*places["buffer"]),
+                loops(*spatial, axis=Axis.X) + loops(*places["Y"][:1], axis=Axis.Y),
+                keeps,
+            ),
+            LevelMapping("rf", loops(*places["rf"]), (), ALL),
+        )
+    )
+    return layer, mapping
+
+
+bandwidths = st.one_of(st.none(), st.sampled_from([4, 8, 12, 64]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(layers_and_mappings(), st.integers(1, 3))
+def test_unlimited_bandwidth_gives_ideal_cycles(case, macs_per_cycle):
+    layer, mapping = case
+    arch = small_arch()
+    timing = simulate_timing(layer, arch, mapping, macs_per_cycle=macs_per_cycle)
+    inner = prod(loop.bound for loop in mapping.levels[2].temporal)
+    assert timing.cycles == timing.ideal_cycles
+    assert timing.ideal_cycles == mapping.temporal_steps // inner * ceil(inner / macs_per_cycle)
+    assert timing.stall_total_cycles == 0
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    layers_and_mappings(), bandwidths, bandwidths, bandwidths, bandwidths, st.sampled_from([1, 4])
+)
+def test_finite_bandwidth_bounds_and_bulk_equals_step_by_step(case, dram, buffer, rf, net, kb):
+    layer, mapping = case
+    arch = small_arch(dram=dram, buffer=buffer, rf=rf, network=net, buffer_kb=kb, rf_bits=64)
+    analysis = analyze(layer, arch, mapping)
+    timing = simulate_timing(layer, arch, mapping, analysis, macs_per_cycle=1)
+    assert timing == simulate_timing(layer, arch, mapping, analysis, macs_per_cycle=1, bulk=False)
+    assert timing.cycles >= timing.ideal_cycles == mapping.temporal_steps
+    assert timing.cycles == timing.compute_cycles + timing.stall_total_cycles
+    for item in analysis.traffic:
+        level = arch.level(item.level)
+        if level.read_bandwidth_bits:
+            assert timing.cycles * level.read_bandwidth_bits * item.instances >= item.read_bits
+            assert timing.cycles * level.write_bandwidth_bits * item.instances >= item.write_bits
+    if net:
+        assert timing.cycles * net >= sum(link.bits for link in analysis.links)
+    assert all(0 <= share <= 1 for share in timing.busy_fraction.values())
+
+
+@settings(max_examples=150, deadline=None)
+@given(layers_and_mappings())
+def test_steps_carry_exactly_the_analysis_counts(case):
+    layer, mapping = case
+    arch = small_arch()
+    analysis = analyze(layer, arch, mapping)
+    plan = make_plan(layer, arch, mapping, analysis, 1)
+    carried = {}
+    steps = list(itertools.product(*(range(b) for b in plan.bounds)))
+    for k, digits in enumerate(steps):
+        key = (_carry(steps[k - 1], digits) if k else -1, plan.zeros(digits))
+        after = None
+        if k + 1 < len(steps):
+            after = (_carry(digits, steps[k + 1]), plan.zeros(steps[k + 1]))
+        for job in (plan.fetch(key), plan.inner(key), plan.drain(after)):
+            for name, bits in job.bits:
+                carried[name] = carried.get(name, 0) + bits
+    expected = {}
+    for item in analysis.traffic:
+        expected[read_port(item.level)] = expected.get(read_port(item.level), 0) + item.read_bits
+        expected[write_port(item.level)] = expected.get(write_port(item.level), 0) + item.write_bits
+    expected[NETWORK] = sum(link.bits for link in analysis.links)
+    assert carried == {name: bits for name, bits in expected.items() if bits}
+
+
+def _carry(before, after):
+    return next(j for j, (a, b) in enumerate(zip(before, after, strict=True)) if a != b)
+
+
+# ---- hand-computed cases --------------------------------------------------------------------
+FC = Layer("fc", LayerKind.FC, n=1, m=4, c=8, p=1, q=1, r=1, s=1, h=1, w=1, psum_bits=8)
+
+
+def fc_case(*, dram=8, latency=0, rf_bits=4096):
+    """FC 8 -> 4 at 8 bits: 4 steps (M at the buffer), each a dot product of 8 in the RF.
+
+    Weights and inputs stream from DRAM straight into the RF; outputs collect in the buffer.
+    """
+    arch = small_arch(dram=dram, rf_bits=rf_bits)
+    if latency:
+        raw = dict(arch.raw)
+        raw["levels"] = [{**raw["levels"][0], "latency_cycles": latency}, *raw["levels"][1:]]
+        arch = arch_from_dict(raw)
+    mapping = Mapping(
+        (
+            LevelMapping("DRAM", (), (), ALL),
+            LevelMapping("buffer", loops((Dim.M, 4)), (), frozenset({DataType.OUTPUTS})),
+            LevelMapping("rf", loops((Dim.C, 8)), (), ALL),
+        )
+    )
+    return arch, mapping
+
+
+def test_dram_bound_fc_streams_weights_once():
+    # DRAM reads: weights 4 * 8 * 8 bits, inputs 8 * 8 bits once, at 8 bits per cycle; a step
+    # computes 8 MACs at 2 per cycle = 4 cycles, less than a weight tile's 64 / 8 = 8 cycles, so
+    # DRAM never idles once started. The first tile (weights + inputs) takes 16 cycles; each
+    # next weight tile is prefetched while the previous computes (the RF holds two tiles), back
+    # to back on the DRAM read port; the last tile then computes (4) and the buffer writes the 4
+    # outputs to DRAM (32 bits / 8). With a DRAM latency L, the last weight tile arrives L later
+    # and the final write takes L more (L <= 4 keeps the prefetches back to back).
+    for latency in (0, 3):
+        arch, mapping = fc_case(latency=latency)
+        timing = simulate_timing(FC, arch, mapping, macs_per_cycle=2)
+        reads_bits = 4 * 8 * 8 + 8 * 8
+        assert timing.cycles == reads_bits // 8 + latency + 8 // 2 + 4 * 8 // 8 + latency
+        assert timing.compute_cycles == 4 * (8 // 2)
+        assert timing.bottleneck == "DRAM.read"
+        assert dict(timing.busy_cycles)["DRAM.read"] == reads_bits // 8
+
+
+def test_single_buffering_exposes_what_double_buffering_hides():
+    # Tiles in the RF: (8 weights + 8 inputs + 1 output) * 8 bits = 136; two fit in 4096 bits,
+    # not in 200. Single-buffered, each weight fetch (8 cycles) waits for the step before to
+    # finish computing (4 cycles), so the 3 later computes are exposed: 48 + 3 * 4 cycles.
+    arch, mapping = fc_case(rf_bits=4096)
+    double = simulate_timing(FC, arch, mapping, macs_per_cycle=2)
+    arch, mapping = fc_case(rf_bits=200)
+    single = simulate_timing(FC, arch, mapping, macs_per_cycle=2)
+    assert double.cycles == (4 * 8 * 8 + 8 * 8) // 8 + 8 // 2 + 4 * 8 // 8
+    assert single.cycles == double.cycles + 3 * (8 // 2)
+
+
+def test_compute_bound_layer_exposes_only_the_first_fill_and_last_drain():
+    # DRAM at 64 bits per cycle: a weight tile (64 bits) takes 1 cycle, a step computes 8, so only
+    # the first fill (128 bits: 2 cycles) and the final write of 4 outputs (32 bits: 1) show.
+    arch, mapping = fc_case(dram=64)
+    timing = simulate_timing(FC, arch, mapping, macs_per_cycle=1)
+    assert timing.ideal_cycles == 4 * 8
+    assert timing.cycles == 2 + 4 * 8 + 1
+    assert timing.stalls == {"DRAM.read": 2, "DRAM.write": 1}
+
+
+def test_conv_with_generous_bandwidth_runs_at_ideal_cycles_but_for_fill_and_drain():
+    layer = conv(m=2, c=2, p=4, q=4, r=3, s=3)
+    arch = small_arch(dram=1024, buffer=1024, rf=1024, network=1024)
+    mapping = Mapping(
+        (
+            LevelMapping("DRAM", loops((Dim.P, 4)), (), ALL),
+            LevelMapping("buffer", loops((Dim.Q, 4)), loops((Dim.M, 2), axis=Axis.X), ALL),
+            LevelMapping("rf", loops((Dim.C, 2), (Dim.R, 3), (Dim.S, 3)), (), ALL),
+        )
+    )
+    timing = simulate_timing(layer, arch, mapping, macs_per_cycle=1)
+    assert timing.ideal_cycles == 4 * 4 * 2 * 3 * 3
+    # every transfer takes one cycle at most: one for the first fill, one to drain the last tile
+    # (rf -> buffer), one for the buffer's outputs to DRAM
+    assert timing.cycles == timing.ideal_cycles + timing.stall_total_cycles
+    assert timing.stall_total_cycles <= 3
+
+
+def test_seconds_and_breakdown():
+    arch, mapping = fc_case()
+    timing = simulate_timing(FC, arch, mapping, macs_per_cycle=2)
+    assert timing.seconds == timing.cycles / (arch.clock_mhz * 1e6)
+    assert timing.cycles == timing.compute_cycles + sum(timing.stalls.values())
+    assert timing.steps == 4 and timing.cycles_per_step == 4
+
+
+def test_macs_per_cycle_defaults_to_the_mac_unit():
+    arch, mapping = fc_case()
+    assert simulate_timing(FC, arch, mapping) == simulate_timing(
+        FC, arch, mapping, macs_per_cycle=1
+    )
