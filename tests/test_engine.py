@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 from math import ceil, prod
 
 from hypothesis import given, settings
@@ -56,6 +57,7 @@ def loops(*pairs, axis=None):
 @st.composite
 def layers_and_mappings(draw):
     bounds = {dim: draw(st.integers(1, 3)) for dim in DIMS if dim is not Dim.G}
+    bounds[Dim.P] = draw(st.integers(1, 7))  # long enough loops to be stepped in bulk
     layer = conv(*(bounds[d] for d in (Dim.N, Dim.M, Dim.C, Dim.P, Dim.Q, Dim.R, Dim.S)))
     places = {name: [] for name in ("DRAM", "buffer", "X", "Y", "rf")}
     for dim, bound in bounds.items():
@@ -105,7 +107,8 @@ def test_finite_bandwidth_bounds_and_bulk_equals_step_by_step(case, dram, buffer
     arch = small_arch(dram=dram, buffer=buffer, rf=rf, network=net, buffer_kb=kb, rf_bits=64)
     analysis = analyze(layer, arch, mapping)
     timing = simulate_timing(layer, arch, mapping, analysis, macs_per_cycle=1)
-    assert timing == simulate_timing(layer, arch, mapping, analysis, macs_per_cycle=1, bulk=False)
+    step_by_step = simulate_timing(layer, arch, mapping, analysis, macs_per_cycle=1, bulk=False)
+    assert replace(timing, sections=0) == replace(step_by_step, sections=0)
     assert timing.cycles >= timing.ideal_cycles == mapping.temporal_steps
     assert timing.cycles == timing.compute_cycles + timing.stall_total_cycles
     for item in analysis.traffic:
@@ -242,3 +245,36 @@ def test_macs_per_cycle_defaults_to_the_mac_unit():
     assert simulate_timing(FC, arch, mapping) == simulate_timing(
         FC, arch, mapping, macs_per_cycle=1
     )
+
+
+def test_timeloop_alexnet_conv1_bulk_equals_step_by_step():
+    from accelsim.arch import load_arch
+
+    arch = load_arch("timeloop_eyeriss_like")
+    layer = Layer("conv1", LayerKind.CONV, n=1, m=96, c=3, p=55, q=55, r=11, s=11, h=227, w=227,
+                  stride_h=4, stride_w=4, weight_bits=16, input_bits=16, output_bits=16,
+                  psum_bits=16)  # fmt: skip
+    spad = (
+        LevelMapping("ifmap_spad", (), (), frozenset({DataType.INPUTS})),
+        LevelMapping("weights_spad", loops((Dim.S, 11)), (), frozenset({DataType.WEIGHTS})),
+        LevelMapping("psum_spad", loops((Dim.M, 8)), (), frozenset({DataType.OUTPUTS})),
+    )
+    mapping = Mapping(
+        (
+            LevelMapping("DRAM", loops((Dim.P, 55), (Dim.C, 3)), (), ALL),
+            LevelMapping("shared_glb", loops((Dim.Q, 55)), loops((Dim.M, 12), axis=Axis.X),
+                         frozenset({DataType.INPUTS, DataType.OUTPUTS})),
+            LevelMapping("DummyBuffer", (), loops((Dim.R, 11), axis=Axis.Y), frozenset()),
+            *spad,
+        )
+    )  # fmt: skip
+    analysis = analyze(layer, arch, mapping)
+    timing = simulate_timing(layer, arch, mapping, analysis, macs_per_cycle=1)
+    assert timing.ideal_cycles == 55 * 3 * 55 * 11 * 8 == 798_600
+    assert timing.steps == 55 * 3 * 55 and timing.sections < 100
+    step_by_step = simulate_timing(layer, arch, mapping, analysis, macs_per_cycle=1, bulk=False)
+    assert replace(timing, sections=0) == replace(step_by_step, sections=0)
+    assert step_by_step.sections == timing.steps
+    dram_reads = sum(t.read_bits for t in analysis.traffic if t.level == "DRAM")
+    assert timing.cycles >= dram_reads / 64
+    assert dict(timing.busy_cycles)["DRAM.read"] >= dram_reads / 64
