@@ -17,7 +17,14 @@ from accelsim.mapper import Objective, map_layer
 from accelsim.mapping.model import LevelMapping, Loop, Mapping
 from accelsim.results import LayerResult, NetworkResult
 from accelsim.types import DataType, Dim
-from accelsim.workload import Layer, LayerKind, Network, builtin_workloads, load_workload, make_layer
+from accelsim.workload import (
+    Layer,
+    LayerKind,
+    Network,
+    builtin_workloads,
+    load_workload,
+    make_layer,
+)
 
 __version__ = "0.1.0"
 

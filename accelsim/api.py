@@ -15,6 +15,8 @@ from accelsim.arch import Arch, arch_for_dataflow, load_arch
 from accelsim.cost import price
 from accelsim.dataflow import Dataflow, parse_dataflow
 from accelsim.energy import EnergyTable, load_energy_table
+from accelsim.engine import simulate_timing
+from accelsim.errors import ConfigError, Problem
 from accelsim.mac import make_mac_unit
 from accelsim.mapper import Objective, map_layer
 from accelsim.mapping.model import Mapping
@@ -45,6 +47,9 @@ def as_table(table: TableLike, arch: Arch) -> EnergyTable:
     return load_energy_table(table if table is not None else arch.energy_table)
 
 
+FIDELITIES = ("engine", "ideal")
+
+
 def evaluate(
     arch: ArchLike,
     layer: Layer,
@@ -52,6 +57,7 @@ def evaluate(
     *,
     energy_table: TableLike = None,
     dataflow: str = "manual",
+    fidelity: str = "engine",
 ) -> LayerResult:
     """Cost of one layer under a given mapping (checked first: factors, array, capacities).
 
@@ -61,7 +67,7 @@ def evaluate(
     layer = arch.apply_precision(layer)
     check_mapping(layer, arch, mapping)
     table = as_table(energy_table, arch)
-    return _result(layer, arch, analyze(layer, arch, mapping), table, dataflow)
+    return _result(layer, arch, analyze(layer, arch, mapping), table, dataflow, fidelity)
 
 
 def simulate(
@@ -74,13 +80,17 @@ def simulate(
     energy_table: TableLike = None,
     weight_bits: int | None = None,
     input_bits: int | None = None,
+    fidelity: str = "engine",
 ) -> NetworkResult:
     """Map every layer of ``workload`` on ``arch`` with ``dataflow`` and cost it.
 
     ``batch`` replaces the workload's batch size; ``weight_bits``/``input_bits`` override every
-    layer's precision (a fixed-precision architecture overrides both). Raises ConfigError for bad
-    names, files, or a layer the dataflow cannot map.
+    layer's precision (a fixed-precision architecture overrides both). ``fidelity`` ``engine``
+    times each layer with the discrete-event engine (bandwidth, buffering, stalls); ``ideal``
+    takes the temporal steps at the MAC unit's throughput (unlimited bandwidth). Raises
+    ConfigError for bad names, files, or a layer the dataflow cannot map.
     """
+    _check_fidelity(fidelity)
     flow = parse_dataflow(dataflow)
     arch = arch_for_dataflow(as_arch(arch), flow.value)
     network = as_network(workload)
@@ -94,16 +104,31 @@ def simulate(
         layer = arch.apply_precision(layer)
         found = map_layer(layer, arch, flow, objective, table)
         analysis = analyze(layer, arch, found.mapping)  # the layer's own name and fields
-        results.append(_result(layer, arch, analysis, table, flow.value))
+        results.append(_result(layer, arch, analysis, table, flow.value, fidelity))
     return NetworkResult(network.name, flow.value, network.batch, tuple(results))
 
 
+def _check_fidelity(fidelity: str) -> None:
+    if fidelity not in FIDELITIES:
+        raise ConfigError(Problem("", "fidelity", f"one of {', '.join(FIDELITIES)}", fidelity))
+
+
 def _result(
-    layer: Layer, arch: Arch, analysis: Analysis, table: EnergyTable, dataflow: str
+    layer: Layer,
+    arch: Arch,
+    analysis: Analysis,
+    table: EnergyTable,
+    dataflow: str,
+    fidelity: str = "engine",
 ) -> LayerResult:
+    _check_fidelity(fidelity)
     unit = make_mac_unit(arch.mac, source=arch.source)
     per_pe = unit.macs_per_cycle(layer.weight_bits, layer.input_bits)
     ideal = -(-analysis.temporal_steps // per_pe)
+    cycles, stalls = ideal, ()
+    if fidelity == "engine":
+        timing = simulate_timing(layer, arch, analysis.mapping, analysis, macs_per_cycle=per_pe)
+        cycles, stalls = timing.cycles, timing.stall_cycles
     return LayerResult(
         layer=layer.name,
         dataflow=dataflow,
@@ -115,9 +140,9 @@ def _result(
         used_pes=analysis.used_pes,
         total_pes=analysis.total_pes,
         ideal_cycles=ideal,
-        cycles=ideal,
-        stall_cycles=0,
-        stalls_by_cause=(),
+        cycles=cycles,
+        stall_cycles=sum(count for _, count in stalls),
+        stalls_by_cause=tuple(stalls),
         clock_mhz=arch.clock_mhz,
         weight_bits=layer.weight_bits,
         input_bits=layer.input_bits,

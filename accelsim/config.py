@@ -103,8 +103,9 @@ def apply_overrides(raw: dict[str, Any], overrides: Mapping[str, Any], *, source
         for depth, step in enumerate(steps[:-1]):
             node = _step(node, step)
             if node is None:
-                found.add(path, f"a path that exists ('{'.'.join(steps[: depth + 1])}' does not)",
-                          value)
+                found.add(
+                    path, f"a path that exists ('{'.'.join(steps[: depth + 1])}' does not)", value
+                )
                 break
         else:
             if isinstance(node, list):

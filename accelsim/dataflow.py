@@ -50,6 +50,7 @@ class Template:
     pe_whole: frozenset[Dim]  # dimensions that must run whole inside a PE
     spatial: tuple[tuple[tuple[Dim, ...], tuple[Dim, ...]], ...]  # (Y dims, X dims) options
     streaming: tuple[Dim, ...]  # loops placed innermost at the buffer, outermost first
+    anchored: bool = False  # the first Y dimension must be spread (RS: filter rows down the array)
 
 
 _ALL = frozenset(DataType)
@@ -62,6 +63,7 @@ TEMPLATES: dict[Dataflow, Template] = {
         pe_whole=frozenset({Dim.S}),
         spatial=(((Dim.R, *_FILL), (Dim.P, *_FILL)), ((Dim.R, *_FILL), (Dim.M, Dim.N, Dim.C))),
         streaming=(Dim.Q,),
+        anchored=True,
     ),
     Dataflow.WS: Template(
         rf_keeps=frozenset({DataType.WEIGHTS}),

@@ -2,8 +2,8 @@
 
 Every user mistake (a wrong key, a negative size, a mapping that does not fit, an unknown name)
 becomes a :class:`ConfigError` whose message lists each problem as
-``<source>: <field path>: expected <expectation>, got <value>``. The CLI prints the message and exits
-with status 2; library code never prints.
+``<source>: <field path>: expected <expectation>, got <value>``. The CLI prints the message and
+exits with status 2; library code never prints.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing wrong with one input: where (file and field path), what was found, what was wanted."""
+    """One thing wrong with one input: where (file, field path), what was found, what was wanted."""
 
     source: str
     path: str

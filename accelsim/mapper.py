@@ -32,11 +32,11 @@ from accelsim.dataflow import Dataflow, Template, parse_dataflow, templates
 from accelsim.energy.table import EnergyTable, load_energy_table
 from accelsim.errors import ConfigError, Problem
 from accelsim.mapping.model import LevelMapping, Loop, Mapping
-from accelsim.mapping.validate import tile_bits
+from accelsim.mapping.validate import fits, tile_bits
 from accelsim.types import DATA_TYPES, Dim
 from accelsim.workload.layer import Layer
 
-KEEP_SPATIAL = 3  # spatial options carried to the next stage
+KEEP_SPATIAL = 4  # spatial options carried to the next stage
 KEEP_PE = 3  # PE tiles carried to the next stage
 DRAM_ORDERS = (
     (Dim.G, Dim.M, Dim.C, Dim.R, Dim.S, Dim.N, Dim.P, Dim.Q),  # weights stay longest
@@ -108,8 +108,9 @@ def _score(objective: Objective, energy: float, cycles: int) -> tuple[float, flo
     return (energy * cycles, energy)
 
 
-def divisors(n: int) -> list[int]:
-    return [d for d in range(1, n + 1) if n % d == 0]
+@lru_cache(maxsize=4096)
+def divisors(n: int) -> tuple[int, ...]:
+    return tuple(d for d in range(1, n + 1) if n % d == 0)
 
 
 # ---- structure of the architecture ---------------------------------------------------------
@@ -154,11 +155,15 @@ def _candidates(layer: Layer, arch: Arch, dataflow: Dataflow, template: Template
         left = _divide(bounds, spatial)
         for pe_loops in _pe_tiles(layer, arch, places, keeps, template, spatial, left):
             rest = _divide(left, pe_loops)
+            seen: set[Mapping] = set()
             for order in DRAM_ORDERS:
-                mapping = _fill_buffer(layer, arch, places, keeps, template, spatial, pe_loops,
-                                       rest, order)
-                if mapping is not None:
-                    yield mapping
+                for first in (None, *(d for d in order if rest[d] > 1)):
+                    mapping = _fill_buffer(
+                        layer, arch, places, keeps, template, spatial, pe_loops, rest, order, first
+                    )
+                    if mapping is not None and mapping not in seen:
+                        seen.add(mapping)
+                        yield mapping
 
 
 def _divide(bounds: dict[Dim, int], loops: tuple[Loop, ...]) -> dict[Dim, int]:
@@ -171,7 +176,8 @@ def _divide(bounds: dict[Dim, int], loops: tuple[Loop, ...]) -> dict[Dim, int]:
 def _spatial_options(bounds, arch: Arch, template: Template) -> list[tuple[Loop, ...]]:
     options: dict[tuple[Loop, ...], int] = {}
     for y_dims, x_dims in template.spatial:
-        for y in _axis_options(bounds, y_dims, arch.pe_array.rows, Axis.Y):
+        anchor = y_dims[0] if template.anchored and bounds[y_dims[0]] > 1 else None
+        for y in _axis_options(bounds, y_dims, arch.pe_array.rows, Axis.Y, anchor):
             left = _divide(bounds, y)
             for x in _axis_options(left, x_dims, arch.pe_array.cols, Axis.X):
                 loops = y + x
@@ -180,9 +186,13 @@ def _spatial_options(bounds, arch: Arch, template: Template) -> list[tuple[Loop,
     return [loops for loops, _ in ranked[:KEEP_SPATIAL]]
 
 
-def _axis_options(bounds, dims, size: int, axis: Axis) -> list[tuple[Loop, ...]]:
-    options: list[tuple[Loop, ...]] = [()]
-    for first in dims:
+def _axis_options(
+    bounds, dims, size: int, axis: Axis, anchor: Dim | None = None
+) -> list[tuple[Loop, ...]]:
+    """Ways to spread ``dims`` over one axis: one dimension, or two (the second fills the room
+    the first leaves). With an ``anchor``, every way starts with it."""
+    options: list[tuple[Loop, ...]] = [] if anchor else [()]
+    for first in (anchor,) if anchor else dims:
         for f1 in sorted((d for d in divisors(bounds[first]) if 1 < d <= size), reverse=True)[:2]:
             options.append((Loop(first, f1, axis),))
             room = size // f1
@@ -207,7 +217,7 @@ def _pe_tiles(layer, arch, places, keeps, template, spatial, left) -> list[tuple
             continue  # dominated by a larger tile that fits
         loops = tuple(Loop(d, f) for d, f in zip(template.pe_dims, factors, strict=True) if f > 1)
         probe = _assemble(arch, places, keeps, (), (), spatial, loops)
-        if _fits(layer, arch, probe):
+        if fits(layer, arch, probe):
             fitting.append(factors)
     fitting.sort(key=lambda f: -prod(f))
     return [
@@ -216,31 +226,25 @@ def _pe_tiles(layer, arch, places, keeps, template, spatial, left) -> list[tuple
     ]
 
 
-def _fits(layer: Layer, arch: Arch, mapping: Mapping) -> bool:
-    """Every level (DRAM aside) holds its tile; with no loops above the buffer yet, this says
-    whether the buffer can hold the smallest tile the PE loops and spatial loops need."""
-    for index in range(1, len(arch.levels)):
-        capacity = arch.levels[index].capacity_bits
-        if capacity is not None and sum(tile_bits(layer, mapping, index).values()) > capacity:
-            return False
-    return True
-
-
-def _fill_buffer(layer, arch, places, keeps, template, spatial, pe_loops, rest, order):
-    """Grow the buffer tile, streaming dims first then innermost-first in ``order``."""
+def _fill_buffer(layer, arch, places, keeps, template, spatial, pe_loops, rest, order, first):
+    """Grow the buffer tile while it fits: streaming dims first, then ``first`` (if given), then
+    the others innermost-first in ``order``."""
     capacity = arch.levels[places.buffer].capacity_bits
     at_buffer = dict.fromkeys(rest, 1)
-    grow = [*reversed(template.streaming)] + [d for d in reversed(order)
-                                              if d not in template.streaming]
+    others = [d for d in reversed(order) if d not in template.streaming and d is not first]
+    grow = [*reversed(template.streaming), *([first] if first else []), *others]
     for dim in grow:
         for factor in sorted(divisors(rest[dim]), reverse=True):
             trial = {**at_buffer, dim: factor}
             mapping = _build(arch, places, keeps, template, spatial, pe_loops, rest, trial, order)
-            if capacity is None or sum(tile_bits(layer, mapping, places.buffer).values()) <= capacity:
+            if (
+                capacity is None
+                or sum(tile_bits(layer, mapping, places.buffer).values()) <= capacity
+            ):
                 at_buffer = trial
                 break
     mapping = _build(arch, places, keeps, template, spatial, pe_loops, rest, at_buffer, order)
-    return mapping if _fits(layer, arch, mapping) else None
+    return mapping if fits(layer, arch, mapping) else None
 
 
 def _build(arch, places, keeps, template, spatial, pe_loops, rest, at_buffer, order) -> Mapping:

@@ -1,11 +1,12 @@
 """Tiles and their movement, exactly, as products of one-dimensional sets.
 
-Every tensor coordinate is a linear form in the loop indices (for inputs, ``h = P*stride + R*dilation``),
-so the tile a level holds is a product over the tensor's coordinates of one-dimensional sets, and the
-tiles of sibling instances are translates of it by a product of offset sets. That makes the number of
-new elements a parent must send to all its children when the temporal loops above them advance by a
-shift ``delta`` an exact closed form (see :func:`union_delta`), computed on small bitmaps. The cost of
-the analysis therefore grows with the number of loops, never with the number of MACs.
+Every tensor coordinate is a linear form in the loop indices (for inputs,
+``h = P*stride + R*dilation``), so the tile a level holds is a product over the tensor's
+coordinates of one-dimensional sets, and the tiles of sibling instances are translates of it by a
+product of offset sets. That makes the number of new elements a parent must send to all its
+children when the temporal loops above them advance by a shift ``delta`` an exact closed form
+(see :func:`union_delta`), computed on small bitmaps. The cost of the analysis therefore grows
+with the number of loops, never with the number of MACs.
 """
 
 from __future__ import annotations
@@ -81,7 +82,8 @@ def progression_sum(steps: tuple[tuple[int, int], ...]) -> np.ndarray:
 
 def tile_steps(form: Form, loops: tuple[PlacedLoop, ...]) -> tuple[tuple[int, int], ...]:
     """The (step, count) progressions a coordinate sweeps over the given loops."""
-    return tuple(sorted((shift(form, p), p.loop.bound) for p in loops if shift(form, p) != 0))
+    steps = ((shift(form, p), p.loop.bound) for p in loops)
+    return tuple(sorted(step for step in steps if step[0] != 0))
 
 
 def _dilate(bitmap: np.ndarray, offsets: np.ndarray) -> int:
@@ -143,13 +145,16 @@ def transitions(
     ``prod(bounds outside j) * (bound_j - 1)`` times and moves each coordinate by
     ``shift_j - sum_{i inside j} (bound_i - 1) * shift_i``.
     """
+    shifts = [tuple(shift(form, p) for form in forms) for p in loops]
+    wraps: list[tuple[int, ...]] = [()] * len(loops)
+    wrap = [0] * len(forms)  # how far the loops inside j move back when they all wrap
+    for j in reversed(range(len(loops))):
+        wraps[j] = tuple(wrap)
+        wrap = [w + (loops[j].loop.bound - 1) * d for w, d in zip(wrap, shifts[j], strict=True)]
     result = []
     outer = 1
     for j, carry in enumerate(loops):
-        moves = tuple(
-            shift(form, carry) - sum((p.loop.bound - 1) * shift(form, p) for p in loops[j + 1 :])
-            for form in forms
-        )
+        moves = tuple(d - w for d, w in zip(shifts[j], wraps[j], strict=True))
         result.append((outer * (carry.loop.bound - 1), moves))
         outer *= carry.loop.bound
     return result

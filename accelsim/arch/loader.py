@@ -24,15 +24,26 @@ TOP_KEYS = {
     "network": "{multicast, systolic, bandwidth_bits_per_cycle, energy_pj_per_bit}",
     "energy_table": "a built-in energy table name or a path",
     "area_mm2": "optional area",
-    "per_dataflow": "overrides by dotted path for each dataflow: {nlr: {levels.rf.capacity_bits: 0}}",
-    "fixed_precision": "bits every layer runs at: {weight_bits, input_bits, output_bits, psum_bits}",
+    "per_dataflow": "overrides by dotted path per dataflow: {nlr: {levels.rf.capacity_bits: 0}}",
+    "fixed_precision": "bits every layer runs at: {weight_bits, input_bits, output_bits, ...}",
     "levels": "storage levels, outermost (DRAM) first",
 }
-LEVEL_KEYS = (
-    "name kind keeps capacity_bits capacity_kb capacity_words word_bits per_pe "
-    "bandwidth_bits_per_cycle bandwidth_words_per_cycle read_bandwidth_bits_per_cycle "
-    "write_bandwidth_bits_per_cycle latency_cycles energy"
-).split()
+LEVEL_KEYS = [
+    "name",
+    "kind",
+    "keeps",
+    "capacity_bits",
+    "capacity_kb",
+    "capacity_words",
+    "word_bits",
+    "per_pe",
+    "bandwidth_bits_per_cycle",
+    "bandwidth_words_per_cycle",
+    "read_bandwidth_bits_per_cycle",
+    "write_bandwidth_bits_per_cycle",
+    "latency_cycles",
+    "energy",
+]
 NETWORK_KEYS = ["multicast", "systolic", "bandwidth_bits_per_cycle", "energy_pj_per_bit"]
 
 
@@ -98,9 +109,9 @@ def _positive_int(found: Problems, path: str, value: Any, *, zero_ok: bool = Fal
 
 
 def _number(found: Problems, path: str, value: Any, *, positive: bool = False) -> float:
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if not positive or value > 0:
-            return float(value)
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if number and (not positive or value > 0):
+        return float(value)
     found.add(path, "a positive number" if positive else "a number", value)
     return 1.0
 

@@ -34,6 +34,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--objective", default="energy", choices=["energy", "cycles", "edp"])
     parser.add_argument("--w-bits", type=int, default=None, help="weight bits for every layer")
     parser.add_argument("--a-bits", type=int, default=None, help="activation bits for every layer")
+    parser.add_argument(
+        "--fidelity",
+        default="engine",
+        choices=["engine", "ideal"],
+        help="engine: discrete-event timing with bandwidth and stalls; ideal: unlimited bandwidth",
+    )
     parser.add_argument("--out", type=Path, default=Path("reports"), help="output folder")
     parser.set_defaults(handler=run)
 
@@ -44,8 +50,11 @@ def run(args: argparse.Namespace) -> int:
 
         raise ConfigError(Problem("command line", "--batch", "a positive integer", args.batch))
     arch = as_arch(args.arch)
-    flows = [parse_dataflow(name.strip(), source="command line", path="--dataflows")
-             for name in args.dataflows.split(",") if name.strip()]
+    flows = [
+        parse_dataflow(name.strip(), source="command line", path="--dataflows")
+        for name in args.dataflows.split(",")
+        if name.strip()
+    ]
     results = [
         simulate(
             arch,
@@ -56,6 +65,7 @@ def run(args: argparse.Namespace) -> int:
             energy_table=args.energy_table,
             weight_bits=args.w_bits,
             input_bits=args.a_bits,
+            fidelity=args.fidelity,
         )
         for flow in flows
     ]

@@ -10,6 +10,7 @@ precision. Without it the MAC unit's own absolute 45 nm energy is used.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 from math import exp, log
 from pathlib import Path
 from typing import Any
@@ -56,7 +57,7 @@ def builtin_tables() -> list[str]:
 
 
 def load_energy_table(path_or_name: str | Path) -> EnergyTable:
-    """A built-in table by name (``eyeriss_normalized``, ``timeloop45``, ``horowitz45``) or a file."""
+    """A built-in table (``eyeriss_normalized``, ``timeloop45``, ``horowitz45``) or a file."""
     path = Path(path_or_name)
     if not path.is_file():
         path = TABLE_DIR / f"{path_or_name}.yaml"
@@ -116,7 +117,9 @@ def _kind(found: Problems, path: str, raw: Any) -> KindEnergy:
         return fallback
     if "per_access" in raw:
         if not _positive(raw["per_access"]):
-            found.add(f"{path}.per_access", "a non-negative number of energy units", raw["per_access"])
+            found.add(
+                f"{path}.per_access", "a non-negative number of energy units", raw["per_access"]
+            )
             return fallback
         return KindEnergy(bits, ((1.0, float(raw["per_access"])),))
     points = raw.get("points")
@@ -124,9 +127,11 @@ def _kind(found: Problems, path: str, raw: Any) -> KindEnergy:
         not isinstance(points, list)
         or not points
         or any(not isinstance(p, list) or len(p) != 2 or not all(map(_positive, p)) for p in points)
-        or any(a[0] >= b[0] for a, b in zip(points, points[1:]))
+        or any(a[0] >= b[0] for a, b in pairwise(points))
     ):
-        found.add(f"{path}.points", "a list of [capacity_bytes, energy] with rising capacity", points)
+        found.add(
+            f"{path}.points", "a list of [capacity_bytes, energy] with rising capacity", points
+        )
         return fallback
     return KindEnergy(bits, tuple((float(c), float(e)) for c, e in points))
 
@@ -144,4 +149,6 @@ def _mac(found: Problems, raw: Any) -> MacEnergy | None:
         found.add("mac.per_mac", "a non-negative number", per_mac)
     if not isinstance(bits, int) or bits <= 0:
         found.add("mac.reference_bits", "a positive integer", bits)
-    return MacEnergy(float(per_mac) if _positive(per_mac) else 0.0, bits if isinstance(bits, int) else 8)
+    return MacEnergy(
+        float(per_mac) if _positive(per_mac) else 0.0, bits if isinstance(bits, int) else 8
+    )

@@ -2,28 +2,42 @@
 
 from __future__ import annotations
 
-from accelsim.analysis.nest import coordinate_forms, flatten, tile_steps, union_delta
+from accelsim.analysis.nest import progression_sum
 from accelsim.arch.model import Arch, Axis
 from accelsim.errors import Problems
 from accelsim.mapping.model import Mapping
-from accelsim.types import DATA_TYPES, DataType
+from accelsim.types import DATA_TYPES, DataType, Dim
 from accelsim.workload.layer import Layer
 
 
 def tile_bits(layer: Layer, mapping: Mapping, index: int) -> dict[DataType, int]:
     """Bits one instance of level ``index`` holds, per kept data type (outputs as partial sums)."""
-    placed, starts = flatten(mapping)
-    inner = placed[starts[index] :]
+    extent = dict.fromkeys(Dim, 1)
+    for level, loop in mapping.loops():
+        if level >= index:
+            extent[loop.dim] *= loop.bound
     held = {}
-    for data_type in DATA_TYPES:
-        if data_type not in mapping.levels[index].keeps:
-            continue
-        forms = coordinate_forms(layer, mapping, data_type)
-        tile = tuple(tile_steps(form, inner) for form in forms)
-        elements = union_delta(tile, tuple(() for _ in forms), None)
+    for data_type in mapping.levels[index].keeps:
         bits = layer.psum_bits if data_type is DataType.OUTPUTS else layer.bits(data_type)
-        held[data_type] = elements * bits
+        held[data_type] = _tile_elements(layer, extent, data_type) * bits
     return held
+
+
+def _tile_elements(layer: Layer, extent: dict[Dim, int], data_type: DataType) -> int:
+    """Elements of the product tile the loop extents cover (the sliding window counted once)."""
+    e = extent
+    if data_type is DataType.WEIGHTS:
+        return e[Dim.G] * e[Dim.M] * e[Dim.C] * e[Dim.R] * e[Dim.S]
+    if data_type is DataType.OUTPUTS:
+        return e[Dim.N] * e[Dim.G] * e[Dim.M] * e[Dim.P] * e[Dim.Q]
+    rows = _window(layer.stride_h, e[Dim.P], layer.dilation_h, e[Dim.R])
+    cols = _window(layer.stride_w, e[Dim.Q], layer.dilation_w, e[Dim.S])
+    return e[Dim.N] * e[Dim.G] * e[Dim.C] * rows * cols
+
+
+def _window(stride: int, outputs: int, dilation: int, taps: int) -> int:
+    """|{o * stride + t * dilation : o < outputs, t < taps}|."""
+    return int(progression_sum(tuple(sorted(((stride, outputs), (dilation, taps))))).sum())
 
 
 def check_mapping(layer: Layer, arch: Arch, mapping: Mapping, *, source: str = "mapping") -> None:
@@ -106,9 +120,10 @@ def _check_capacity(found: Problems, layer: Layer, arch: Arch, mapping: Mapping)
 
 
 def fits(layer: Layer, arch: Arch, mapping: Mapping) -> bool:
-    """True when every tile fits its level (no error raised)."""
+    """True when every tile fits its level. Before any loop is placed above the buffer this says
+    whether the buffer can hold the smallest tile the PE and spatial loops need."""
     for index, level in enumerate(arch.levels):
-        if level.capacity_bits is not None:
-            if sum(tile_bits(layer, mapping, index).values()) > level.capacity_bits:
-                return False
+        held = sum(tile_bits(layer, mapping, index).values())
+        if level.capacity_bits is not None and held > level.capacity_bits:
+            return False
     return True

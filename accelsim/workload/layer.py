@@ -26,8 +26,8 @@ class Layer:
     """One layer. Sizes are in elements; precisions in bits.
 
     ``m`` is the total number of output channels; ``c`` is the number of input channels *per
-    group*, so a grouped layer does ``n * m * c * p * q * r * s`` MACs. ``h`` and ``w`` are the input
-    height and width before padding; ``p`` and ``q`` the output height and width.
+    group*, so a grouped layer does ``n * m * c * p * q * r * s`` MACs. ``h`` and ``w`` are the
+    input height and width before padding; ``p`` and ``q`` the output height and width.
     """
 
     name: str
