@@ -8,6 +8,8 @@ True
 
 from __future__ import annotations
 
+from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 
 from accelsim.analysis.counts import Analysis, analyze
@@ -102,10 +104,24 @@ def simulate(
     results = []
     for layer in network:
         layer = arch.apply_precision(layer)
-        found = map_layer(layer, arch, flow, objective, table)
-        analysis = analyze(layer, arch, found.mapping)  # the layer's own name and fields
-        results.append(_result(layer, arch, analysis, table, flow.value, fidelity))
+        costed = _mapped_layer(replace(layer, name=""), arch, flow, objective, table, fidelity)
+        results.append(replace(costed, layer=layer.name))
     return NetworkResult(network.name, flow.value, network.batch, tuple(results))
+
+
+@lru_cache(maxsize=8192)
+def _mapped_layer(
+    layer: Layer,
+    arch: Arch,
+    flow: Dataflow,
+    objective: Objective | str,
+    table: EnergyTable,
+    fidelity: str,
+) -> LayerResult:
+    """Map, analyse, price and time one (nameless) layer; cached, so a network with repeated
+    shapes, or a second run, does the work once per shape."""
+    found = map_layer(layer, arch, flow, objective, table)
+    return _result(layer, arch, found.analysis, table, flow.value, fidelity)
 
 
 def _check_fidelity(fidelity: str) -> None:
