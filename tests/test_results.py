@@ -1,0 +1,95 @@
+"""Result records: every breakdown sums to its total; pricing is separate from counting."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import accelsim
+from accelsim.analysis.counts import analyze
+from accelsim.cost import price
+from accelsim.energy import load_energy_table
+from accelsim.mapper import map_layer
+from accelsim.mapping.validate import tile_bits
+
+KEYS = ("category", "data_type", "component", "action")
+
+
+@pytest.fixture(scope="module")
+def runs() -> list[accelsim.NetworkResult]:
+    return [
+        accelsim.simulate("eyeriss_isca16", "alexnet", dataflow=flow, batch=4)
+        for flow in ("rs", "ws", "os", "nlr")
+    ]
+
+
+def test_every_breakdown_sums_to_the_total(runs):
+    for network in runs:
+        for layer in network.layers:
+            for key in KEYS:
+                assert sum(layer.energy_by(key).values()) == pytest.approx(layer.energy)
+            assert sum(layer.energy_by_level_and_type().values()) == pytest.approx(layer.energy)
+        for key in KEYS:
+            assert sum(network.energy_by(key).values()) == pytest.approx(network.energy)
+        assert network.energy == pytest.approx(sum(layer.energy for layer in network.layers))
+
+
+def test_frames_carry_the_same_numbers(runs):
+    frame = runs[0].to_frame()
+    assert list(frame["layer"]) == [layer.layer for layer in runs[0].layers]
+    assert frame["energy"].sum() == pytest.approx(runs[0].energy)
+    categories = ["energy_ALU", "energy_RF", "energy_array", "energy_buffer", "energy_DRAM"]
+    assert frame[categories].sum(axis=1).to_numpy() == pytest.approx(frame["energy"].to_numpy())
+    # the engine's cycles are the compute (ideal) cycles plus stalls, and the stall causes add up
+    assert (frame["cycles"] == frame["ideal_cycles"] + frame["stall_cycles"]).all()
+    for layer in runs[0].layers:
+        assert sum(cycles for _, cycles in layer.stalls_by_cause) == layer.stall_cycles
+    summary = runs[0].summary()
+    assert summary["macs"] == 4 * 724_406_816
+
+
+def test_the_same_counts_priced_with_another_table():
+    arch = accelsim.load_arch("timeloop_eyeriss_like")
+    layer = arch.apply_precision(accelsim.load_workload("alexnet")["CONV1"])
+    analysis = map_layer(layer, arch, "rs").analysis
+    normalized = price(analysis, arch, load_energy_table("eyeriss_normalized"))
+    picojoules = price(analysis, arch, load_energy_table("timeloop45"))
+    mac_n = next(item.energy for item in normalized if item.component == "mac")
+    mac_pj = next(item.energy for item in picojoules if item.component == "mac")
+    assert mac_n == pytest.approx(layer.macs * 1.0)  # normalized: one unit per 16-bit MAC
+    assert mac_pj == pytest.approx(layer.macs * 2.20)  # Timeloop 45 nm int16 MAC
+    dram_n = sum(i.energy for i in normalized if i.category == "DRAM")
+    dram_pj = sum(i.energy for i in picojoules if i.category == "DRAM")
+    assert dram_pj / dram_n == pytest.approx(128 / 200)  # same words, other price per word
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    m=st.integers(1, 8),
+    c=st.integers(1, 6),
+    size=st.integers(3, 9),
+    kernel=st.sampled_from([1, 3]),
+    stride=st.integers(1, 3),
+    flow=st.sampled_from(("rs", "ws", "osb", "nlr")),
+)
+def test_capacity_check_tiles_equal_the_analysis_tiles(m, c, size, kernel, stride, flow):
+    """The mapper's fast tile sizes equal the exact analysis' tiles at every level."""
+    layer = accelsim.make_layer(
+        "x",
+        "conv",
+        in_channels=c,
+        out_channels=m,
+        input_size=size,
+        kernel_size=kernel,
+        stride=stride,
+    )
+    arch = accelsim.load_arch("tiny")
+    mapping = map_layer(layer, arch, flow).mapping
+    analysis = analyze(layer, arch, mapping)
+    for index, level in enumerate(arch.levels):
+        held = tile_bits(layer, mapping, index)
+        for data_type, bits in held.items():
+            traffic = analysis.at(level.name, data_type)
+            per_element = layer.psum_bits if data_type.value == "outputs" else traffic.element_bits
+            assert bits == traffic.tile_elements * per_element
