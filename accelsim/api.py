@@ -124,6 +124,15 @@ def _mapped_layer(
     return _result(layer, arch, found.analysis, table, flow.value, fidelity)
 
 
+def clear_caches() -> None:
+    """Forget every cached mapping, analysis term and layer result (for cold-start timing)."""
+    from accelsim.analysis import nest
+    from accelsim.mapper import _cached, divisors
+
+    for cached in (_mapped_layer, _cached, divisors, nest.progression_sum, nest._coordinate_terms):
+        cached.cache_clear()
+
+
 def _check_fidelity(fidelity: str) -> None:
     if fidelity not in FIDELITIES:
         raise ConfigError(Problem("", "fidelity", f"one of {', '.join(FIDELITIES)}", fidelity))
