@@ -19,9 +19,9 @@ from accelsim.errors import ConfigError
 
 def _command_modules() -> list[ModuleType]:
     # One import per subcommand module; add yours here.
-    from accelsim.cli import run, scalesim
+    from accelsim.cli import cost_table, evaluate, run, scalesim
 
-    return [run, scalesim]
+    return [run, scalesim, cost_table, evaluate]
 
 
 def build_parser() -> argparse.ArgumentParser:

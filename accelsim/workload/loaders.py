@@ -6,7 +6,7 @@
 - ``.yaml`` / ``.yml`` with a top-level ``problem`` key: a Timeloop problem (one CNN layer);
 - other ``.yaml`` / ``.yml``: accelsim's own format (docs/workload_format.md);
 - ``.csv``: a SCALE-Sim topology (:mod:`accelsim.workload.scalesim_csv`);
-- ``.onnx``: not supported yet.
+- ``.onnx``: an ONNX model (:mod:`accelsim.workload.onnx_loader`, needs ``accelsim[onnx]``).
 """
 
 from __future__ import annotations
@@ -57,12 +57,6 @@ def load_workload(workload: str | Path, *, batch: int | None = None) -> Network:
 
 def _resolve(workload: str | Path) -> Path:
     path = Path(workload)
-    if path.suffix == ".onnx":
-        expected = (
-            "a .yaml, .yml or .csv workload: ONNX import needs the onnx loader"
-            " (accelsim.workload.onnx), which is not available yet"
-        )
-        raise ConfigError(Problem(str(path), "", expected, show_got=False))
     if path.is_file():
         return path
     if isinstance(workload, str) and workload == path.name and not path.suffix:
@@ -76,6 +70,10 @@ def _resolve(workload: str | Path) -> Path:
 
 
 def _load_file(path: Path) -> Network:
+    if path.suffix == ".onnx":
+        from accelsim.workload.onnx_loader import load_onnx
+
+        return load_onnx(path)
     if path.suffix == ".csv":
         from accelsim.workload.scalesim_csv import load_scalesim_topology
 

@@ -1,0 +1,324 @@
+"""Per-layer cost tables over (weight bits, activation bits) pairs, for mixed-precision search.
+
+:func:`cost_table` prices every layer of a network at every requested bit pair and returns a
+:class:`CostTable`: dense arrays of shape (layers, len(w_bits), len(a_bits)) for cycles, seconds,
+energy (total and its compute / on-chip / DRAM split) and the memory-bandwidth bound, and a
+long-form DataFrame (``to_frame``). See docs/precision.md for the model and its assumptions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import Enum
+
+import numpy as np
+import pandas as pd
+from numpy.typing import NDArray
+
+from accelsim.api import (
+    FIDELITIES,
+    ArchLike,
+    TableLike,
+    WorkloadLike,
+    as_arch,
+    as_network,
+    as_table,
+)
+from accelsim.arch import arch_for_dataflow
+from accelsim.dataflow import Dataflow, parse_dataflow
+from accelsim.errors import ConfigError, Problem, Problems
+from accelsim.mac import make_mac_unit
+from accelsim.mapper import Objective
+from accelsim.precision.evaluate import Context, PairCost, Request, evaluate_requests
+from accelsim.workload.layer import Layer, Network
+
+MAX_BITS = 32  # the widest precision a layer may carry (see accelsim.workload.build)
+ARRAYS = (
+    "cycles",
+    "ideal_cycles",
+    "stall_cycles",
+    "memory_cycles",
+    "seconds",
+    "energy",
+    "energy_compute",
+    "energy_onchip",
+    "energy_dram",
+    "run_weight_bits",
+    "run_input_bits",
+    "macs_per_cycle",
+)
+OBJECTIVE_FOR_METRIC = {
+    "cycles": Objective.CYCLES,
+    "energy": Objective.ENERGY,
+    "both": Objective.EDP,
+}
+
+
+class Unsupported(str, Enum):
+    """What to do with a bit pair the MAC unit cannot run.
+
+    ``promote``: run it at the nearest wider pair the unit supports (as a unit that runs 1-bit
+    operands at 2-bit speed would); ``nan``: leave NaN in the table (search helpers skip it);
+    ``error``: raise ConfigError.
+    """
+
+    PROMOTE = "promote"
+    NAN = "nan"
+    ERROR = "error"
+
+
+class Remap(str, Enum):
+    """How mappings are chosen across bit pairs.
+
+    ``shared`` (the default): one mapping per layer shape, found at the widest pair in the table
+    and reused at every narrower one. It still fits (every tile only shrinks), and under the
+    ``cycles`` objective its temporal steps are what the mapper would find at any narrower pair
+    unless a capacity limit bound the search at the widest pair; it is an upper bound on the
+    best mapping's cost. ``best``: the mapper runs for every distinct (layer shape, bits), since
+    bits change tile sizes in bits and so which tiles fit, and the energy of each candidate;
+    exact and about 15x slower cold.
+    """
+
+    BEST = "best"
+    SHARED = "shared"
+
+
+@dataclass(frozen=True, eq=False)
+class CostTable:
+    """Costs of every layer at every (weight bits, activation bits) pair.
+
+    ``arrays[name]`` has shape (layers, len(w_bits), len(a_bits)); entry ``[i, j, k]`` is layer
+    ``i`` at ``w_bits[j]`` x ``a_bits[k]``. Cycles are the clock cycles ``simulate`` reports
+    (ideal today, engine cycles with stalls once the engine runs); seconds at the clock of the
+    architecture; energies in ``energy_unit``; ``memory_cycles`` is the bandwidth lower bound
+    (the slowest level's traffic over its bandwidth). NaN marks unsupported pairs (``nan``
+    policy). ``run_*_bits`` give the precision each pair ran at (after promotion or a
+    fixed-precision architecture's override).
+    """
+
+    network: str
+    arch: str
+    dataflow: str
+    objective: str
+    batch: int
+    energy_unit: str
+    layers: tuple[str, ...]
+    macs: tuple[int, ...]
+    w_bits: tuple[int, ...]
+    a_bits: tuple[int, ...]
+    arrays: dict[str, NDArray[np.float64]] = field(repr=False)
+    mappings: tuple[tuple[tuple[str, ...], ...], ...] = field(repr=False, default=())
+
+    def array(self, name: str = "cycles") -> NDArray[np.float64]:
+        """The dense (layers, w, a) array of one quantity (see :data:`ARRAYS`); a copy."""
+        if name not in self.arrays:
+            raise ConfigError(Problem("cost table", "metric", f"one of {', '.join(ARRAYS)}", name))
+        return self.arrays[name].copy()
+
+    def index(self, w_bits: int, a_bits: int) -> tuple[int, int]:
+        """Positions of a bit pair along the table's w and a axes (ConfigError if absent)."""
+        found = Problems("cost table")
+        if w_bits not in self.w_bits:
+            found.add("w_bits", f"one of {list(self.w_bits)}", w_bits)
+        if a_bits not in self.a_bits:
+            found.add("a_bits", f"one of {list(self.a_bits)}", a_bits)
+        found.raise_if_any()
+        return self.w_bits.index(w_bits), self.a_bits.index(a_bits)
+
+    def total(self, name: str, w_bits: Iterable[int], a_bits: Iterable[int]) -> float:
+        """Network total of ``name`` with per-layer bits: the sum over layers (additivity)."""
+        values = self.arrays[name]
+        pairs = zip(w_bits, a_bits, strict=True)
+        return float(sum(values[(i, *self.index(w, a))] for i, (w, a) in enumerate(pairs)))
+
+    def to_frame(self) -> pd.DataFrame:
+        """Long form: one row per (layer, w_bits, a_bits) with every quantity as a column."""
+        count, nw, na = len(self.layers), len(self.w_bits), len(self.a_bits)
+        frame = pd.DataFrame(
+            {
+                "layer_index": np.repeat(np.arange(count), nw * na),
+                "layer": np.repeat(np.array(self.layers, dtype=object), nw * na),
+                "w_bits": np.tile(np.repeat(self.w_bits, na), count),
+                "a_bits": np.tile(np.array(self.a_bits), count * nw),
+                "macs": np.repeat(np.array(self.macs, dtype=np.int64), nw * na),
+            }
+        )
+        for name in ARRAYS:
+            frame[name] = self.arrays[name].reshape(-1)
+        frame["mapping"] = [m for layer in self.mappings for row in layer for m in row]
+        for column, value in (
+            ("network", self.network),
+            ("arch", self.arch),
+            ("dataflow", self.dataflow),
+            ("batch", self.batch),
+        ):
+            frame.insert(0, column, value)
+        return frame
+
+
+def cost_table(
+    arch: ArchLike,
+    network: WorkloadLike,
+    w_bits: Iterable[int] = range(1, 9),
+    a_bits: Iterable[int] = range(1, 9),
+    *,
+    batch: int | None = None,
+    dataflow: Dataflow | str = Dataflow.RS,
+    metric: str = "cycles",
+    objective: Objective | str | None = None,
+    energy_table: TableLike = None,
+    unsupported: Unsupported | str = Unsupported.PROMOTE,
+    remap: Remap | str = Remap.SHARED,
+    fidelity: str = "engine",
+    workers: int | None = None,
+) -> CostTable:
+    """Cost of every layer of ``network`` on ``arch`` at every (w, a) bit pair.
+
+    ``metric`` (``cycles``, ``energy`` or ``both``) picks the mapper's objective (fewest cycles,
+    least energy, least energy-delay product) unless ``objective`` is given; every quantity is
+    in the table either way. ``unsupported`` and ``remap`` are described by :class:`Unsupported`
+    and :class:`Remap`. ``fidelity`` is passed to :func:`accelsim.simulate` (``engine``: cycles
+    with bandwidth stalls; ``ideal``: temporal steps at the MAC unit's throughput). Work is
+    shared: each distinct (layer shape, bits) is evaluated once, a fixed-precision architecture
+    evaluates each shape once for all pairs, results are cached in the process, and ``workers``
+    processes (default: up to 2 when there is enough work) share a cold run.
+
+    Raises ConfigError for bits outside 1..32, an unknown metric, policy or dataflow, an
+    unsupported pair under the ``error`` policy, or a layer the dataflow cannot map.
+    """
+    flow = parse_dataflow(dataflow)
+    w_list, a_list = _bits("w_bits", w_bits), _bits("a_bits", a_bits)
+    goal = _objective(metric, objective)
+    policy = _enum(Unsupported, unsupported, "unsupported")
+    mode = _enum(Remap, remap, "remap")
+    if fidelity not in FIDELITIES:
+        expected = f"one of {', '.join(FIDELITIES)}"
+        raise ConfigError(Problem("cost_table", "fidelity", expected, fidelity))
+    base = arch_for_dataflow(as_arch(arch), flow.value)
+    net = as_network(network)
+    if batch is not None:
+        if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
+            raise ConfigError(Problem("cost_table", "batch", "a positive integer", batch))
+        net = net.with_batch(batch)
+    table = as_table(energy_table, base)
+    grid = _run_bits(base, net, w_list, a_list, policy)
+    requests = _requests(net, grid, mode)
+    context = Context(base, flow, goal, table, fidelity)
+    costs = evaluate_requests(context, requests, workers=workers)
+    return _assemble(net, base, flow, goal, table.unit, w_list, a_list, grid, costs)
+
+
+# ---- validation ------------------------------------------------------------------------------
+def _bits(name: str, values: Iterable[int]) -> tuple[int, ...]:
+    try:
+        bits = tuple(values)
+    except TypeError:
+        bits = (values,)  # type: ignore[assignment]
+    ok = bits and all(
+        isinstance(b, (int, np.integer)) and not isinstance(b, bool) and 1 <= b <= MAX_BITS
+        for b in bits
+    )
+    if not ok or len(set(bits)) != len(bits):
+        expected = f"distinct integers from 1 to {MAX_BITS} (bit widths)"
+        raise ConfigError(Problem("cost_table", name, expected, list(bits)))
+    return tuple(int(b) for b in bits)
+
+
+def _enum(kind: type[Enum], value: object, name: str):
+    try:
+        return kind(value)
+    except ValueError:
+        allowed = ", ".join(str(item.value) for item in kind)
+        raise ConfigError(Problem("cost_table", name, f"one of {allowed}", value)) from None
+
+
+def _objective(metric: str, objective: Objective | str | None) -> Objective:
+    if metric not in OBJECTIVE_FOR_METRIC:
+        raise ConfigError(Problem("cost_table", "metric", "one of cycles, energy, both", metric))
+    if objective is None:
+        return OBJECTIVE_FOR_METRIC[metric]
+    return _enum(Objective, objective, "objective")
+
+
+# ---- which precision each pair runs at -------------------------------------------------------
+Grid = dict[tuple[int, int], tuple[int, int] | None]  # requested (w, a) -> run (w, a) or None
+
+
+def _run_bits(arch, network: Network, w_list, a_list, policy: Unsupported) -> Grid:
+    """The (w, a) each requested pair runs at; ``None`` when it cannot run (``nan`` policy)."""
+    unit = make_mac_unit(arch.mac, source=arch.source)
+    probe = network.layers[0]
+    grid: Grid = {}
+    found = Problems(arch.source or arch.name)
+    for w in w_list:
+        for a in a_list:
+            layer = arch.apply_precision(probe.with_precision(w, a))  # fixed precision wins
+            asked = (layer.weight_bits, layer.input_bits)
+            run = (
+                _promoted(asked[0], unit.supported_weight_bits()),
+                _promoted(asked[1], unit.supported_input_bits()),
+            )
+            if run == asked or (policy is Unsupported.PROMOTE and None not in run):
+                grid[(w, a)] = run  # type: ignore[assignment]
+            elif policy is Unsupported.NAN:
+                grid[(w, a)] = None
+            else:
+                with found.collecting():
+                    unit.check_precision(*asked, source=found.source)
+    found.items = list(dict.fromkeys(found.items))  # one line per distinct unsupported width
+    found.raise_if_any()
+    return grid
+
+
+def _promoted(bits: int, supported: Iterable[int]) -> int | None:
+    wider = [b for b in supported if b >= bits]
+    return min(wider) if wider else None
+
+
+def _requests(network: Network, grid: Grid, mode: Remap) -> list[Request]:
+    runs = sorted({run for run in grid.values() if run is not None})
+    widest = (max((w for w, _ in runs), default=0), max((a for _, a in runs), default=0))
+    requests: dict[tuple, Request] = {}
+    for layer in network:
+        for run in runs:
+            at = layer.with_precision(*run)
+            mapped_at = layer.with_precision(*widest) if mode is Remap.SHARED else None
+            key = (_key(at), None if mapped_at is None else _key(mapped_at))
+            requests.setdefault(key, Request(at, mapped_at))
+    return list(requests.values())
+
+
+def _key(layer: Layer) -> tuple:
+    return layer.shape_key
+
+
+# ---- assembling the arrays -------------------------------------------------------------------
+def _assemble(network, arch, flow, goal, unit, w_list, a_list, grid, costs) -> CostTable:
+    shape = (len(network), len(w_list), len(a_list))
+    arrays = {name: np.full(shape, np.nan) for name in ARRAYS}
+    mappings = [[[""] * len(a_list) for _ in w_list] for _ in network.layers]
+    for i, layer in enumerate(network):
+        for j, w in enumerate(w_list):
+            for k, a in enumerate(a_list):
+                run = grid[(w, a)]
+                if run is None:
+                    continue
+                cost: PairCost = costs[_key(layer.with_precision(*run))]
+                for name in ARRAYS:
+                    arrays[name][i, j, k] = getattr(cost, name)
+                mappings[i][j][k] = cost.mapping
+    return CostTable(
+        network=network.name,
+        arch=arch.name,
+        dataflow=flow.value,
+        objective=goal.value,
+        batch=network.batch,
+        energy_unit=unit,
+        layers=tuple(layer.name for layer in network),
+        macs=tuple(layer.macs for layer in network),
+        w_bits=w_list,
+        a_bits=a_list,
+        arrays=arrays,
+        mappings=tuple(tuple(tuple(row) for row in layer) for layer in mappings),
+    )
