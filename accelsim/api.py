@@ -20,7 +20,7 @@ from accelsim.energy import EnergyTable, load_energy_table
 from accelsim.engine import simulate_timing
 from accelsim.errors import ConfigError, Problem
 from accelsim.mac import make_mac_unit
-from accelsim.mapper import Objective, map_layer
+from accelsim.mapper import Objective, map_layer, naming
 from accelsim.mapping.model import Mapping
 from accelsim.mapping.validate import check_mapping
 from accelsim.results import LayerResult, NetworkResult
@@ -104,7 +104,10 @@ def simulate(
     results = []
     for layer in network:
         layer = arch.apply_precision(layer)
-        costed = _mapped_layer(replace(layer, name=""), arch, flow, objective, table, fidelity)
+        try:
+            costed = _mapped_layer(replace(layer, name=""), arch, flow, objective, table, fidelity)
+        except ConfigError as error:
+            raise naming(error, layer.name) from None
         results.append(replace(costed, layer=layer.name))
     return NetworkResult(network.name, flow.value, network.batch, tuple(results))
 

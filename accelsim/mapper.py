@@ -71,8 +71,10 @@ def map_layer(
     dataflow = parse_dataflow(dataflow)
     objective = Objective(objective)
     table = table or load_energy_table(arch.energy_table)
-    key = replace(layer, name="")
-    return _cached(key, arch, dataflow, objective, table)
+    try:
+        return _cached(replace(layer, name=""), arch, dataflow, objective, table)
+    except ConfigError as error:
+        raise naming(error, layer.name) from None
 
 
 @lru_cache(maxsize=4096)
@@ -92,12 +94,21 @@ def _cached(layer, arch, dataflow, objective, table) -> MapperResult:
             Problem(
                 arch.source or arch.name,
                 f"dataflow {dataflow.value}",
-                f"a mapping of layer {layer.name or 'this layer'} within every capacity "
+                "a mapping of layer this layer within every capacity "
                 f"(the smallest tile the {dataflow.value} dataflow needs does not fit a level)",
                 show_got=False,
             )
         )
     return MapperResult(best[1], best[2], best[3], count)
+
+
+def naming(error: ConfigError, name: str) -> ConfigError:
+    """``error`` with the layer it is about named (cached searches run on nameless layers)."""
+    if not name:
+        return error
+    return ConfigError(
+        [replace(p, expected=p.expected.replace("this layer", name, 1)) for p in error.problems]
+    )
 
 
 def _score(objective: Objective, energy: float, cycles: int) -> tuple[float, float]:
@@ -174,16 +185,27 @@ def _divide(bounds: dict[Dim, int], loops: tuple[Loop, ...]) -> dict[Dim, int]:
 
 
 def _spatial_options(bounds, arch: Arch, template: Template) -> list[tuple[Loop, ...]]:
-    options: dict[tuple[Loop, ...], int] = {}
+    """The ways to spread the layer over the array that use the most PEs: the best
+    ``KEEP_SPATIAL`` over all of the template's options, each option's best among them."""
+    chosen: list[tuple[Loop, ...]] = []
+    ranked_all: list[tuple[int, tuple[Loop, ...]]] = []
     for y_dims, x_dims in template.spatial:
         anchor = y_dims[0] if template.anchored and bounds[y_dims[0]] > 1 else None
+        found: dict[tuple[Loop, ...], int] = {}
         for y in _axis_options(bounds, y_dims, arch.pe_array.rows, Axis.Y, anchor):
             left = _divide(bounds, y)
             for x in _axis_options(left, x_dims, arch.pe_array.cols, Axis.X):
-                loops = y + x
-                options.setdefault(loops, prod(loop.bound for loop in loops))
-    ranked = sorted(options.items(), key=lambda item: -item[1])  # stable: ties keep order
-    return [loops for loops, _ in ranked[:KEEP_SPATIAL]]
+                found.setdefault(y + x, prod(loop.bound for loop in y + x))
+        ranked = sorted(found.items(), key=lambda item: -item[1])  # stable: ties keep order
+        if ranked and ranked[0][0] not in chosen:
+            chosen.append(ranked[0][0])
+        ranked_all.extend((-used, loops) for loops, used in ranked)
+    for _, loops in sorted(ranked_all, key=lambda item: item[0]):
+        if len(chosen) >= KEEP_SPATIAL:
+            break
+        if loops not in chosen:
+            chosen.append(loops)
+    return chosen
 
 
 def _axis_options(

@@ -322,13 +322,6 @@ def test_cli_unknown_arch_name_exits_2(tmp_path: Path, capsys: pytest.CaptureFix
 # ---- bugs in code this module does not own (accelsim/arch/loader.py, accelsim/mapper.py) ----
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="loader bug: per_dataflow overrides are applied only when simulate() uses that "
-    "dataflow, so a path that does not exist loads fine and fails later; fix: in "
-    "_check_per_dataflow, apply each dataflow's overrides and validate the variant "
-    "(arch_from_dict) inside found.collecting()",
-)
 def test_per_dataflow_path_that_does_not_exist_fails_at_load(tmp_path: Path) -> None:
     path = write_arch(
         tmp_path, lambda raw: raw.update(per_dataflow={"nlr": {"levels.nosuch.capacity_kb": 1}})
@@ -339,11 +332,6 @@ def test_per_dataflow_path_that_does_not_exist_fails_at_load(tmp_path: Path) -> 
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="loader bug: a per_dataflow override giving a bad value (capacity -1) is not checked "
-    "at load; same fix as above",
-)
 def test_per_dataflow_bad_value_fails_at_load(tmp_path: Path) -> None:
     path = write_arch(
         tmp_path, lambda raw: raw.update(per_dataflow={"nlr": {"levels.rf.capacity_bits": -1}})
@@ -352,12 +340,6 @@ def test_per_dataflow_bad_value_fails_at_load(tmp_path: Path) -> None:
         load_arch(path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="loader bug: arch_from_dict only checks that mac has a 'type'; an unknown type or "
-    "parameter fails at simulate(); fix: validate with make_mac_unit(mac, source=..., path='mac') "
-    "inside found.collecting()",
-)
 def test_unknown_mac_type_fails_at_load(tmp_path: Path) -> None:
     path = write_arch(tmp_path, lambda raw: raw.update(mac={"type": "quantum"}))
     assert error_lines(path) == [
@@ -365,24 +347,12 @@ def test_unknown_mac_type_fails_at_load(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="loader bug: energy_table is only checked to be a string; a table that does not "
-    "exist fails at simulate(); fix: load_energy_table (resolved relative to the arch file) "
-    "inside found.collecting()",
-)
 def test_unknown_energy_table_fails_at_load(tmp_path: Path) -> None:
     path = write_arch(tmp_path, lambda raw: raw.update(energy_table="nosuch_table"))
     with pytest.raises(ConfigError, match="nosuch_table"):
         load_arch(path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="loader bug: _bandwidth is called for 'read' and 'write' and both check the shared "
-    "bandwidth_bits_per_cycle key, so one bad value is reported twice; fix: in _level, parse "
-    "the shared bandwidth once and use it as the default of both directions",
-)
 def test_negative_bandwidth_reported_once(tmp_path: Path) -> None:
     path = write_arch(tmp_path, lambda raw: raw["levels"][1].update(bandwidth_bits_per_cycle=-3))
     assert error_lines(path) == [
@@ -390,12 +360,6 @@ def test_negative_bandwidth_reported_once(tmp_path: Path) -> None:
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="mapper bug: map_layer strips the layer name for its cache key (replace(layer, "
-    "name='')), so the 'no mapping fits' error always says 'this layer'; fix: in map_layer, "
-    "catch the ConfigError from _cached and re-raise it with layer.name in the expectation",
-)
 def test_unmappable_layer_is_named() -> None:
     with pytest.raises(ConfigError, match="a mapping of layer conv1 within every capacity"):
         accelsim.simulate("tpu_like", "tiny", dataflow="rs")

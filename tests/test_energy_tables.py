@@ -181,7 +181,7 @@ def test_unknown_table_name_lists_the_builtins() -> None:
 
 # ---- bad tables ----------------------------------------------------------------------------
 
-POINTS = "expected a list of [capacity_bytes, energy] with rising capacity"
+POINTS = "expected a list of [capacity_bytes, energy] with positive values and rising capacity"
 BAD_TABLES: dict[str, tuple[Callable[[dict[str, Any]], object], str]] = {
     "missing kind": (
         lambda t: t.pop("regfile"),
@@ -246,13 +246,6 @@ def test_truncated_table(tmp_path: Path) -> None:
         load_energy_table(path)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="energy/table.py bug: points accept a capacity or an energy of 0 (_positive allows "
-    ">= 0), then log-log interpolation raises ValueError('math domain error') at pricing time; "
-    "fix: in _kind, require every point's capacity and energy to be > 0 (message: 'a list of "
-    "[capacity_bytes, energy] with positive values and rising capacity')",
-)
 @pytest.mark.parametrize("points", [[[0, 1.0], [4096, 4.0]], [[1024, 0.0], [4096, 4.0]]])
 def test_zero_in_points_is_a_config_error(tmp_path: Path, points: list) -> None:
     path = write_table(tmp_path, lambda t: t["sram"].update(points=points))

@@ -336,8 +336,8 @@ def test_csv_goes_to_scalesim_reader(tmp_path: Path) -> None:
     assert network.macs == 2 * 6 * 6 * 4 * 2 * 3 * 3
 
 
-def test_onnx_is_not_supported_yet(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="ONNX import needs the onnx loader"):
+def test_an_empty_onnx_file_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"model\.onnx"):
         load_workload(write(tmp_path, "", "model.onnx"))
 
 

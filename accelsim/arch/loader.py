@@ -11,7 +11,9 @@ from typing import Any
 
 from accelsim.arch.model import Arch, Level, LevelEnergy, LevelKind, Network, PEArray
 from accelsim.config import apply_overrides, builtin_dir, check_keys, read_yaml, resolve_builtin
+from accelsim.energy.table import load_energy_table
 from accelsim.errors import Problems
+from accelsim.mac import make_mac_unit
 from accelsim.types import DataType
 
 TOP_KEYS = {
@@ -72,14 +74,15 @@ def arch_from_dict(raw: dict[str, Any], *, source: str = "<dict>") -> Arch:
     if not isinstance(mac, dict) or "type" not in mac:
         found.add("mac", "a mapping with a 'type' (int, binary, ternary, lut, fp, bitfusion)", mac)
         mac = {"type": "int"}
-    table = raw.get("energy_table", "eyeriss_normalized")
-    if not isinstance(table, str):
-        found.add("energy_table", "a built-in table name or a path", table)
+    else:
+        with found.collecting():
+            make_mac_unit(mac, source=source, path="mac")
+    table = _energy_table(found, raw.get("energy_table", "eyeriss_normalized"), source)
     area = raw.get("area_mm2")
     if area is not None:
         _number(found, "area_mm2", area, positive=True)
     fixed = _fixed_precision(found, raw.get("fixed_precision"))
-    _check_per_dataflow(found, raw.get("per_dataflow"))
+    _check_per_dataflow(found, raw, source)
     found.raise_if_any()
     return Arch(
         name=str(raw["name"]),
@@ -181,6 +184,7 @@ def _level(found: Problems, path: str, raw: Any) -> Level:
     check_keys(found, path, raw, dict.fromkeys(LEVEL_KEYS, ""), required=("name", "kind"))
     kind = _kind(found, f"{path}.kind", raw.get("kind", "sram"))
     word_bits = _positive_int(found, f"{path}.word_bits", raw.get("word_bits", 16))
+    shared = _shared_bandwidth(found, path, raw, word_bits)
     return Level(
         name=str(raw.get("name", "?")),
         kind=kind,
@@ -188,8 +192,8 @@ def _level(found: Problems, path: str, raw: Any) -> Level:
         capacity_bits=_capacity(found, path, raw, kind, word_bits),
         word_bits=word_bits,
         per_pe=_per_pe(found, f"{path}.per_pe", raw.get("per_pe", kind is LevelKind.REGFILE)),
-        read_bandwidth_bits=_bandwidth(found, path, raw, "read", word_bits),
-        write_bandwidth_bits=_bandwidth(found, path, raw, "write", word_bits),
+        read_bandwidth_bits=_bandwidth(found, path, raw, "read", shared),
+        write_bandwidth_bits=_bandwidth(found, path, raw, "write", shared),
         latency_cycles=_positive_int(
             found, f"{path}.latency_cycles", raw.get("latency_cycles", 0), zero_ok=True
         ),
@@ -242,26 +246,24 @@ def _capacity(found: Problems, path: str, raw: dict, kind: LevelKind, word_bits:
     return count * word_bits if key == "capacity_words" else count
 
 
-def _bandwidth(found: Problems, path: str, raw: dict, action: str, word_bits: int) -> float | None:
+def _shared_bandwidth(found: Problems, path: str, raw: dict, word_bits: int) -> float | None:
+    """The level's bandwidth for both directions, in bits per cycle (None: unlimited)."""
+    if "bandwidth_bits_per_cycle" in raw:
+        key = "bandwidth_bits_per_cycle"
+        return _number(found, f"{path}.{key}", raw[key], positive=True)
+    if "bandwidth_words_per_cycle" in raw:
+        key = "bandwidth_words_per_cycle"
+        return _number(found, f"{path}.{key}", raw[key], positive=True) * word_bits
+    return None
+
+
+def _bandwidth(
+    found: Problems, path: str, raw: dict, action: str, shared: float | None
+) -> float | None:
     specific = f"{action}_bandwidth_bits_per_cycle"
     if specific in raw:
         return _number(found, f"{path}.{specific}", raw[specific], positive=True)
-    if "bandwidth_bits_per_cycle" in raw:
-        return _number(
-            found,
-            f"{path}.bandwidth_bits_per_cycle",
-            raw["bandwidth_bits_per_cycle"],
-            positive=True,
-        )
-    if "bandwidth_words_per_cycle" in raw:
-        words = _number(
-            found,
-            f"{path}.bandwidth_words_per_cycle",
-            raw["bandwidth_words_per_cycle"],
-            positive=True,
-        )
-        return words * word_bits
-    return None
+    return shared
 
 
 def _energy(found: Problems, path: str, value: Any) -> LevelEnergy | None:
@@ -294,9 +296,24 @@ def _fixed_precision(found: Problems, raw: Any) -> tuple[tuple[str, int], ...]:
     return tuple(sorted((k, v) for k, v in raw.items() if k in PRECISION_KEYS and _is_int(v)))
 
 
-def _check_per_dataflow(found: Problems, raw: Any) -> None:
+def _energy_table(found: Problems, table: Any, source: str) -> str:
+    """The table's name, or its path resolved against the architecture file's folder."""
+    if not isinstance(table, str):
+        found.add("energy_table", "a built-in table name or a path", table)
+        return "eyeriss_normalized"
+    beside = Path(source).parent / table
+    if beside.is_file():
+        table = str(beside)
+    with found.collecting():
+        load_energy_table(table)
+    return table
+
+
+def _check_per_dataflow(found: Problems, arch_raw: dict[str, Any], source: str) -> None:
+    """Each dataflow's overrides name a dataflow and give a valid architecture."""
     from accelsim.dataflow import Dataflow
 
+    raw = arch_raw.get("per_dataflow")
     if raw is None:
         return
     names = [d.value for d in Dataflow]
@@ -308,6 +325,11 @@ def _check_per_dataflow(found: Problems, raw: Any) -> None:
             found.add(f"per_dataflow.{name}", f"a dataflow name ({', '.join(names)})", name)
         if not isinstance(overrides, dict):
             found.add(f"per_dataflow.{name}", "a mapping of dotted paths to values", overrides)
+            continue
+        base = {k: v for k, v in arch_raw.items() if k != "per_dataflow"}
+        with found.collecting():
+            variant = apply_overrides(base, overrides, source=f"{source}: per_dataflow.{name}")
+            arch_from_dict(variant, source=f"{source} (per_dataflow.{name})")
 
 
 def arch_for_dataflow(arch: Arch, dataflow: str) -> Arch:

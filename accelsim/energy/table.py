@@ -104,6 +104,12 @@ def _positive(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
 
 
+def _point_ok(point: Any) -> bool:
+    return (
+        isinstance(point, list) and len(point) == 2 and all(_positive(v) and v > 0 for v in point)
+    )
+
+
 def _kind(found: Problems, path: str, raw: Any) -> KindEnergy:
     fallback = KindEnergy(1, ((1.0, 0.0),))
     if not isinstance(raw, dict):
@@ -126,11 +132,13 @@ def _kind(found: Problems, path: str, raw: Any) -> KindEnergy:
     if (
         not isinstance(points, list)
         or not points
-        or any(not isinstance(p, list) or len(p) != 2 or not all(map(_positive, p)) for p in points)
+        or not all(map(_point_ok, points))
         or any(a[0] >= b[0] for a, b in pairwise(points))
     ):
         found.add(
-            f"{path}.points", "a list of [capacity_bytes, energy] with rising capacity", points
+            f"{path}.points",
+            "a list of [capacity_bytes, energy] with positive values and rising capacity",
+            points,
         )
         return fallback
     return KindEnergy(bits, tuple((float(c), float(e)) for c, e in points))
