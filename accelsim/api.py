@@ -151,11 +151,12 @@ def _result(
 ) -> LayerResult:
     _check_fidelity(fidelity)
     unit = make_mac_unit(arch.mac, source=arch.source)
-    per_pe = unit.macs_per_cycle(layer.weight_bits, layer.input_bits)
-    ideal = -(-analysis.temporal_steps // per_pe)
+    peak = unit.macs_per_cycle(layer.weight_bits, layer.input_bits)
+    # A PE issues its lane loops' MACs together: one temporal step is one cycle.
+    ideal = analysis.temporal_steps
     cycles, stalls = ideal, ()
     if fidelity == "engine":
-        timing = simulate_timing(layer, arch, analysis.mapping, analysis, macs_per_cycle=per_pe)
+        timing = simulate_timing(layer, arch, analysis.mapping, analysis, macs_per_cycle=1)
         cycles, stalls = timing.cycles, timing.stall_cycles
     return LayerResult(
         layer=layer.name,
@@ -167,6 +168,7 @@ def _result(
         padded_macs=analysis.padded_macs,
         used_pes=analysis.used_pes,
         total_pes=analysis.total_pes,
+        peak_macs_per_pe=peak,
         ideal_cycles=ideal,
         cycles=cycles,
         stall_cycles=sum(count for _, count in stalls),

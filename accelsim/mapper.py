@@ -25,15 +25,16 @@ from functools import lru_cache
 from itertools import product
 from math import prod
 
-from accelsim.analysis.counts import Analysis, analyze
+from accelsim.analysis.counts import Analysis, analyze, bandwidth_cycles
 from accelsim.arch.model import Arch, Axis
 from accelsim.cost import price
 from accelsim.dataflow import Dataflow, Template, parse_dataflow, templates
 from accelsim.energy.table import EnergyTable, load_energy_table
 from accelsim.errors import ConfigError, Problem
+from accelsim.mac import make_mac_unit
 from accelsim.mapping.model import LevelMapping, Loop, Mapping
 from accelsim.mapping.validate import fits, tile_bits
-from accelsim.types import DATA_TYPES, Dim
+from accelsim.types import Dim
 from accelsim.workload.layer import Layer
 
 KEEP_SPATIAL = 4  # spatial options carried to the next stage
@@ -86,7 +87,7 @@ def _cached(layer, arch, dataflow, objective, table) -> MapperResult:
             analysis = analyze(layer, arch, mapping)
             energy = sum(item.energy for item in price(analysis, arch, table))
             count += 1
-            score = _score(objective, energy, analysis.temporal_steps)
+            score = _score(objective, energy, bandwidth_cycles(analysis, arch))
             if best is None or score < best[0]:
                 best = (score, mapping, analysis, energy)
     if best is None:
@@ -162,7 +163,15 @@ def _candidates(layer: Layer, arch: Arch, dataflow: Dataflow, template: Template
     places = _places(arch, dataflow, template)
     keeps = _keeps(arch, template)
     bounds = layer.loop_bounds
-    for spatial in _spatial_options(bounds, arch, template):
+    lanes_wanted = make_mac_unit(arch.mac, source=arch.source).macs_per_cycle(
+        layer.weight_bits, layer.input_bits
+    )
+    for spatial_array, lanes in (
+        (array, lanes)
+        for array in _spatial_options(bounds, arch, template, lanes_wanted)
+        for lanes in _lane_options(_divide(bounds, array), lanes_wanted)
+    ):
+        spatial = spatial_array + lanes
         left = _divide(bounds, spatial)
         for pe_loops in _pe_tiles(layer, arch, places, keeps, template, spatial, left):
             rest = _divide(left, pe_loops)
@@ -177,6 +186,45 @@ def _candidates(layer: Layer, arch: Arch, dataflow: Dataflow, template: Template
                         yield mapping
 
 
+LANE_DIMS = (Dim.C, Dim.S, Dim.R, Dim.M, Dim.Q, Dim.P, Dim.N, Dim.G)
+REDUCTION = frozenset({Dim.C, Dim.R, Dim.S})
+
+
+def _lane_options(bounds: dict[Dim, int], wanted: int) -> list[tuple[Loop, ...]]:
+    """Lane loops for a MAC unit that does ``wanted`` MACs per cycle: the fullest use of the
+    lanes, and the fullest using reduction dimensions only (the unit's adder tree sums those, so
+    one partial sum leaves a PE per cycle). One or two dimensions, each an exact divisor."""
+    if wanted <= 1:
+        return [()]
+    best: dict[bool, tuple[int, tuple[Loop, ...]]] = {}
+    for first in LANE_DIMS:
+        for second in (None, *LANE_DIMS):
+            if second is first:
+                continue
+            f1 = max(d for d in divisors(bounds[first]) if d <= wanted)
+            f2 = (
+                1
+                if second is None
+                else max(d for d in divisors(bounds[second]) if d <= wanted // f1)
+            )
+            loops = tuple(
+                Loop(dim, f, Axis.LANE) for dim, f in ((first, f1), (second, f2)) if f > 1
+            )
+            reduction_only = all(loop.dim in REDUCTION for loop in loops)
+            for key in {False, reduction_only}:
+                if f1 * f2 > best.get(key, (0, ()))[0]:
+                    best[key] = (f1 * f2, loops)
+    options = [best[True][1]] if True in best else []
+    if best[False][1] not in options:
+        options.append(best[False][1])
+    return options
+
+
+def _lane_fill(bounds: dict[Dim, int], wanted: int) -> int:
+    """How many of ``wanted`` lanes the best lane option fills."""
+    return max(prod(loop.bound for loop in option) for option in _lane_options(bounds, wanted))
+
+
 def _divide(bounds: dict[Dim, int], loops: tuple[Loop, ...]) -> dict[Dim, int]:
     left = dict(bounds)
     for loop in loops:
@@ -184,9 +232,12 @@ def _divide(bounds: dict[Dim, int], loops: tuple[Loop, ...]) -> dict[Dim, int]:
     return left
 
 
-def _spatial_options(bounds, arch: Arch, template: Template) -> list[tuple[Loop, ...]]:
-    """The ways to spread the layer over the array that use the most PEs: the best
-    ``KEEP_SPATIAL`` over all of the template's options, each option's best among them."""
+def _spatial_options(
+    bounds, arch: Arch, template: Template, lanes: int = 1
+) -> list[tuple[Loop, ...]]:
+    """The ways to spread the layer over the array that issue the most MACs per cycle (PEs used
+    times the MAC-unit lanes the rest of the layer can fill): the best ``KEEP_SPATIAL`` over all
+    of the template's options, each option's best among them."""
     chosen: list[tuple[Loop, ...]] = []
     ranked_all: list[tuple[int, tuple[Loop, ...]]] = []
     for y_dims, x_dims in template.spatial:
@@ -195,7 +246,9 @@ def _spatial_options(bounds, arch: Arch, template: Template) -> list[tuple[Loop,
         for y in _axis_options(bounds, y_dims, arch.pe_array.rows, Axis.Y, anchor):
             left = _divide(bounds, y)
             for x in _axis_options(left, x_dims, arch.pe_array.cols, Axis.X):
-                found.setdefault(y + x, prod(loop.bound for loop in y + x))
+                found.setdefault(
+                    y + x, prod(loop.bound for loop in y + x) * _lane_fill(_divide(left, x), lanes)
+                )
         ranked = sorted(found.items(), key=lambda item: -item[1])  # stable: ties keep order
         if ranked and ranked[0][0] not in chosen:
             chosen.append(ranked[0][0])
@@ -279,6 +332,9 @@ def _build(arch, places, keeps, template, spatial, pe_loops, rest, at_buffer, or
 
 
 def _assemble(arch, places, keeps, dram_loops, buffer_loops, spatial, pe_loops) -> Mapping:
+    array = tuple(loop for loop in spatial if loop.axis is not Axis.LANE)
+    lanes = tuple(loop for loop in spatial if loop.axis is Axis.LANE)
+    innermost = len(arch.levels) - 1
     levels = []
     for index, level in enumerate(arch.levels):
         temporal: tuple[Loop, ...] = ()
@@ -288,9 +344,9 @@ def _assemble(arch, places, keeps, dram_loops, buffer_loops, spatial, pe_loops) 
             temporal = buffer_loops
         elif index == places.pe:
             temporal = pe_loops
-        placed_spatial = spatial if index == places.spatial else ()
-        levels.append(LevelMapping(level.name, temporal, placed_spatial, keeps[index]))
+        placed = (array if index == places.spatial else ()) + (lanes if index == innermost else ())
+        levels.append(LevelMapping(level.name, temporal, placed, keeps[index]))
     return Mapping(tuple(levels))
 
 
-__all__ = ["DATA_TYPES", "MapperResult", "Objective", "divisors", "map_layer"]
+__all__ = ["MapperResult", "Objective", "divisors", "map_layer", "naming"]

@@ -26,6 +26,7 @@ class LayerResult:
     padded_macs: int
     used_pes: int
     total_pes: int
+    peak_macs_per_pe: int  # MACs one PE's unit can issue per cycle at the layer's precision
     ideal_cycles: int  # temporal steps at the MAC unit's throughput, unlimited bandwidth
     cycles: int  # total cycles (the engine's when it ran, else the ideal)
     stall_cycles: int
@@ -47,8 +48,10 @@ class LayerResult:
 
     @property
     def utilization(self) -> float:
-        """Useful MACs over the MAC slots of the whole array over all cycles."""
-        return self.macs / (self.cycles * self.total_pes) if self.cycles else 0.0
+        """Useful MACs over the MAC slots of the whole array (PEs x the unit's peak MACs per
+        cycle at this precision) over all cycles."""
+        slots = self.cycles * self.total_pes * self.peak_macs_per_pe
+        return self.macs / slots if slots else 0.0
 
     @property
     def energy(self) -> float:

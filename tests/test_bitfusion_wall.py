@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 
 from accelsim.api import simulate
-from accelsim.arch import load_arch
+from accelsim.arch import arch_from_dict, load_arch
 from accelsim.types import DataType
 from accelsim.workload.build import make_layer
 
@@ -47,11 +47,29 @@ def test_the_arch_is_the_papers():
     assert CONV2.macs == MACS
 
 
-def test_peaks_without_a_memory_wall_are_4x_and_16x(runs):
-    # every PE busy at 8/8 (MACs / 512 steps), and 4 or 16 MACs per fusion unit per cycle below
-    assert runs[("ideal", 8)].cycles == MACS // 512
-    assert speed_up(runs, 4, "ideal") == 4
-    assert speed_up(runs, 2, "ideal") == 16
+def test_peaks_without_a_memory_wall_are_4x_and_16x():
+    # every PE busy at 8/8 (MACs / 512 steps), and 4 or 16 MACs per fusion unit per cycle below,
+    # when time is the objective and bandwidth is unlimited
+    raw = {k: v for k, v in ARCH.raw.items()}
+    raw["levels"] = [
+        {k: v for k, v in level.items() if "bandwidth" not in k} for level in ARCH.raw["levels"]
+    ]
+    unbounded = arch_from_dict(raw, source="bitfusion without bandwidth limits")
+    cycles = {
+        bits: simulate(
+            unbounded,
+            CONV2,
+            dataflow="ws",
+            weight_bits=bits,
+            input_bits=bits,
+            objective="cycles",
+            fidelity="ideal",
+        ).cycles
+        for bits in (8, 4, 2)
+    }
+    assert cycles[8] == MACS // 512
+    assert cycles[8] / cycles[4] == 4
+    assert cycles[8] / cycles[2] == 16
 
 
 @pytest.mark.parametrize("bits", [8, 4, 2])
@@ -62,19 +80,21 @@ def test_the_engine_never_beats_the_dram_interface(runs, bits):
 
 
 def test_low_precision_hits_a_wall(runs):
-    for bits in (4, 2):
+    # the unit's peak gain is 4x at 4/4 and 16x at 2/2; stalls keep the engine below it
+    for bits, peak in ((4, 4), (2, 16)):
         assert runs[("engine", bits)].stall_cycles > 0
-        assert speed_up(runs, bits) < speed_up(runs, bits, "ideal")
+        assert speed_up(runs, bits) < peak
 
 
 WALL_REASON = (
-    "ws on the builtin bitfusion arch gives 1.15x (4/4) and 1.21x (2/2), capped by the shared "
-    "buffer's reads (1024 bits/cycle for inputs and 32-bit partial sums), not by DRAM: the engine "
-    "(accelsim/engine/plan.py compute_cycles = inner_steps / macs_per_cycle) runs a fusion unit's "
-    "k MACs per cycle as k temporal steps of the mapping, so the per-MAC partial-sum traffic of "
-    "ws must flow k times faster, whereas a BitFusion unit adds its k products inside the unit "
-    "(one partial sum per unit per cycle); with an unlimited buffer port the engine gives 3.3x "
-    "and 9.4x, DRAM transfers not overlapped because the 48 KB buffer tile is single-buffered"
+    "accelsim gives 3.0x at 4/4 (inside the band) but 10.3x at 2/2: at 2/2 the layer's compulsory "
+    "DRAM traffic (2-bit weights 128*48*25*2 + inputs 16*48*27*27*2 + 8-bit outputs "
+    "16*128*27*27*8 = 13.3 Mbit) needs 69 k cycles at 192 bits/cycle against 219 k compute "
+    "cycles, so DRAM cannot cap the speed-up at 3x unless tiles are re-fetched several times; "
+    "accelsim's mapper finds tilings of the 48 KB buffer that re-fetch little, and what stalls "
+    "it is the buffer's 1024-bit port (32-bit partial sums). BitFusion's own simulator tiles its "
+    "separate 32 KB input and 16 KB output buffers with more re-fetching; reproducing its 3.0x "
+    "needs its tiling, which accelsim does not copy."
 )
 
 
@@ -85,11 +105,10 @@ def test_speed_up_over_8_bits_is_capped_by_memory_bandwidth(runs):
 
 
 DRAM_SHARE_REASON = (
-    "DRAM is 24 % / 15 % / 10 % of the energy at 8/8, 4/4, 2/2 (horowitz45): the ws mapping moves "
-    "a 32-bit partial sum between the 48 KB buffer and the array for every 16 MACs (a read and an "
-    "update, 112 M each), 57 % of the energy at 8/8 (buffer 32 %, network 25 %) and 86 % at 2/2, "
-    "since partial sums keep 32 bits while operands shrink; the partial-sum rate per cycle is the "
-    "engine issue of the speed-up test"
+    "DRAM is 24 % / 19 % / 42 % of the energy at 8/8, 4/4, 2/2 on horowitz45 against BitFusion's "
+    "75-91 %: with the compulsory DRAM traffic above, the 32-bit partial sums moving between the "
+    "buffer and the array (buffer and network energy) weigh more than DRAM in accelsim's 45 nm "
+    "table; BitFusion's DRAM share comes with its re-fetching tiling (see the speed-up reason)."
 )
 
 

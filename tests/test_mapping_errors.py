@@ -105,8 +105,8 @@ def test_unknown_dim_bad_bound_bad_axis_bad_shape(tmp_path: Path) -> None:
         "F: mapping[0].temporal[0] dimension: expected one of N, G, M, C, P, Q, R, S, got 'H'",
         "F: mapping[0].temporal[1] bound: expected a positive integer, got 0",
         "F: mapping[0].temporal[2]: expected a loop written [dimension, bound], got ['M']",
-        "F: mapping[0].spatial[0] axis: expected X (along the array's columns) or Y "
-        "(along its rows), got 'Z'",
+        "F: mapping[0].spatial[0] axis: expected X (along the array's columns), Y "
+        "(along its rows) or L (the MAC unit's lanes), got 'Z'",
     ]
 
 

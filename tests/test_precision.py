@@ -60,12 +60,12 @@ def test_table_entries_equal_simulate(bitfusion_table) -> None:
 
 def test_bitfusion_throughput_rule_in_ideal_cycles(bitfusion_table) -> None:
     ideal = bitfusion_table.array("ideal_cycles")
-    # same mapping at every pair (shared), so cycles scale by the fusion rule: 8/8 -> 1 MAC per
-    # cycle, 4/4 -> 4, 2/2 -> 16, and 1-bit runs at 2-bit speed
+    # The fusion rule caps the lanes a PE issues per cycle (8/8 -> 1, 4/4 -> 4, 2/2 -> 16, and
+    # 1-bit runs at 2-bit speed); how many the mapping fills depends on the layer's sizes.
     for layer in range(3):
         steps = ideal[layer, 7, 7]
-        assert ideal[layer, 3, 3] == -(-steps // 4)
-        assert ideal[layer, 1, 1] == -(-steps // 16)
+        assert -(-steps // 4) <= ideal[layer, 3, 3] < steps
+        assert -(-steps // 16) <= ideal[layer, 1, 1] <= ideal[layer, 3, 3]
         assert ideal[layer, 0, 0] == ideal[layer, 1, 1]
 
 

@@ -6,8 +6,6 @@ buffer) and the builtin ``bitfusion`` (fusion units of 2-bit bricks, horowitz45 
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 import pytest
 
@@ -85,12 +83,20 @@ def test_the_mapper_uses_the_room_low_precision_frees():
     ("w_bits", "a_bits", "per_cycle"),
     [(8, 8, 1), (4, 8, 2), (8, 2, 4), (4, 4, 4), (2, 2, 16), (1, 1, 16), (3, 3, 4)],
 )
-def test_bitfusion_throughput_divides_the_ideal_cycles(w_bits, a_bits, per_cycle):
-    mapping = map_layer(CONV, BITFUSION, "ws").mapping
-    steps = evaluate(BITFUSION, CONV, mapping, fidelity="ideal").ideal_cycles
-    assert steps == mapping.temporal_steps
-    low = evaluate(BITFUSION, CONV.with_precision(w_bits, a_bits), mapping, fidelity="ideal")
-    assert low.ideal_cycles == math.ceil(steps / per_cycle)
+def test_bitfusion_lanes_divide_the_ideal_cycles(w_bits, a_bits, per_cycle):
+    """A fusion unit's MACs per cycle are lane loops of the mapping: with the cycles objective
+    the mapper issues more MACs per cycle (PEs x lanes) as the unit's throughput rises, and the
+    ideal cycles are exactly the MACs over PEs x lanes."""
+    layer = CONV.with_precision(w_bits, a_bits)
+    assert make_mac_unit(BITFUSION.mac, source="").macs_per_cycle(w_bits, a_bits) == per_cycle
+    mapping = map_layer(layer, BITFUSION, "ws", "cycles").mapping
+    result = evaluate(BITFUSION, layer, mapping, fidelity="ideal")
+    assert result.ideal_cycles == mapping.temporal_steps
+    assert mapping.lanes <= per_cycle
+    assert result.ideal_cycles * mapping.used_pes * mapping.lanes == layer.macs
+    full = map_layer(CONV, BITFUSION, "ws", "cycles").mapping  # 8/8: one MAC per cycle
+    if per_cycle > 1:
+        assert mapping.temporal_steps < full.temporal_steps
 
 
 def test_lower_precision_lowers_energy_on_bitfusion():

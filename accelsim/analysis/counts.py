@@ -17,7 +17,7 @@ inputs) fetch only the new elements. See :mod:`accelsim.analysis.nest` for the c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from math import prod
+from math import ceil, prod
 
 from accelsim.analysis.nest import (
     PlacedLoop,
@@ -27,7 +27,7 @@ from accelsim.analysis.nest import (
     transitions,
     union_delta,
 )
-from accelsim.arch.model import Arch
+from accelsim.arch.model import Arch, Axis
 from accelsim.mapping.model import Mapping
 from accelsim.types import DATA_TYPES, DataType
 from accelsim.workload.layer import Layer
@@ -94,6 +94,7 @@ class Analysis:
     temporal_steps: int
     used_pes: int
     total_pes: int
+    lanes: int = 1  # MACs each PE issues per cycle (lane loops of the mapping)
 
     @property
     def macs(self) -> int:
@@ -102,12 +103,13 @@ class Analysis:
     @property
     def padded_macs(self) -> int:
         """MACs the mapping issues, including those on padding when factors overshoot the layer."""
-        return self.temporal_steps * self.used_pes
+        return self.temporal_steps * self.used_pes * self.lanes
 
     @property
     def utilization(self) -> float:
-        """Useful MACs over the MAC slots of the whole array during the temporal steps."""
-        return self.macs / (self.temporal_steps * self.total_pes)
+        """Useful MACs over the MAC slots (PEs x lanes used) of the whole array during the
+        temporal steps."""
+        return self.macs / (self.temporal_steps * self.total_pes * self.lanes)
 
     def at(self, level: str, data_type: DataType) -> Traffic:
         for item in self.traffic:
@@ -134,6 +136,7 @@ def analyze(layer: Layer, arch: Arch, mapping: Mapping) -> Analysis:
         temporal_steps=mapping.temporal_steps,
         used_pes=mapping.used_pes,
         total_pes=arch.pe_array.pes,
+        lanes=mapping.lanes,
     )
 
 
@@ -172,8 +175,12 @@ def _data_type_counts(layer, mapping, data_type, placed, starts):
         offsets = tuple(tile_steps(form, spatial) for form in forms)
         if child is None:
             served = instances * steps * union_delta(no_offsets, offsets, None)
-            delivered = instances * steps * prod(p.loop.bound for p in spatial)
-            child_start = len(placed)
+            # every PE gets what its lanes need, once (lanes summing a reduction share one psum)
+            lanes = tuple(p for p in spatial if p.loop.axis is Axis.LANE)
+            pes = prod(p.loop.bound for p in spatial if p.loop.axis is not Axis.LANE)
+            per_pe = union_delta(no_offsets, tuple(tile_steps(f, lanes) for f in forms), None)
+            delivered = instances * steps * pes * per_pe
+            child_start = len(placed) - len(lanes)  # the lanes are the nest's last loops
         else:
             child_tile = tuple(tile_steps(form, placed[starts[child] :]) for form in forms)
             temporal = tuple(p for p in placed[: starts[child]] if not p.loop.spatial)
@@ -198,7 +205,7 @@ def _data_type_counts(layer, mapping, data_type, placed, starts):
                 element_bits=bits,
             )
         )
-        if spatial:
+        if any(p.loop.axis is not Axis.LANE for p in spatial):  # lanes stay inside the PE
             if data_type is DataType.OUTPUTS:  # up every time; down except first arrivals
                 below_instances = _instances(placed, child_start)
                 delivered = 2 * delivered - _first_touches(
@@ -230,3 +237,24 @@ def _with_bits(item: Traffic, bits: int) -> Traffic:
     from dataclasses import replace
 
     return replace(item, element_bits=bits)
+
+
+def bandwidth_cycles(analysis: Analysis, arch: Arch) -> int:
+    """A lower bound on the cycles: the compute steps, and every level's (per instance) read and
+    write traffic, and the array network's, over its bandwidth. The engine never reports fewer;
+    the mapper uses this bound to rank mappings by time without running the engine."""
+    bound = float(analysis.temporal_steps)
+    for level in arch.levels:
+        items = [t for t in analysis.traffic if t.level == level.name]
+        if not items:
+            continue
+        instances = items[0].instances
+        for bandwidth, bits in (
+            (level.read_bandwidth_bits, sum(t.read_bits for t in items)),
+            (level.write_bandwidth_bits, sum(t.write_bits for t in items)),
+        ):
+            if bandwidth:
+                bound = max(bound, bits / instances / bandwidth)
+    if arch.network.bandwidth_bits:
+        bound = max(bound, sum(link.bits for link in analysis.links) / arch.network.bandwidth_bits)
+    return ceil(bound)

@@ -24,6 +24,7 @@ class LevelKind(str, Enum):
 class Axis(str, Enum):
     X = "X"  # along the array's columns
     Y = "Y"  # along the array's rows
+    LANE = "L"  # across the lanes of one PE's MAC unit (several MACs per cycle, one adder tree)
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class PEArray:
         return self.rows * self.cols
 
     def size(self, axis: Axis) -> int:
+        """PEs along an array axis (lanes are a property of the MAC unit, not of the array)."""
         return self.cols if axis is Axis.X else self.rows
 
 

@@ -210,9 +210,13 @@ def _dim(found: Problems, where: str, value: object) -> Dim | None:
 
 
 def _axis(found: Problems, where: str, value: object) -> Axis | None:
-    if isinstance(value, str) and value in Axis.__members__:
+    if isinstance(value, str) and value in {axis.value for axis in Axis}:
         return Axis(value)
-    found.add(f"{where} axis", "X (along the array's columns) or Y (along its rows)", value)
+    found.add(
+        f"{where} axis",
+        "X (along the array's columns), Y (along its rows) or L (the MAC unit's lanes)",
+        value,
+    )
     return None
 
 

@@ -66,12 +66,19 @@ class Mapping:
 
     @property
     def temporal_steps(self) -> int:
-        """Iterations of all temporal loops: the ideal cycle count at one MAC per PE per cycle."""
+        """Iterations of all temporal loops: the ideal cycle count (a PE issues the MACs of its
+        lane loops together, one set per cycle)."""
         return prod(loop.bound for _, loop in self.loops() if not loop.spatial)
 
     @property
     def used_pes(self) -> int:
-        return prod(loop.bound for _, loop in self.loops() if loop.spatial)
+        """PEs the array-axis spatial loops occupy."""
+        return prod(loop.bound for _, loop in self.loops() if loop.axis in (Axis.X, Axis.Y))
+
+    @property
+    def lanes(self) -> int:
+        """MACs each PE issues per cycle: the product of the lane loops."""
+        return self.spatial_extent(Axis.LANE)
 
     def spatial_extent(self, axis: Axis) -> int:
         return prod(loop.bound for _, loop in self.loops() if loop.axis is axis)

@@ -48,6 +48,7 @@ def check_mapping(layer: Layer, arch: Arch, mapping: Mapping, *, source: str = "
     found.raise_if_any()
     _check_factors(found, layer, mapping)
     _check_spatial(found, arch, mapping)
+    _check_lanes(found, layer, arch, mapping)
     if not found:
         _check_capacity(found, layer, arch, mapping)
     found.raise_if_any()
@@ -67,8 +68,19 @@ def _check_levels(found: Problems, arch: Arch, mapping: Mapping) -> None:
                 f"data types this level can hold ({sorted(d.value for d in level.keeps)})",
                 sorted(d.value for d in extra),
             )
-        if level.per_pe and placed.spatial:
-            found.add(f"{level.name}.spatial", "no spatial loops inside a PE", len(placed.spatial))
+        lanes = [loop for loop in placed.spatial if loop.axis is Axis.LANE]
+        if lanes and index != len(arch.levels) - 1:
+            found.add(
+                f"{level.name}.spatial",
+                "lane loops (axis L) at the innermost level only",
+                [str(loop) for loop in lanes],
+            )
+        if level.per_pe and len(lanes) != len(placed.spatial):
+            found.add(
+                f"{level.name}.spatial",
+                "no array-axis spatial loops inside a PE",
+                len(placed.spatial) - len(lanes),
+            )
         if index == 0 and placed.keeps != frozenset(DATA_TYPES):
             found.add(f"{level.name}.keeps", "DRAM to keep every data type", placed.keeps)
 
@@ -92,7 +104,7 @@ def _check_factors(found: Problems, layer: Layer, mapping: Mapping) -> None:
 
 
 def _check_spatial(found: Problems, arch: Arch, mapping: Mapping) -> None:
-    for axis in Axis:
+    for axis in (Axis.X, Axis.Y):
         used = mapping.spatial_extent(axis)
         size = arch.pe_array.size(axis)
         if used > size:
@@ -101,6 +113,20 @@ def _check_spatial(found: Problems, arch: Arch, mapping: Mapping) -> None:
                 f"spatial loops along {axis.value} whose bounds multiply to at most {size}",
                 used,
             )
+
+
+def _check_lanes(found: Problems, layer: Layer, arch: Arch, mapping: Mapping) -> None:
+    from accelsim.mac import make_mac_unit
+
+    unit = make_mac_unit(arch.mac, source=arch.source)
+    lanes = unit.macs_per_cycle(layer.weight_bits, layer.input_bits)
+    if mapping.lanes > lanes:
+        found.add(
+            "spatial-L",
+            f"lane loops within the {lanes} MACs per cycle the MAC unit does at "
+            f"{layer.weight_bits}x{layer.input_bits} bits",
+            mapping.lanes,
+        )
 
 
 def _check_capacity(found: Problems, layer: Layer, arch: Arch, mapping: Mapping) -> None:

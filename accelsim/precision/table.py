@@ -28,7 +28,7 @@ from accelsim.api import (
 from accelsim.arch import arch_for_dataflow
 from accelsim.dataflow import Dataflow, parse_dataflow
 from accelsim.errors import ConfigError, Problem, Problems
-from accelsim.mac import make_mac_unit
+from accelsim.mac import MacUnit, make_mac_unit
 from accelsim.mapper import Objective
 from accelsim.precision.evaluate import Context, PairCost, Request, evaluate_requests
 from accelsim.workload.layer import Layer, Network
@@ -71,8 +71,9 @@ class Unsupported(str, Enum):
 class Remap(str, Enum):
     """How mappings are chosen across bit pairs.
 
-    ``shared`` (the default): one mapping per layer shape, found at the widest pair in the table
-    and reused at every narrower one. It still fits (every tile only shrinks), and under the
+    ``shared`` (the default): one mapping per layer shape and MAC-unit throughput, found at the
+    widest pair in the table where the unit issues that many MACs per cycle, and reused at every
+    narrower such pair. It still fits (every tile only shrinks), and under the
     ``cycles`` objective its temporal steps are what the mapper would find at any narrower pair
     unless a capacity limit bound the search at the widest pair; it is an upper bound on the
     best mapping's cost. ``best``: the mapper runs for every distinct (layer shape, bits), since
@@ -203,7 +204,7 @@ def cost_table(
         net = net.with_batch(batch)
     table = as_table(energy_table, base)
     grid = _run_bits(base, net, w_list, a_list, policy)
-    requests = _requests(net, grid, mode)
+    requests = _requests(net, grid, mode, make_mac_unit(base.mac, source=base.source))
     context = Context(base, flow, goal, table, fidelity)
     costs = evaluate_requests(context, requests, workers=workers)
     return _assemble(net, base, flow, goal, table.unit, w_list, a_list, grid, costs)
@@ -276,17 +277,41 @@ def _promoted(bits: int, supported: Iterable[int]) -> int | None:
     return min(wider) if wider else None
 
 
-def _requests(network: Network, grid: Grid, mode: Remap) -> list[Request]:
+def _requests(network: Network, grid: Grid, mode: Remap, unit: MacUnit) -> list[Request]:
+    """One request per distinct (layer, run bits); with ``shared``, each names the pair whose
+    mapping it reuses (see :func:`_shared_at`)."""
     runs = sorted({run for run in grid.values() if run is not None})
-    widest = (max((w for w, _ in runs), default=0), max((a for _, a in runs), default=0))
+    shared_at = _shared_at(runs, unit) if mode is Remap.SHARED else {}
     requests: dict[tuple, Request] = {}
     for layer in network:
         for run in runs:
             at = layer.with_precision(*run)
-            mapped_at = layer.with_precision(*widest) if mode is Remap.SHARED else None
+            mapped_at = layer.with_precision(*shared_at[run]) if run in shared_at else None
             key = (_key(at), None if mapped_at is None else _key(mapped_at))
             requests.setdefault(key, Request(at, mapped_at))
     return list(requests.values())
+
+
+def _shared_at(runs: list[tuple[int, int]], unit: MacUnit) -> dict[tuple[int, int], tuple]:
+    """For each run pair, the pair whose mapping it may reuse: the widest pair of its group, the
+    pairs where the MAC unit issues the same MACs per cycle along each operand (its lane loops
+    are part of the mapping). A pair whose group has no widest member is mapped on its own."""
+    top_w = max(w for w, _ in runs)
+    top_a = max(a for _, a in runs)
+    groups: dict[tuple, list[tuple[int, int]]] = {}
+    for w, a in runs:
+        key = (
+            unit.macs_per_cycle(w, a),
+            unit.macs_per_cycle(w, top_a),
+            unit.macs_per_cycle(top_w, a),
+        )
+        groups.setdefault(key, []).append((w, a))
+    shared = {}
+    for members in groups.values():
+        widest = (max(w for w, _ in members), max(a for _, a in members))
+        if widest in members:
+            shared.update(dict.fromkeys(members, widest))
+    return shared
 
 
 def _key(layer: Layer) -> tuple:
