@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
+from fractions import Fraction
 from math import ceil, prod
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -87,14 +89,17 @@ bandwidths = st.one_of(st.none(), st.sampled_from([4, 8, 12, 64]))
 
 
 @settings(max_examples=150, deadline=None)
-@given(layers_and_mappings(), st.integers(1, 3))
-def test_unlimited_bandwidth_gives_ideal_cycles(case, macs_per_cycle):
+@given(layers_and_mappings(), st.integers(1, 3), st.sampled_from([1, Fraction(1, 2), 0.3]))
+def test_unlimited_bandwidth_gives_ideal_cycles(case, macs_per_cycle, fraction):
     layer, mapping = case
     arch = small_arch()
-    timing = simulate_timing(layer, arch, mapping, macs_per_cycle=macs_per_cycle)
+    timing = simulate_timing(
+        layer, arch, mapping, macs_per_cycle=macs_per_cycle, compute_fraction=fraction
+    )
     inner = prod(loop.bound for loop in mapping.levels[2].temporal)
+    per_step = ceil(inner * Fraction(str(fraction)) / macs_per_cycle)
     assert timing.cycles == timing.ideal_cycles
-    assert timing.ideal_cycles == mapping.temporal_steps // inner * ceil(inner / macs_per_cycle)
+    assert timing.ideal_cycles == mapping.temporal_steps // inner * per_step
     assert timing.stall_total_cycles == 0
 
 
@@ -135,7 +140,8 @@ def test_steps_carry_exactly_the_analysis_counts(case):
         after = None
         if k + 1 < len(steps):
             after = (_carry(digits, steps[k + 1]), plan.zeros(steps[k + 1]))
-        for job in (plan.fetch(key), plan.inner(key), plan.drain(after)):
+        parts = (*plan.fetch(key), (None, plan.inner(key)), *plan.drain(after))
+        for _, job in parts:
             for name, bits in job.bits:
                 carried[name] = carried.get(name, 0) + bits
     expected = {}
@@ -214,6 +220,82 @@ def test_compute_bound_layer_exposes_only_the_first_fill_and_last_drain():
     assert timing.stalls == {"DRAM.read": 2, "DRAM.write": 1}
 
 
+def test_compute_fraction_shortens_each_step_not_the_traffic():
+    # A unit skipping zero weights in time spends ceil(8 MACs * fraction / macs_per_cycle)
+    # cycles per step; DRAM at 64 bits per cycle still hides every weight tile (1 cycle), so the
+    # layer stays first fill (2) + 4 steps + final write (1).
+    arch, mapping = fc_case(dram=64)
+    for fraction, macs_per_cycle, per_step in (
+        (0.5, 1, 4),  # 8 * 1/2
+        (0.3, 1, 3),  # ceil(2.4)
+        (0.7, 2, 3),  # ceil(5.6 / 2)
+        (Fraction(1, 8), 1, 1),
+    ):
+        timing = simulate_timing(
+            FC, arch, mapping, macs_per_cycle=macs_per_cycle, compute_fraction=fraction
+        )
+        assert timing.cycles_per_step == per_step
+        assert timing.ideal_cycles == timing.compute_cycles == 4 * per_step
+        assert timing.cycles == 2 + 4 * per_step + 1
+        assert dict(timing.busy_cycles)["DRAM.read"] == (4 * 8 * 8 + 8 * 8) // 64
+
+
+@pytest.mark.parametrize("fraction", [-0.1, 1.5])
+def test_compute_fraction_outside_zero_one_is_an_error(fraction):
+    arch, mapping = fc_case()
+    with pytest.raises(ValueError, match=r"compute_fraction: expected a number in \[0, 1\]"):
+        simulate_timing(FC, arch, mapping, compute_fraction=fraction)
+
+
+def weight_prefetch_case(buffer_bits=None):
+    """4 x 8 x 4 (M, C, Q) at 8 bits: 16 steps (M 2 at DRAM; M 2, Q 4 at the buffer) of
+    C = 8 MACs in the RF (8 cycles at 1 MAC per cycle). The buffer keeps weights (a tile of
+    2 x 8, new every 8 steps) and inputs (8 x 4, fetched once); the RF keeps inputs and outputs;
+    DRAM reads and writes 8 bits per cycle, the rest is unlimited."""
+    layer = conv(m=4, c=8, q=4)
+    arch = small_arch(dram=8)
+    if buffer_bits is not None:
+        raw = dict(arch.raw)
+        raw["levels"] = [
+            raw["levels"][0],
+            {**raw["levels"][1], "capacity_bits": buffer_bits},
+            raw["levels"][2],
+        ]
+        arch = arch_from_dict(raw)
+    mapping = Mapping(
+        (
+            LevelMapping("DRAM", loops((Dim.M, 2)), (), ALL),
+            LevelMapping(
+                "buffer",
+                loops((Dim.M, 2), (Dim.Q, 4)),
+                (),
+                frozenset({DataType.WEIGHTS, DataType.INPUTS}),
+            ),
+            LevelMapping(
+                "rf", loops((Dim.C, 8)), (), frozenset({DataType.INPUTS, DataType.OUTPUTS})
+            ),
+        )
+    )
+    return layer, arch, mapping
+
+
+def test_double_buffered_level_prefetches_over_its_whole_tile_lifetime():
+    # First fill: 16 weights + 32 inputs = 384 bits / 8 = 48 cycles. The second weight tile
+    # (128 bits: 16 cycles, twice a step's 8) may start as soon as the buffer half it goes to is
+    # free -- here at once, both halves being empty -- so it is hidden; each step's output leaves
+    # the RF for DRAM (8 bits: 1 cycle) on the write port, only the last one shows.
+    layer, arch, mapping = weight_prefetch_case()
+    timing = simulate_timing(layer, arch, mapping, macs_per_cycle=1)
+    assert timing.cycles == (16 + 32) * 8 // 8 + 16 * 8 + 8 // 8
+    assert timing.stalls == {"DRAM.read": 48, "DRAM.write": 1}
+    # Single-buffered (500 bits hold one 384-bit tile, not two), the second weight tile waits
+    # for step 7 to compute (the buffer holds no output, so no drain to wait for): 16 cycles.
+    layer, arch, mapping = weight_prefetch_case(buffer_bits=500)
+    single = simulate_timing(layer, arch, mapping, macs_per_cycle=1)
+    assert single.cycles == timing.cycles + 128 // 8
+    assert single.stalls == {"DRAM.read": 48 + 16, "DRAM.write": 1}
+
+
 def test_conv_with_generous_bandwidth_runs_at_ideal_cycles_but_for_fill_and_drain():
     layer = conv(m=2, c=2, p=4, q=4, r=3, s=3)
     arch = small_arch(dram=1024, buffer=1024, rf=1024, network=1024)
@@ -278,3 +360,24 @@ def test_timeloop_alexnet_conv1_bulk_equals_step_by_step():
     dram_reads = sum(t.read_bits for t in analysis.traffic if t.level == "DRAM")
     assert timing.cycles >= dram_reads / 64
     assert dict(timing.busy_cycles)["DRAM.read"] >= dram_reads / 64
+    # Each (P, C) iteration (55 steps of 88 cycles = 4,840) reads 11,616 weights and 2,497 inputs
+    # from DRAM at 4 words per cycle (2,904 + 625 cycles): double-buffered weights_spad and
+    # shared_glb prefetch them during the whole previous iteration, so DRAM shows only in the
+    # first fill and the last write of 5,280 outputs. What is left: ifmap_spad (192 bits) holds
+    # one 11-word tile, not two, so each of the 55 * 3 * 54 Q-steps waits for the 4 x 11 new
+    # inputs from shared_glb (704 bits at 256 per cycle: 3 cycles); and shared_glb's write port
+    # serves in program order, so its prefetch (157 cycles for 2,497 inputs; 487 with the 5,280
+    # new outputs at a P-step) starts behind the partial-sum drain of the step before last
+    # (1,536 bits: 6 cycles) and ends 6 + 157 - (3 + 88) = 72 cycles (402 at a P-step) late.
+    first_fill = 11_616 * 16 // 64 + ceil(2_497 * 16 / 64)
+    q_steps, c_steps, p_steps = 55 * 3 * 54, 55 * 2, 54
+    glb_prefetch = ceil(2_497 * 16 / 256)
+    glb_prefetch_p = ceil((2_497 + 5_280) * 16 / 256)
+    assert timing.stalls == {
+        "DRAM.read": first_fill,
+        "shared_glb.read": q_steps * ceil(44 * 16 / 256),
+        "shared_glb.write": c_steps * (6 + glb_prefetch - 3 - 88)
+        + p_steps * (6 + glb_prefetch_p - 3 - 88),
+        "DRAM.write": 5_280 * 16 // 64,
+    }
+    assert timing.cycles == 798_600 + timing.stall_total_cycles == 859_807

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, replace
-from math import prod
+from fractions import Fraction
+from functools import cached_property
+from math import ceil, prod
 
 from accelsim.analysis.counts import Analysis
 from accelsim.analysis.nest import (
@@ -83,7 +85,6 @@ class Job:
 
     bits: tuple[tuple[str, int], ...]
     latency_cycles: int
-    receivers: frozenset[str] = frozenset()  # levels written with new tiles
 
 
 @dataclass(frozen=True)
@@ -99,28 +100,31 @@ class Plan:
     def steps(self) -> int:
         return prod(self.bounds)
 
-    @property
+    @cached_property
     def output_edges(self) -> tuple[Edge, ...]:
         return tuple(e for e in self.edges if e.data_type is DataType.OUTPUTS)
 
-    def fetch(self, key: StepKey) -> Job:
-        """Transfers that bring the tiles of a step of kind ``key`` into every level."""
+    def fetch(self, key: StepKey) -> tuple[tuple[str, Job], ...]:
+        """Transfers that bring the tiles of a step of kind ``key``: (receiving level, job) per
+        level written with a new tile, in edge order. A part ends ``latency`` after its slowest
+        transfer: per data type, the latencies of the parents along the chain from the top level
+        sending at this step down to the part's edges (the maximum over its data types)."""
         carry, zeros = key
-        bits: Counter[str] = Counter()
-        latency: Counter[DataType] = Counter()
-        receivers = set()
+        bits: dict[str, Counter[str]] = {}
+        latency: dict[str, int] = {}
+        chain: Counter[DataType] = Counter()
         zero_of = dict(zip(self.output_edges, zeros, strict=True))
         for edge in self.edges:
             served = edge.served_first if carry < 0 else edge.served[carry]
             fills = edge.fills_first if carry < 0 else edge.fills[carry]
-            if served == 0 and fills == 0:
+            if edge.child is None or (served == 0 and fills == 0):
                 continue
             first = zero_of.get(edge, False)
-            _charge(bits, edge, 0 if first else served, fills, 0, 0 if first else fills)
-            latency[edge.data_type] += edge.parent_latency
-            if edge.child is not None and fills:
-                receivers.add(edge.child)
-        return Job(_items(bits), max(latency.values(), default=0), frozenset(receivers))
+            part = bits.setdefault(edge.child, Counter())
+            _charge(part, edge, 0 if first else served, fills, 0, 0 if first else fills)
+            chain[edge.data_type] += edge.parent_latency
+            latency[edge.child] = max(latency.get(edge.child, 0), chain[edge.data_type])
+        return tuple((level, Job(_items(part), latency[level])) for level, part in bits.items())
 
     def inner(self, key: StepKey) -> Job:
         """Transfers made while a step computes (the loops inside the step)."""
@@ -136,29 +140,43 @@ class Plan:
             _charge(bits, edge, reads, edge.fills_inner, updates, down + up)
         return Job(_items(bits), 0)
 
-    def drain(self, key: StepKey | None) -> Job:
-        """Partial sums leaving after a step: the next step is of kind ``key`` (None: the end)."""
-        bits: Counter[str] = Counter()
-        latency = 0
+    def drain(self, key: StepKey | None) -> tuple[tuple[str, Job], ...]:
+        """Partial sums leaving after a step: the next step is of kind ``key`` (None: the end).
+        Per level they leave: (level, job), the job ending its parent's latency after its
+        slowest transfer."""
+        parts = []
+        carry = -1 if key is None else key[0]
         for edge in self.output_edges:
-            if edge.child is None:
-                continue
-            carry = -1 if key is None else key[0]
             leaving = edge.served_first if carry < 0 else edge.served[carry]
-            if leaving:
-                up = edge.fills_first if carry < 0 else edge.fills[carry]
-                _charge(bits, edge, 0, 0, leaving, up)
-                latency += edge.parent_latency
-        return Job(_items(bits), latency)
+            if edge.child is None or not leaving:
+                continue
+            bits: Counter[str] = Counter()
+            up = edge.fills_first if carry < 0 else edge.fills[carry]
+            _charge(bits, edge, 0, 0, leaving, up)
+            parts.append((edge.child, Job(_items(bits), edge.parent_latency)))
+        return tuple(parts)
 
     def zeros(self, digits: tuple[int, ...]) -> tuple[bool, ...]:
         """Per output edge: every output-irrelevant resolved loop above the child is at 0."""
+        return tuple(not any(digits[j] for j in loops) for loops in self._irrelevant_above)
+
+    def zeros_moved(self, depth: int, zeros: tuple[bool, ...]) -> tuple[bool, ...]:
+        """The zero flags once resolved loop ``depth`` is past index 0 (inner loops at 0)."""
         return tuple(
-            all(
-                d == 0 or not irrelevant or not above
-                for d, irrelevant, above in zip(
-                    digits, self.output_irrelevant, edge.above_child, strict=False
+            flag and depth not in loops
+            for flag, loops in zip(zeros, self._irrelevant_above, strict=True)
+        )
+
+    @cached_property
+    def _irrelevant_above(self) -> tuple[tuple[int, ...], ...]:
+        """Per output edge: the output-irrelevant resolved loops above its child."""
+        return tuple(
+            tuple(
+                j
+                for j, (irrelevant, above) in enumerate(
+                    zip(self.output_irrelevant, edge.above_child, strict=True)
                 )
+                if irrelevant and above
             )
             for edge in self.output_edges
         )
@@ -183,9 +201,17 @@ def _items(bits: Counter[str]) -> tuple[tuple[str, int], ...]:
 
 
 def make_plan(
-    layer: Layer, arch: Arch, mapping: Mapping, analysis: Analysis, macs_per_cycle: int
+    layer: Layer,
+    arch: Arch,
+    mapping: Mapping,
+    analysis: Analysis,
+    macs_per_cycle: int,
+    compute_fraction: Fraction = Fraction(1),
 ) -> Plan:
-    """The per-step traffic of ``mapping``: resolved loops, compute cycles per step, edges."""
+    """The per-step traffic of ``mapping``: resolved loops, compute cycles per step, edges.
+
+    Compute cycles per step: ``ceil(inner_steps * compute_fraction / macs_per_cycle)``, exactly
+    (``inner_steps`` the product of the per-PE temporal loops)."""
     placed, starts = flatten(mapping)
     first_pe = arch.first_pe_level
     temporal = tuple(p for p in placed if not p.loop.spatial)
@@ -214,7 +240,7 @@ def make_plan(
     return Plan(
         bounds=tuple(p.loop.bound for p in resolved),
         output_irrelevant=tuple(p.loop.dim not in relevant for p in resolved),
-        compute_cycles=-(-inner_steps // macs_per_cycle),
+        compute_cycles=ceil(inner_steps * compute_fraction / macs_per_cycle),
         edges=tuple(edges),
     )
 

@@ -68,6 +68,7 @@ def simulate_timing(
     analysis: Analysis | None = None,
     *,
     macs_per_cycle: int | None = None,
+    compute_fraction: float | Fraction = 1.0,
     bulk: bool = True,
 ) -> Timing:
     """Simulate ``mapping`` of ``layer`` on ``arch``; see docs/engine.md for the model.
@@ -75,7 +76,12 @@ def simulate_timing(
     ``analysis``: the access counts of the same (layer, arch, mapping), computed if not given.
     ``macs_per_cycle``: MACs per PE per cycle; by default the arch's MAC unit at the layer's
     (weight, input) precision (raises ConfigError if it does not support it).
+    ``compute_fraction``: the fraction, in [0, 1], of each step's MAC slots the unit spends
+    cycles on (a unit skipping zero weights in time: the weight density); a step computes in
+    ``ceil(inner_steps * compute_fraction / macs_per_cycle)`` cycles, exactly (a float is taken
+    at its shortest decimal form: 0.7 is 7/10). Traffic does not change.
     ``bulk=False`` simulates every step one by one (same result, slower; for tests).
+    Raises ValueError for a ``macs_per_cycle`` below 1 or a ``compute_fraction`` outside [0, 1].
     """
     if analysis is None:
         analysis = analyze(layer, arch, mapping)
@@ -83,13 +89,21 @@ def simulate_timing(
         macs_per_cycle = _macs_per_cycle(layer, arch)
     if macs_per_cycle < 1:
         raise ValueError(f"macs_per_cycle: expected a positive integer, got {macs_per_cycle}")
-    plan = make_plan(layer, arch, mapping, analysis, macs_per_cycle)
+    fraction = _fraction(compute_fraction)
+    plan = make_plan(layer, arch, mapping, analysis, macs_per_cycle, fraction)
     schedule = Schedule(plan, _bandwidths(arch, analysis), _double_buffered(arch, analysis))
     schedule.bulk = bulk
     env = simpy.Environment()
     env.process(run(schedule, env))
     env.run()
     return _timing(layer, arch, plan, schedule, int(env.now))
+
+
+def _fraction(value: float | Fraction) -> Fraction:
+    exact = value if isinstance(value, Fraction) else Fraction(repr(float(value)))
+    if not 0 <= exact <= 1:
+        raise ValueError(f"compute_fraction: expected a number in [0, 1], got {value}")
+    return exact
 
 
 def _macs_per_cycle(layer: Layer, arch: Arch) -> int:
