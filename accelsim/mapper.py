@@ -82,21 +82,14 @@ def map_layer(
 def _cached(layer, arch, dataflow, objective, table) -> MapperResult:
     best: tuple | None = None
     count = 0
-
-    def consider(candidates) -> None:
-        nonlocal best, count
-        for mapping, stage in candidates:
+    for template in templates(dataflow):
+        for mapping in _candidates(layer, arch, dataflow, template):
             analysis = analyze(layer, arch, mapping)
             energy = sum(item.energy for item in price(analysis, arch, table))
             count += 1
             score = _score(objective, energy, bandwidth_cycles(analysis, arch))
             if best is None or score < best[0]:
-                best = (score, mapping, analysis, energy, stage)
-
-    for template in templates(dataflow):
-        consider(_candidates(layer, arch, dataflow, template))
-    if best is not None:
-        consider(_bypass_candidates(layer, arch, best[4]))
+                best = (score, mapping, analysis, energy)
     if best is None:
         raise ConfigError(
             Problem(
@@ -181,55 +174,16 @@ def _candidates(layer: Layer, arch: Arch, dataflow: Dataflow, template: Template
         spatial = spatial_array + lanes
         left = _divide(bounds, spatial)
         for pe_loops in _pe_tiles(layer, arch, places, keeps, template, spatial, left):
-            stage = _Stage(template, places, tuple(keeps), spatial, pe_loops)
-            yield from _buffer_candidates(layer, arch, stage)
-
-
-@dataclass(frozen=True)
-class _Stage:
-    """A candidate's choices before the buffer and DRAM loops are placed."""
-
-    template: Template
-    places: _Places
-    keeps: tuple[frozenset, ...]
-    spatial: tuple[Loop, ...]
-    pe_loops: tuple[Loop, ...]
-
-
-def _buffer_candidates(layer: Layer, arch: Arch, stage: _Stage):
-    """Complete mappings for ``stage``: every DRAM order and buffer-growth priority."""
-    rest = _divide(_divide(layer.loop_bounds, stage.spatial), stage.pe_loops)
-    seen: set[Mapping] = set()
-    for order in DRAM_ORDERS:
-        for first in (None, *(d for d in order if rest[d] > 1)):
-            mapping = _fill_buffer(
-                layer,
-                arch,
-                stage.places,
-                list(stage.keeps),
-                stage.template,
-                stage.spatial,
-                stage.pe_loops,
-                rest,
-                order,
-                first,
-            )
-            if mapping is not None and mapping not in seen:
-                seen.add(mapping)
-                yield mapping, stage
-
-
-def _bypass_candidates(layer: Layer, arch: Arch, stage: _Stage):
-    """The best stage again with the buffer bypassing one data type (the others get all its
-    room; the bypassed one goes between DRAM and the PEs directly)."""
-    buffer = stage.places.buffer
-    kept = stage.keeps[buffer]
-    if buffer == 0 or len(kept) < 2:
-        return
-    for data_type in sorted(kept, key=lambda d: d.value):
-        keeps = list(stage.keeps)
-        keeps[buffer] = kept - {data_type}
-        yield from _buffer_candidates(layer, arch, replace(stage, keeps=tuple(keeps)))
+            rest = _divide(left, pe_loops)
+            seen: set[Mapping] = set()
+            for order in DRAM_ORDERS:
+                for first in (None, *(d for d in order if rest[d] > 1)):
+                    mapping = _fill_buffer(
+                        layer, arch, places, keeps, template, spatial, pe_loops, rest, order, first
+                    )
+                    if mapping is not None and mapping not in seen:
+                        seen.add(mapping)
+                        yield mapping
 
 
 LANE_DIMS = (Dim.C, Dim.S, Dim.R, Dim.M, Dim.Q, Dim.P, Dim.N, Dim.G)
