@@ -9,7 +9,9 @@ True
 from __future__ import annotations
 
 from dataclasses import replace
+from fractions import Fraction
 from functools import lru_cache
+from math import ceil
 from pathlib import Path
 
 from accelsim.analysis.counts import Analysis, analyze
@@ -152,11 +154,17 @@ def _result(
     _check_fidelity(fidelity)
     unit = make_mac_unit(arch.mac, source=arch.source)
     peak = unit.macs_per_cycle(layer.weight_bits, layer.input_bits)
-    # A PE issues its lane loops' MACs together: one temporal step is one cycle.
-    ideal = analysis.temporal_steps
+    # A PE issues its lane loops' MACs together: one temporal step is one cycle, or a fraction
+    # of one for a unit that skips zero weights in time.
+    busy = unit.busy_fraction(
+        layer.weight_bits, layer.input_bits, weight_density=layer.weight_density
+    )
+    ideal = ceil(analysis.temporal_steps * Fraction(str(busy)))
     cycles, stalls = ideal, ()
     if fidelity == "engine":
-        timing = simulate_timing(layer, arch, analysis.mapping, analysis, macs_per_cycle=1)
+        timing = simulate_timing(
+            layer, arch, analysis.mapping, analysis, macs_per_cycle=1, compute_fraction=busy
+        )
         cycles, stalls = timing.cycles, timing.stall_cycles
     return LayerResult(
         layer=layer.name,

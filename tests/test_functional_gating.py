@@ -73,15 +73,6 @@ def test_densities_leave_cycles_alone_when_the_unit_only_gates():
     assert sparse.layers[0].cycles == dense.layers[0].cycles
 
 
-SKIP_REASON = (
-    "cycles ignore weight_density: accelsim/api.py _result takes ideal = ceil(temporal_steps / "
-    "macs_per_cycle) and accelsim/engine/plan.py sets compute_cycles = ceil(inner_steps / "
-    "macs_per_cycle); neither calls MacUnit.cycles(..., weight_density=), which for a ternary "
-    "unit with skip_zero_cycles gives ceil(macs * weight_density)"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=SKIP_REASON)
 @pytest.mark.parametrize("fidelity", ["ideal", "engine"])
 def test_ternary_skipping_zero_weights_saves_cycles(fidelity):
     arch = arch_with({"type": "ternary", "skip_zero_cycles": True})

@@ -131,6 +131,14 @@ class MacUnit(ABC):
         for a unit that skips zero weights in time."""
         return math.ceil(macs / self.macs_per_cycle(w_bits, a_bits))
 
+    def busy_fraction(
+        self, w_bits: int, a_bits: int, *, weight_density: float | None = None
+    ) -> float:
+        """Fraction of its MAC slots the unit spends cycles on: 1, except for a unit that skips
+        zero weights in time (then the weight density)."""
+        self.check_precision(w_bits, a_bits)
+        return 1.0
+
     def energy_per_mac_pj(self, w_bits: int, a_bits: int) -> float:
         """Energy of one MAC that is carried out (pJ)."""
         self.check_precision(w_bits, a_bits)

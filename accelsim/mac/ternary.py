@@ -78,6 +78,13 @@ class TernaryMac(MacUnit):
         (zeros in the two taken as independent)."""
         return super().active_fraction(input_density, None) * self._weight_density(weight_density)
 
+    def busy_fraction(
+        self, w_bits: int, a_bits: int, *, weight_density: float | None = None
+    ) -> float:
+        """The weight density when zero weights are skipped in time, else 1."""
+        self.check_precision(w_bits, a_bits)
+        return self._weight_density(weight_density) if self.skip_zero_cycles else 1.0
+
     def cycles(
         self, macs: int, w_bits: int, a_bits: int, *, weight_density: float | None = None
     ) -> int:
