@@ -322,7 +322,8 @@ def test_seconds_and_breakdown():
     assert timing.steps == 4 and timing.cycles_per_step == 4
 
 
-def test_macs_per_cycle_defaults_to_the_mac_unit():
+def test_macs_per_cycle_defaults_to_one_step_per_cycle():
+    # a unit's MACs per cycle are the mapping's lane loops, so the engine takes one step a cycle
     arch, mapping = fc_case()
     assert simulate_timing(FC, arch, mapping) == simulate_timing(
         FC, arch, mapping, macs_per_cycle=1

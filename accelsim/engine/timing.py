@@ -67,15 +67,16 @@ def simulate_timing(
     mapping: Mapping,
     analysis: Analysis | None = None,
     *,
-    macs_per_cycle: int | None = None,
+    macs_per_cycle: int = 1,
     compute_fraction: float | Fraction = 1.0,
     bulk: bool = True,
 ) -> Timing:
     """Simulate ``mapping`` of ``layer`` on ``arch``; see docs/engine.md for the model.
 
     ``analysis``: the access counts of the same (layer, arch, mapping), computed if not given.
-    ``macs_per_cycle``: MACs per PE per cycle; by default the arch's MAC unit at the layer's
-    (weight, input) precision (raises ConfigError if it does not support it).
+    ``macs_per_cycle``: temporal steps of the mapping a PE completes per cycle, 1 by default: a
+    MAC unit that does several MACs per cycle does them through the mapping's lane loops
+    (axis L), which already shrink the temporal steps.
     ``compute_fraction``: the fraction, in [0, 1], of each step's MAC slots the unit spends
     cycles on (a unit skipping zero weights in time: the weight density); a step computes in
     ``ceil(inner_steps * compute_fraction / macs_per_cycle)`` cycles, exactly (a float is taken
@@ -85,8 +86,6 @@ def simulate_timing(
     """
     if analysis is None:
         analysis = analyze(layer, arch, mapping)
-    if macs_per_cycle is None:
-        macs_per_cycle = _macs_per_cycle(layer, arch)
     if macs_per_cycle < 1:
         raise ValueError(f"macs_per_cycle: expected a positive integer, got {macs_per_cycle}")
     fraction = _fraction(compute_fraction)
@@ -104,13 +103,6 @@ def _fraction(value: float | Fraction) -> Fraction:
     if not 0 <= exact <= 1:
         raise ValueError(f"compute_fraction: expected a number in [0, 1], got {value}")
     return exact
-
-
-def _macs_per_cycle(layer: Layer, arch: Arch) -> int:
-    from accelsim.mac import make_mac_unit
-
-    unit = make_mac_unit(arch.mac, source=arch.source)
-    return unit.macs_per_cycle(layer.weight_bits, layer.input_bits)
 
 
 def _bandwidths(arch: Arch, analysis: Analysis) -> dict[str, Fraction | None]:
