@@ -33,7 +33,7 @@ from accelsim.energy.table import EnergyTable, load_energy_table
 from accelsim.errors import ConfigError, Problem
 from accelsim.mac import make_mac_unit
 from accelsim.mapping.model import LevelMapping, Loop, Mapping
-from accelsim.mapping.validate import fits, tile_bits
+from accelsim.mapping.validate import extent_bits, fits
 from accelsim.types import Dim
 from accelsim.workload.layer import Layer
 
@@ -308,14 +308,13 @@ def _fill_buffer(layer, arch, places, keeps, template, spatial, pe_loops, rest, 
     at_buffer = dict.fromkeys(rest, 1)
     others = [d for d in reversed(order) if d not in template.streaming and d is not first]
     grow = [*reversed(template.streaming), *([first] if first else []), *others]
+    below = _divide(layer.loop_bounds, tuple(Loop(d, n) for d, n in rest.items()))  # inner extents
     for dim in grow:
         for factor in sorted(divisors(rest[dim]), reverse=True):
             trial = {**at_buffer, dim: factor}
-            mapping = _build(arch, places, keeps, template, spatial, pe_loops, rest, trial, order)
-            if (
-                capacity is None
-                or sum(tile_bits(layer, mapping, places.buffer).values()) <= capacity
-            ):
+            extent = {d: below[d] * trial[d] for d in below}
+            held = extent_bits(layer, extent, keeps[places.buffer])
+            if capacity is None or sum(held.values()) <= capacity:
                 at_buffer = trial
                 break
     mapping = _build(arch, places, keeps, template, spatial, pe_loops, rest, at_buffer, order)

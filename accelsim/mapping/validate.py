@@ -16,8 +16,15 @@ def tile_bits(layer: Layer, mapping: Mapping, index: int) -> dict[DataType, int]
     for level, loop in mapping.loops():
         if level >= index:
             extent[loop.dim] *= loop.bound
+    return extent_bits(layer, extent, mapping.levels[index].keeps)
+
+
+def extent_bits(
+    layer: Layer, extent: dict[Dim, int], keeps: frozenset[DataType]
+) -> dict[DataType, int]:
+    """Bits of the tiles of ``keeps`` that loops of the given extents per dimension touch."""
     held = {}
-    for data_type in mapping.levels[index].keeps:
+    for data_type in keeps:
         bits = layer.psum_bits if data_type is DataType.OUTPUTS else layer.bits(data_type)
         held[data_type] = _tile_elements(layer, extent, data_type) * bits
     return held
