@@ -45,6 +45,8 @@ def read_yaml(path: Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise ConfigError(Problem(str(path), "", "a readable file", error.strerror)) from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(Problem(str(path), "", "a UTF-8 text file", str(error))) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:

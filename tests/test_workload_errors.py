@@ -137,7 +137,7 @@ def test_empty_file(tmp_path: Path, text: str) -> None:
 
 def test_top_level_not_a_mapping(tmp_path: Path) -> None:
     message, path = error_of(tmp_path, "- a\n- b\n")
-    assert message == f"{path}: expected a mapping at the top level, got 'list'"
+    assert message == f"{path}: expected a YAML mapping at the top level, got ['a', 'b']"
 
 
 def test_unknown_builtin_name_lists_builtins() -> None:

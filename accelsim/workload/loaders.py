@@ -14,8 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-import yaml
-
+from accelsim.config import read_yaml
 from accelsim.errors import ConfigError, Problem, Problems
 from accelsim.workload.build import PRECISION_FIELDS, make_layer
 from accelsim.workload.layer import Layer, LayerKind, Network
@@ -81,36 +80,10 @@ def _load_file(path: Path) -> Network:
     if path.suffix not in _YAML_SUFFIXES:
         expected = "a file ending in .yaml, .yml, .csv (SCALE-Sim topology) or .onnx"
         raise ConfigError(Problem(str(path), "", expected, path.suffix))
-    data = _read_yaml(path)
+    data = read_yaml(path)
     if "problem" in data:
         return _timeloop_network(data, str(path), path.stem)
     return _accelsim_network(data, str(path), path.stem)
-
-
-def _read_yaml(path: Path) -> dict:
-    """The top-level mapping of a YAML file; every way of not being one is a ConfigError."""
-    source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(Problem(source, "", "a readable UTF-8 text file", str(error))) from error
-    if not text.strip():
-        raise ConfigError(Problem(source, "", "a YAML mapping, but the file is empty", None, False))
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else ""
-        reason = getattr(error, "problem", None) or str(error)
-        raise ConfigError(Problem(source, where, f"valid YAML ({reason})", None, False)) from error
-    if data is None:
-        raise ConfigError(
-            Problem(source, "", "a YAML mapping, but the file has only comments", None, False)
-        )
-    if not isinstance(data, dict):
-        expected = "a mapping at the top level"
-        raise ConfigError(Problem(source, "", expected, type(data).__name__))
-    return data
 
 
 def _check_keys(data: dict, allowed: tuple[str, ...], found: Problems, where: str) -> None:
