@@ -1,0 +1,109 @@
+"""Golden results: accelsim's `eyeriss_chip` against the chip's measurements.
+
+Source: Chen, Krishna, Emer, Sze, JSSC 52(1) 2017, AlexNet CONV1-5 at batch 4, 200 MHz core clock,
+as tabulated in ../shared/reference/eyeriss_jssc17_alexnet_n4.csv (MB = 1e6 bytes, 16-bit words).
+Tolerances and the gaps behind them: docs/eyeriss_chip.md.
+"""
+
+from __future__ import annotations
+
+import csv
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+import accelsim
+from accelsim.results import LayerResult
+
+CSV = Path(__file__).resolve().parents[2] / "shared" / "reference" / "eyeriss_jssc17_alexnet_n4.csv"
+LAYERS = ("CONV1", "CONV2", "CONV3", "CONV4", "CONV5")
+pytestmark = pytest.mark.skipif(not CSV.is_file(), reason=f"reference {CSV} not found")
+
+
+@cache
+def measured() -> dict[str, dict[str, float]]:
+    with CSV.open() as handle:
+        return {
+            row.pop("layer"): {k: float(v) for k, v in row.items()}
+            for row in csv.DictReader(handle)
+        }
+
+
+@cache
+def run(fidelity: str) -> dict[str, LayerResult]:
+    workload = accelsim.load_workload("alexnet").with_batch(4)
+    result = accelsim.simulate("eyeriss_chip", workload, dataflow="rs", fidelity=fidelity)
+    return {layer.layer: layer for layer in result.layers}
+
+
+def latency_ms(layer: LayerResult) -> float:
+    return layer.cycles / (layer.clock_mhz * 1e3)
+
+
+def dram_mb(layer: LayerResult, data_type: str) -> float:
+    words = sum(
+        t.reads + t.fills + t.updates
+        for t in layer.traffic
+        if t.level == "DRAM" and t.data_type.value == data_type
+    )
+    return words * 2 / 1e6
+
+
+def rlc_ratio(zero_fraction: float) -> float:
+    """The chip's run-length code: 3 pairs (5-bit run, 16-bit value) per 64-bit word."""
+    return 64 / 3 / 16 * (1 - zero_fraction)
+
+
+@pytest.mark.parametrize("name", LAYERS)
+def test_ideal_latency_within_25_percent_of_the_chip(name: str) -> None:
+    # Unlimited bandwidth: the loop bounds alone. Measured 0.88-0.97x: the chip is slower than
+    # full use of its active PEs (control, PE pipeline, passes), accelsim uses fewer PEs on
+    # CONV1/2 (132 and 120 against 154 and 135: exact divisors only).
+    ratio = latency_ms(run("ideal")[name]) / measured()[name]["processing_latency_ms"]
+    assert 0.75 <= ratio <= 1.25
+
+
+@pytest.mark.parametrize("name", LAYERS)
+def test_engine_latency_is_bounded_by_its_known_gaps(name: str) -> None:
+    # The engine is never faster than the loop bounds, and (measured 1.24-1.99x) stays within 2.1x
+    # of the chip: what is left is psum traffic through the buffer with a single-buffered psum
+    # scratchpad (16 of its 24 words per tile), which the chip pipelines and the engine serializes.
+    engine, ideal = run("engine")[name], run("ideal")[name]
+    assert engine.cycles >= ideal.cycles
+    assert latency_ms(engine) / measured()[name]["processing_latency_ms"] <= 2.1
+
+
+# The zero fraction of each ofmap as it goes to DRAM: the next layer's ifmap zeros where no pooling
+# follows (CONV3, CONV4) is exact; where max pooling follows (CONV1, CONV2, CONV5) the pre-pooling
+# fraction is unknown, bounded below by the pooled one (a pooled zero needs a window of zeros)
+# and, for CONV5, by nothing. Pairs: (low, high) zero fraction of the ofmap.
+OFMAP_ZEROS = {
+    "CONV1": (0.0, 0.387),
+    "CONV2": (0.387, 0.725),
+    "CONV3": (0.793, 0.793),
+    "CONV4": (0.776, 0.776),
+    "CONV5": (0.0, 0.776),
+}
+
+
+@pytest.mark.parametrize("name", LAYERS)
+def test_dram_traffic_matches_once_run_length_coding_is_applied(name: str) -> None:
+    # accelsim moves 16-bit words uncompressed (0.73-2.0x the measured MB); coding its ifmaps and
+    # ofmaps with the chip's RLC at the measured zero fractions brackets the chip's traffic to
+    # within 15 % (packing to whole words, the 31-zero run cap and the padded ifmaps accelsim
+    # reads from DRAM are not in the arithmetic).
+    layer, row = run("engine")[name], measured()[name]
+    ifmap = dram_mb(layer, "inputs") * rlc_ratio(row["ifmap_zeros_pct"] / 100)
+    coded = [
+        dram_mb(layer, "weights") + ifmap + dram_mb(layer, "outputs") * rlc_ratio(zeros)
+        for zeros in OFMAP_ZEROS[name]
+    ]
+    assert min(coded) / 1.15 <= row["dram_accesses_mb"] <= max(coded) * 1.15
+
+
+def test_the_chip_config_has_the_papers_data_paths() -> None:
+    buffer, dram = (accelsim.arch.load_arch("eyeriss_chip").level(n) for n in ("buffer", "DRAM"))
+    assert buffer.read_bandwidth_bits == 3 * 64  # filter, ifmap, psum input networks
+    assert buffer.write_bandwidth_bits == 2 * 64  # psum output network, path from DRAM
+    assert dram.read_bandwidth_bits == 64
