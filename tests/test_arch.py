@@ -136,7 +136,7 @@ def test_eyeriss_chip_pe_count_and_interfaces() -> None:
     arch = load_arch("eyeriss_chip")
     assert arch.pe_array.pes == 168 == 12 * 14
     assert arch.level("DRAM").read_bandwidth_bits == 64  # the chip's 64-bit data bus
-    assert arch.level("buffer").read_bandwidth_bits == 128
+    assert arch.level("buffer").read_bandwidth_bits == 3 * 64  # filter, ifmap, psum networks
     assert arch.mac == {"type": "int", "weight_bits": 16, "input_bits": 16}
 
 
