@@ -17,7 +17,7 @@ from pathlib import Path
 from accelsim.analysis.counts import Analysis, analyze
 from accelsim.arch import Arch, arch_for_dataflow, load_arch
 from accelsim.cost import price
-from accelsim.dataflow import Dataflow, parse_dataflow
+from accelsim.dataflow import SYSTOLIC, Dataflow, parse_dataflow
 from accelsim.energy import EnergyTable, load_energy_table
 from accelsim.engine import simulate_timing
 from accelsim.errors import ConfigError, Problem
@@ -26,6 +26,7 @@ from accelsim.mapper import Objective, map_layer, naming
 from accelsim.mapping.model import Mapping
 from accelsim.mapping.validate import check_mapping
 from accelsim.results import LayerResult, NetworkResult
+from accelsim.systolic_costing import systolic_result
 from accelsim.workload import Layer, Network, load_workload
 
 ArchLike = Arch | str | Path
@@ -106,6 +107,9 @@ def simulate(
     results = []
     for layer in network:
         layer = arch.apply_precision(layer)
+        if flow in SYSTOLIC:
+            results.append(systolic_result(layer, arch, flow, table))
+            continue
         try:
             costed = _mapped_layer(replace(layer, name=""), arch, flow, objective, table, fidelity)
         except ConfigError as error:

@@ -42,7 +42,7 @@ def price(analysis: Analysis, arch: Arch, table: EnergyTable) -> tuple[EnergyIte
     items = [EnergyItem("mac", "ALU", None, "compute", mac_energy(analysis, arch, table))]
     for traffic in analysis.traffic:
         level = arch.level(traffic.level)
-        read_pj, write_pj = _per_bit(level, table)
+        read_pj, write_pj = level_energy_per_bit(level, table)
         category = CATEGORY[level.kind]
         items.append(
             EnergyItem(level.name, category, traffic.data_type, "read", traffic.read_bits * read_pj)
@@ -69,7 +69,11 @@ def mac_energy(analysis: Analysis, arch: Arch, table: EnergyTable) -> float:
     its reference precision to the layer's (so a normalized table stays normalized); otherwise the
     unit's absolute energy is used.
     """
-    layer: Layer = analysis.layer
+    return analysis.macs * mac_energy_per_mac(analysis.layer, arch, table)
+
+
+def mac_energy_per_mac(layer: Layer, arch: Arch, table: EnergyTable) -> float:
+    """Mean energy of one of ``layer``'s MACs on ``arch``'s unit, in the table's unit."""
     unit = make_mac_unit(arch.mac, source=arch.source)
     per_mac = unit.average_energy_per_mac_pj(
         layer.weight_bits,
@@ -83,10 +87,11 @@ def mac_energy(analysis: Analysis, arch: Arch, table: EnergyTable) -> float:
             {"type": "int", "weight_bits": bits, "input_bits": bits}, source="energy table"
         )
         per_mac = table.mac.per_mac * per_mac / reference.energy_per_mac_pj(bits, bits)
-    return analysis.macs * per_mac
+    return per_mac
 
 
-def _per_bit(level: Level, table: EnergyTable) -> tuple[float, float]:
+def level_energy_per_bit(level: Level, table: EnergyTable) -> tuple[float, float]:
+    """(read, write) energy per bit of ``level``: its own override, else the table's."""
     if level.energy is not None:
         return level.energy.read_pj / level.word_bits, level.energy.write_pj / level.word_bits
     per_bit = table.kind(level.kind.value).per_bit(level.capacity_bits)

@@ -20,6 +20,10 @@ The four dataflows of the Eyeriss ISCA 2016 comparison (Chen, Emer, Sze), in acc
   channels of one pixel (M on both axes); ``os`` takes the best of the three.
 * ``nlr`` no local reuse: no RF; every operand comes from the buffer; input channels along Y and
   filters along X (DianNao style), with spatial reduction of partial sums.
+
+The systolic variants ``systolic_ws``, ``systolic_os`` and ``systolic_is`` run a layer as an
+im2col GEMM folded onto a systolic array (``network.systolic: true``) and are timed cycle by cycle
+by :mod:`accelsim.systolic` (skew, fill and drain), not by the mapper and the tile engine.
 """
 
 from __future__ import annotations
@@ -39,6 +43,12 @@ class Dataflow(str, Enum):
     OSB = "osb"
     OSC = "osc"
     NLR = "nlr"
+    SYSTOLIC_WS = "systolic_ws"
+    SYSTOLIC_OS = "systolic_os"
+    SYSTOLIC_IS = "systolic_is"
+
+
+SYSTOLIC = frozenset({Dataflow.SYSTOLIC_WS, Dataflow.SYSTOLIC_OS, Dataflow.SYSTOLIC_IS})
 
 
 @dataclass(frozen=True)
@@ -105,6 +115,15 @@ TEMPLATES: dict[Dataflow, Template] = {
 
 def templates(dataflow: Dataflow) -> tuple[Template, ...]:
     """The templates a dataflow may use (``os`` is the union of its three variants)."""
+    if dataflow in SYSTOLIC:
+        raise ConfigError(
+            Problem(
+                "",
+                "dataflow",
+                "a mapping dataflow (systolic ones are timed by accelsim.systolic, not mapped)",
+                dataflow.value,
+            )
+        )
     if dataflow is Dataflow.OS:
         return tuple(TEMPLATES[d] for d in (Dataflow.OSA, Dataflow.OSB, Dataflow.OSC))
     return (TEMPLATES[dataflow],)
