@@ -207,7 +207,8 @@ CASES: dict[str, tuple[Callable[[dict[str, Any]], object], list[str]]] = {
     "per_dataflow for an unknown dataflow": (
         lambda raw: raw.update(per_dataflow={"zz": {"levels.rf.capacity_bits": 0}}),
         [
-            "per_dataflow.zz: expected a dataflow name (rs, ws, os, osa, osb, osc, nlr, systolic_ws, systolic_os, systolic_is), got 'zz'"
+            "per_dataflow.zz: expected a dataflow name (rs, ws, os, osa, osb, osc, nlr, "
+            "systolic_ws, systolic_os, systolic_is), got 'zz'"
         ],
     ),
     "per_dataflow entry that is not a mapping": (
