@@ -1,33 +1,14 @@
-"""Atomic file output: write to a temporary file in the same folder, then rename, so an
-interrupted run never leaves a half-written file behind."""
+"""Atomic table output (see :mod:`accelsim.atomic`)."""
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
+from accelsim.atomic import write_atomic, write_text
 
-def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
-    """Call ``write(tmp_path)`` then move the result onto ``path``; returns ``path``."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(handle)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def write_text(path: str | Path, text: str) -> Path:
-    return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+__all__ = ["write_atomic", "write_csv", "write_text"]
 
 
 def write_csv(path: str | Path, frame: pd.DataFrame) -> Path:

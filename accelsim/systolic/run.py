@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from accelsim.atomic import write_text
 from accelsim.systolic.gemm import gemm_from_layer
 from accelsim.systolic.model import Mode, SystolicResult, simulate_gemm
 from accelsim.systolic.scalesim_config import ScaleSimConfig
@@ -81,8 +80,8 @@ def write_reports(results: Sequence[SystolicResult], out_dir: str | Path) -> tup
     compute = _csv_text(COMPUTE_COLUMNS, compute_report_rows(results))
     sram = _csv_text(SRAM_COLUMNS, sram_report_rows(results))
     return (
-        _write_atomically(out_dir / COMPUTE_REPORT, compute),
-        _write_atomically(out_dir / SRAM_REPORT, sram),
+        write_text(out_dir / COMPUTE_REPORT, compute),
+        write_text(out_dir / SRAM_REPORT, sram),
     )
 
 
@@ -92,15 +91,3 @@ def _csv_text(header: Sequence[str], rows: Iterable[Sequence]) -> str:
     writer.writerow(header)
     writer.writerows(rows)
     return buffer.getvalue()
-
-
-def _write_atomically(path: Path, text: str) -> Path:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return path
