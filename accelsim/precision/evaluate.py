@@ -1,10 +1,16 @@
-"""Evaluate the distinct (layer shape, bits) requests of a cost table, once each, in parallel.
+"""Price a cost table's layer shapes over their bit pairs, one *sweep* per distinct shape.
 
-Each request is priced through :func:`accelsim.simulate` (the mapper picks the mapping) or, when
-a shared mapping is asked for, :func:`accelsim.evaluate` with the mapping found at the widest bits,
-so the table holds whatever cycles those return (ideal cycles today, engine cycles with stalls
-once the engine runs). Results are kept in a per-process cache keyed by the architecture, dataflow,
-objective, energy table and the layer's full shape including its bits.
+A sweep maps the shape once per group of pairs that share a mapping (the mapper runs at the
+group's widest pair) and walks the pairs from widest to narrowest. With ``monotone``, each pair
+also tries the mappings chosen at its wider neighbours, (next wider w, a) and (w, next wider a),
+when they are valid there, and keeps the best by the objective: a narrower pair can always run a
+wider pair's mapping (same temporal steps, less traffic), so the table cannot rise as bits fall.
+Each distinct (mapping, pair) is costed once, through :func:`accelsim.evaluate`, so a cell holds
+exactly what ``evaluate`` returns for the mapping it records.
+
+Sweeps are independent: a cold table spreads them over worker processes, each sweep (and so each
+mapper run) in exactly one of them. Results are kept in a per-process cache keyed by the
+architecture, dataflow, objective, energy table, fidelity and the sweep.
 """
 
 from __future__ import annotations
@@ -15,26 +21,31 @@ import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
-from accelsim.api import evaluate, simulate
+from accelsim.api import evaluate
 from accelsim.arch.model import Arch
 from accelsim.dataflow import Dataflow
 from accelsim.energy import EnergyTable
 from accelsim.mac import make_mac_unit
 from accelsim.mapper import Objective, map_layer
+from accelsim.mapping.model import Mapping
+from accelsim.mapping.validate import fits
 from accelsim.results import LayerResult
-from accelsim.workload.layer import Layer, Network
+from accelsim.workload.layer import Layer
 
 log = logging.getLogger(__name__)
 
-PARALLEL_MIN = 256  # fewer uncached requests than this run in-process (forking costs ~0.1 s)
-CACHE_LIMIT = 200_000  # entries kept before the cache is emptied (a few hundred bytes each)
-_CACHE: dict[tuple, PairCost] = {}
+PARALLEL_MIN = 256  # fewer uncached pairs than this run in-process (forking costs ~0.1 s)
+CACHE_LIMIT = 20_000  # sweeps kept before the cache is emptied (one per shape and table layout)
+_CACHE: dict[tuple, tuple[PairCost, ...]] = {}
+
+Pair = tuple[int, int]  # (weight bits, input bits) a layer runs at
 
 
 @dataclass(frozen=True)
 class Context:
-    """Everything a request is priced under (hashable: part of the cache key)."""
+    """Everything a sweep is priced under (hashable: part of the cache key)."""
 
     arch: Arch
     flow: Dataflow
@@ -44,11 +55,16 @@ class Context:
 
 
 @dataclass(frozen=True)
-class Request:
-    """Price ``layer`` (with its bits); with ``mapped_at``, reuse the mapping found for it."""
+class Sweep:
+    """One layer shape (nameless; its own bits are ignored) at ``runs``, widest first: every
+    pair's wider neighbours along each axis come before it. ``runs[i]`` reuses the mapping the
+    mapper finds at ``mapped_at[i]`` (the widest pair of its group, or itself); with
+    ``monotone`` it also tries the mappings chosen at its wider neighbours."""
 
     layer: Layer
-    mapped_at: Layer | None = None
+    runs: tuple[Pair, ...]
+    mapped_at: tuple[Pair, ...]
+    monotone: bool
 
 
 @dataclass(frozen=True)
@@ -67,7 +83,7 @@ class PairCost:
     run_weight_bits: int
     run_input_bits: int
     macs_per_cycle: int  # per PE, at the run bits
-    mapping: str
+    mapping: Mapping  # the mapping these figures are for
 
 
 def clear_cache() -> None:
@@ -75,80 +91,111 @@ def clear_cache() -> None:
     _CACHE.clear()
 
 
-def evaluate_requests(
-    context: Context, requests: Sequence[Request], *, workers: int | None = None
+def evaluate_sweeps(
+    context: Context, sweeps: Sequence[Sweep], *, workers: int | None = None
 ) -> dict[tuple, PairCost]:
-    """Costs keyed by each request's ``layer.shape_key``; cached ones are not recomputed."""
-    keys = [(context, *_request_key(r)) for r in requests]
-    todo = [r for r, key in zip(requests, keys, strict=True) if key not in _CACHE]
-    log.info("cost table: %d requests, %d not cached", len(requests), len(todo))
-    for request, cost in zip(todo, _run(context, todo, workers), strict=True):
+    """Costs keyed by the ``shape_key`` of each sweep's layer at each of its run pairs; cached
+    sweeps are not recomputed. ``workers`` processes (default: up to 2 when there is enough
+    work) share the uncached sweeps."""
+    todo = [s for s in dict.fromkeys(sweeps) if (context, s) not in _CACHE]
+    log.info("cost table: %d sweeps, %d not cached", len(set(sweeps)), len(todo))
+    for sweep, costs in zip(todo, _run(context, todo, workers), strict=True):
         if len(_CACHE) >= CACHE_LIMIT:
             _CACHE.clear()
-        _CACHE[(context, *_request_key(request))] = cost
-    return {r.layer.shape_key: _CACHE[key] for r, key in zip(requests, keys, strict=True)}
+        _CACHE[(context, sweep)] = costs
+    found = {}
+    for sweep in sweeps:
+        for run, cost in zip(sweep.runs, _CACHE[(context, sweep)], strict=True):
+            found[sweep.layer.with_precision(*run).shape_key] = cost
+    return found
 
 
-def _request_key(request: Request) -> tuple:
-    shared = None if request.mapped_at is None else request.mapped_at.shape_key
-    return (request.layer.shape_key, shared)
-
-
-def _run(context: Context, todo: list[Request], workers: int | None) -> list[PairCost]:
-    count = workers if workers is not None else (min(2, os.cpu_count() or 1))
-    if count <= 1 or (workers is None and len(todo) < PARALLEL_MIN):
-        return _price(context, todo)
-    chunks = [todo[i::count] for i in range(count)]  # interleaved: similar work per chunk
+def _run(context: Context, todo: list[Sweep], workers: int | None) -> list[tuple[PairCost, ...]]:
+    count = min(workers if workers is not None else 2, os.cpu_count() or 1, len(todo))
+    pairs = sum(len(sweep.runs) for sweep in todo)
+    if count <= 1 or (workers is None and pairs < PARALLEL_MIN):
+        return [sweep_costs(context, sweep) for sweep in todo]
+    # Largest shapes first, handed out one at a time: the workers finish close together.
+    order = sorted(range(len(todo)), key=lambda i: -todo[i].layer.macs)
     fork = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=count, mp_context=fork) as pool:
-        parts = list(pool.map(_price, [context] * count, chunks))
-    costs: list[PairCost | None] = [None] * len(todo)
-    for start, part in enumerate(parts):
-        costs[start::count] = part
-    return costs  # type: ignore[return-value]
+        done = pool.map(partial(sweep_costs, context), [todo[i] for i in order])
+        costs = dict(zip(order, done, strict=True))
+    return [costs[i] for i in range(len(todo))]
 
 
-def _price(context: Context, todo: list[Request]) -> list[PairCost]:
-    free = [r.layer for r in todo if r.mapped_at is None]
-    results = iter(_simulated(context, free))
-    costs = []
-    for request in todo:
-        result = next(results) if request.mapped_at is None else _shared(context, request)
-        costs.append(pair_cost(result, context.arch))
-    return costs
+def sweep_costs(context: Context, sweep: Sweep) -> tuple[PairCost, ...]:
+    """The cost of ``sweep.layer`` at each of its runs (see :class:`Sweep`), in order."""
+    own = {at: _mapper_mapping(context, sweep.layer, at) for at in dict.fromkeys(sweep.mapped_at)}
+    wider = _wider_neighbours(sweep.runs) if sweep.monotone else {}
+    chosen: dict[Pair, PairCost] = {}
+    for run, at in zip(sweep.runs, sweep.mapped_at, strict=True):
+        layer = context.arch.apply_precision(sweep.layer.with_precision(*run))
+        candidates = [own[at], *(chosen[n].mapping for n in wider.get(run, ()))]
+        valid = [
+            mapping
+            for mapping in dict.fromkeys(candidates)
+            if mapping is own[at] or _runs_at(mapping, layer, context.arch)
+        ]
+        costs = [_cost(context, layer, mapping) for mapping in valid]
+        chosen[run] = min(costs, key=partial(rank, context.objective))  # ties: own mapping
+    return tuple(chosen[run] for run in sweep.runs)
 
 
-def _simulated(context: Context, layers: list[Layer]) -> tuple[LayerResult, ...]:
-    if not layers:
-        return ()
-    return simulate(
-        context.arch,
-        Network("cost-table", tuple(layers)),
-        dataflow=context.flow,
-        objective=context.objective,
-        energy_table=context.table,
-        fidelity=context.fidelity,
-    ).layers
+def rank(objective: Objective, cost: PairCost) -> tuple[float, float]:
+    """Sort key of a cost under the table's objective (the smaller the better), on the table's
+    own cycles (engine cycles under the engine fidelity)."""
+    if objective is Objective.CYCLES:
+        return (cost.cycles, cost.energy)
+    if objective is Objective.ENERGY:
+        return (cost.energy, cost.cycles)
+    return (cost.energy * cost.cycles, cost.energy)
 
 
-def _shared(context: Context, request: Request) -> LayerResult:
-    """``request.layer`` under the mapping the mapper picks at ``request.mapped_at``."""
-    arch, flow = context.arch, context.flow
-    widest = arch.apply_precision(request.mapped_at)
-    mapping = map_layer(widest, arch, flow, context.objective, context.table).mapping
-    layer = arch.apply_precision(request.layer)
-    return evaluate(
+def _wider_neighbours(runs: Sequence[Pair]) -> dict[Pair, tuple[Pair, ...]]:
+    """For each pair, the next wider pair along w (same a) and along a (same w), if present."""
+    out = {}
+    for w, a in runs:
+        next_w = min((v for v, b in runs if b == a and v > w), default=None)
+        next_a = min((b for v, b in runs if v == w and b > a), default=None)
+        out[(w, a)] = tuple(pair for pair in ((next_w, a), (w, next_a)) if None not in pair)
+    return out
+
+
+def _runs_at(mapping: Mapping, layer: Layer, arch: Arch) -> bool:
+    """Whether a mapping found at other bits is valid for ``layer``: its lane loops within the
+    MACs per cycle the unit does at the layer's bits, and every tile within its level."""
+    unit = make_mac_unit(arch.mac, source=arch.source)
+    lanes = unit.macs_per_cycle(layer.weight_bits, layer.input_bits)
+    return mapping.lanes <= lanes and fits(layer, arch, mapping)
+
+
+def _mapper_mapping(context: Context, layer: Layer, at: Pair) -> Mapping:
+    arch = context.arch
+    found = map_layer(
+        arch.apply_precision(layer.with_precision(*at)),
         arch,
+        context.flow,
+        context.objective,
+        context.table,
+    )
+    return found.mapping
+
+
+def _cost(context: Context, layer: Layer, mapping: Mapping) -> PairCost:
+    result = evaluate(
+        context.arch,
         layer,
         mapping,
         energy_table=context.table,
-        dataflow=flow.value,
+        dataflow=context.flow.value,
         fidelity=context.fidelity,
     )
+    return pair_cost(result, context.arch, mapping)
 
 
-def pair_cost(result: LayerResult, arch: Arch) -> PairCost:
-    """The cost-table figures of one layer result on ``arch``."""
+def pair_cost(result: LayerResult, arch: Arch, mapping: Mapping) -> PairCost:
+    """The cost-table figures of one layer result on ``arch`` under ``mapping``."""
     by = result.energy_by("category")
     unit = make_mac_unit(arch.mac, source=arch.source)
     return PairCost(
@@ -164,7 +211,7 @@ def pair_cost(result: LayerResult, arch: Arch) -> PairCost:
         run_weight_bits=result.weight_bits,
         run_input_bits=result.input_bits,
         macs_per_cycle=unit.macs_per_cycle(result.weight_bits, result.input_bits),
-        mapping=result.mapping,
+        mapping=mapping,
     )
 
 

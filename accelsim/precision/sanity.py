@@ -1,9 +1,11 @@
 """Sanity checks of a cost table before a search spends accuracy on it.
 
 1. Monotonicity: on a precision-scalable MAC unit (one whose MACs per cycle change with the bits),
-   cutting a layer's weight or activation bits should never cost cycles. A violation means the
-   mapper picked, at the lower bits, a mapping that is slower (it optimises the table's objective,
-   which may be energy) or that stalls differently; it is listed, not hidden.
+   cutting a layer's weight or activation bits should never cost cycles. A ``shared`` table
+   under the ``cycles`` metric is monotone by construction (each pair may run its wider
+   neighbours' mappings; docs/precision.md); a violation elsewhere means the mapper picked, at
+   the lower bits, a mapping that is slower (it optimises the table's objective, which may be
+   energy, or ranks by a bandwidth bound under ``remap="best"``); it is listed, not hidden.
 2. The memory wall: a layer whose traffic at its lowest bits needs more cycles than its compute
    (``memory_cycles`` > ``ideal_cycles``) gains less from fewer bits than the MAC unit promises;
    a search should not spend accuracy there. The report gives, per flagged layer, the speed-up

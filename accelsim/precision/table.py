@@ -9,7 +9,7 @@ long-form DataFrame (``to_frame``). See docs/precision.md for the model and its 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 
 import numpy as np
@@ -30,7 +30,8 @@ from accelsim.dataflow import Dataflow, parse_dataflow
 from accelsim.errors import ConfigError, Problem, Problems
 from accelsim.mac import MacUnit, make_mac_unit
 from accelsim.mapper import Objective
-from accelsim.precision.evaluate import Context, PairCost, Request, evaluate_requests
+from accelsim.mapping.model import Mapping
+from accelsim.precision.evaluate import Context, PairCost, Sweep, evaluate_sweeps
 from accelsim.workload.layer import Layer, Network
 
 MAX_BITS = 32  # the widest precision a layer may carry (see accelsim.workload.build)
@@ -71,14 +72,16 @@ class Unsupported(str, Enum):
 class Remap(str, Enum):
     """How mappings are chosen across bit pairs.
 
-    ``shared`` (the default): one mapping per layer shape and MAC-unit throughput, found at the
-    widest pair in the table where the unit issues that many MACs per cycle, and reused at every
-    narrower such pair. It still fits (every tile only shrinks), and under the
-    ``cycles`` objective its temporal steps are what the mapper would find at any narrower pair
-    unless a capacity limit bound the search at the widest pair; it is an upper bound on the
-    best mapping's cost. ``best``: the mapper runs for every distinct (layer shape, bits), since
-    bits change tile sizes in bits and so which tiles fit, and the energy of each candidate;
-    exact and about 15x slower cold.
+    ``shared`` (the default): the mapper runs once per layer shape and group of pairs (pairs
+    where the MAC unit issues the same MACs per cycle along each operand, so the same lane
+    loops), at the group's widest pair. Walking the pairs from widest to narrowest, each pair
+    takes the best, by the objective, of its group's mapping and the mappings chosen at its wider
+    neighbours (next wider w, and next wider a) that are valid there. A narrower pair runs a wider
+    pair's mapping with the same temporal steps and less traffic, so the table's objective never
+    rises as bits fall (monotone by construction). ``best``: the mapper's own pick at every
+    distinct (layer shape, bits), what :func:`accelsim.simulate` returns there; since the mapper
+    ranks candidates by a bandwidth bound rather than engine cycles, it is not monotone, and it is
+    several times slower cold (a mapper run per pair instead of per group).
     """
 
     BEST = "best"
@@ -90,12 +93,14 @@ class CostTable:
     """Costs of every layer at every (weight bits, activation bits) pair.
 
     ``arrays[name]`` has shape (layers, len(w_bits), len(a_bits)); entry ``[i, j, k]`` is layer
-    ``i`` at ``w_bits[j]`` x ``a_bits[k]``. Cycles are the clock cycles ``simulate`` reports
-    (ideal today, engine cycles with stalls once the engine runs); seconds at the clock of the
+    ``i`` at ``w_bits[j]`` x ``a_bits[k]``. Cycles are the clock cycles ``accelsim.evaluate``
+    reports for the entry's mapping (engine cycles with stalls, or ideal cycles, as the table's
+    fidelity says); seconds at the clock of the
     architecture; energies in ``energy_unit``; ``memory_cycles`` is the bandwidth lower bound
     (the slowest level's traffic over its bandwidth). NaN marks unsupported pairs (``nan``
     policy). ``run_*_bits`` give the precision each pair ran at (after promotion or a
-    fixed-precision architecture's override).
+    fixed-precision architecture's override). ``mappings[i][j][k]`` is the mapping the entry
+    was costed with (``accelsim.evaluate`` of it gives the entry; ``None`` for NaN pairs).
     """
 
     network: str
@@ -109,7 +114,7 @@ class CostTable:
     w_bits: tuple[int, ...]
     a_bits: tuple[int, ...]
     arrays: dict[str, NDArray[np.float64]] = field(repr=False)
-    mappings: tuple[tuple[tuple[str, ...], ...], ...] = field(repr=False, default=())
+    mappings: tuple[tuple[tuple[Mapping | None, ...], ...], ...] = field(repr=False, default=())
 
     def array(self, name: str = "cycles") -> NDArray[np.float64]:
         """The dense (layers, w, a) array of one quantity (see :data:`ARRAYS`); a copy."""
@@ -147,7 +152,9 @@ class CostTable:
         )
         for name in ARRAYS:
             frame[name] = self.arrays[name].reshape(-1)
-        frame["mapping"] = [m for layer in self.mappings for row in layer for m in row]
+        frame["mapping"] = [
+            "" if m is None else str(m) for layer in self.mappings for row in layer for m in row
+        ]
         for column, value in (
             ("network", self.network),
             ("arch", self.arch),
@@ -181,9 +188,10 @@ def cost_table(
     in the table either way. ``unsupported`` and ``remap`` are described by :class:`Unsupported`
     and :class:`Remap`. ``fidelity`` is passed to :func:`accelsim.simulate` (``engine``: cycles
     with bandwidth stalls; ``ideal``: temporal steps at the MAC unit's throughput). Work is
-    shared: each distinct (layer shape, bits) is evaluated once, a fixed-precision architecture
-    evaluates each shape once for all pairs, results are cached in the process, and ``workers``
-    processes (default: up to 2 when there is enough work) share a cold run.
+    shared: each distinct layer shape is swept once (the mapper once per group of pairs, each
+    distinct (mapping, bits) costed once), a fixed-precision architecture costs each shape once
+    for all pairs, results are cached in the process, and ``workers`` processes (default: up to
+    2 when there is enough work) share a cold run.
 
     Raises ConfigError for bits outside 1..32, an unknown metric, policy or dataflow, an
     unsupported pair under the ``error`` policy, or a layer the dataflow cannot map.
@@ -204,9 +212,9 @@ def cost_table(
         net = net.with_batch(batch)
     table = as_table(energy_table, base)
     grid = _run_bits(base, net, w_list, a_list, policy)
-    requests = _requests(net, grid, mode, make_mac_unit(base.mac, source=base.source))
+    sweeps = _sweeps(net, grid, mode, make_mac_unit(base.mac, source=base.source))
     context = Context(base, flow, goal, table, fidelity)
-    costs = evaluate_requests(context, requests, workers=workers)
+    costs = evaluate_sweeps(context, sweeps, workers=workers)
     return _assemble(net, base, flow, goal, table.unit, w_list, a_list, grid, costs)
 
 
@@ -277,19 +285,20 @@ def _promoted(bits: int, supported: Iterable[int]) -> int | None:
     return min(wider) if wider else None
 
 
-def _requests(network: Network, grid: Grid, mode: Remap, unit: MacUnit) -> list[Request]:
-    """One request per distinct (layer, run bits); with ``shared``, each names the pair whose
-    mapping it reuses (see :func:`_shared_at`)."""
-    runs = sorted({run for run in grid.values() if run is not None})
+def _sweeps(network: Network, grid: Grid, mode: Remap, unit: MacUnit) -> list[Sweep]:
+    """One sweep per distinct layer shape over the distinct run pairs, widest first; with
+    ``shared``, each pair names the pair whose mapping it starts from (see :func:`_shared_at`)
+    and tries its wider neighbours' too."""
+    runs = sorted({run for run in grid.values() if run is not None}, reverse=True)
     shared_at = _shared_at(runs, unit) if mode is Remap.SHARED else {}
-    requests: dict[tuple, Request] = {}
-    for layer in network:
-        for run in runs:
-            at = layer.with_precision(*run)
-            mapped_at = layer.with_precision(*shared_at[run]) if run in shared_at else None
-            key = (_key(at), None if mapped_at is None else _key(mapped_at))
-            requests.setdefault(key, Request(at, mapped_at))
-    return list(requests.values())
+    mapped_at = tuple(shared_at.get(run, run) for run in runs)
+    monotone = mode is Remap.SHARED
+    sweeps = (
+        Sweep(replace(layer.with_precision(*runs[0]), name=""), tuple(runs), mapped_at, monotone)
+        for layer in network
+        if runs
+    )
+    return list(dict.fromkeys(sweeps))
 
 
 def _shared_at(runs: list[tuple[int, int]], unit: MacUnit) -> dict[tuple[int, int], tuple]:
@@ -322,7 +331,7 @@ def _key(layer: Layer) -> tuple:
 def _assemble(network, arch, flow, goal, unit, w_list, a_list, grid, costs) -> CostTable:
     shape = (len(network), len(w_list), len(a_list))
     arrays = {name: np.full(shape, np.nan) for name in ARRAYS}
-    mappings = [[[""] * len(a_list) for _ in w_list] for _ in network.layers]
+    mappings: list = [[[None] * len(a_list) for _ in w_list] for _ in network.layers]
     for i, layer in enumerate(network):
         for j, w in enumerate(w_list):
             for k, a in enumerate(a_list):
