@@ -37,7 +37,7 @@ from accelsim.workload.layer import Layer
 log = logging.getLogger(__name__)
 
 PARALLEL_MIN = 256  # fewer uncached pairs than this run in-process (forking costs ~0.1 s)
-CACHE_LIMIT = 20_000  # sweeps kept before the cache is emptied (one per shape and table layout)
+CACHE_LIMIT = 3_000  # sweeps kept before the cache is emptied (each up to 64 pairs for 8 x 8)
 _CACHE: dict[tuple, tuple[PairCost, ...]] = {}
 
 Pair = tuple[int, int]  # (weight bits, input bits) a layer runs at
