@@ -19,9 +19,9 @@ from accelsim.errors import ConfigError
 
 def _command_modules() -> list[ModuleType]:
     # One import per subcommand module; add yours here.
-    from accelsim.cli import cost_table, evaluate, run, scalesim
+    from accelsim.cli import cost_table, evaluate, plot, report, run, scalesim, sweep
 
-    return [run, scalesim, cost_table, evaluate]
+    return [run, evaluate, sweep, plot, report, cost_table, scalesim]
 
 
 def build_parser() -> argparse.ArgumentParser:

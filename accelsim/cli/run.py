@@ -75,6 +75,12 @@ def run(args: argparse.Namespace) -> int:
         write_csv(args.out / "layers.csv", layers),
         write_csv(args.out / "summary.csv", summary),
     ]
+    if len({r.network for r in results}) == 1:
+        from accelsim.report.plots import energy_breakdown, save
+
+        figure = energy_breakdown(layers)
+        save(figure, args.out / "energy_breakdown.png")
+        written.append(args.out / "energy_breakdown.png")
     print(format_summary(results, arch.name))
     for path in written:
         print(f"wrote {path}")
