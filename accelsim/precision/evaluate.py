@@ -1,12 +1,13 @@
 """Price a cost table's layer shapes over their bit pairs, one *sweep* per distinct shape.
 
 A sweep maps the shape once per group of pairs that share a mapping (the mapper runs at the
-group's widest pair) and walks the pairs from widest to narrowest. With ``monotone``, each pair
-also tries the mappings chosen at its wider neighbours, (next wider w, a) and (w, next wider a),
-when they are valid there, and keeps the best by the objective: a narrower pair can always run a
-wider pair's mapping (same temporal steps, less traffic), so the table cannot rise as bits fall.
-Each distinct (mapping, pair) is costed once, through :func:`accelsim.evaluate`, so a cell holds
-exactly what ``evaluate`` returns for the mapping it records.
+group's widest pair) and walks the pairs from widest to narrowest. With ``monotone``, a pair whose
+group mapping ranks worse than what a wider neighbour, (next wider w, a) or (w, next wider a),
+holds also tries those neighbours' mappings where valid, and keeps the best by the objective: a
+narrower pair can always run a wider pair's mapping (same temporal steps, less traffic), so the
+table cannot rise as bits fall. Each (mapping, pair) is costed once, through
+:func:`accelsim.evaluate`, so a cell holds exactly what ``evaluate`` returns for the mapping it
+records.
 
 Sweeps are independent: a cold table spreads them over worker processes, each sweep (and so each
 mapper run) in exactly one of them. Results are kept in a per-process cache keyed by the
@@ -131,14 +132,19 @@ def sweep_costs(context: Context, sweep: Sweep) -> tuple[PairCost, ...]:
     chosen: dict[Pair, PairCost] = {}
     for run, at in zip(sweep.runs, sweep.mapped_at, strict=True):
         layer = context.arch.apply_precision(sweep.layer.with_precision(*run))
-        candidates = [own[at], *(chosen[n].mapping for n in wider.get(run, ()))]
-        valid = [
-            mapping
-            for mapping in dict.fromkeys(candidates)
-            if mapping is own[at] or _runs_at(mapping, layer, context.arch)
-        ]
-        costs = [_cost(context, layer, mapping) for mapping in valid]
-        chosen[run] = min(costs, key=partial(rank, context.objective))  # ties: own mapping
+        key = partial(rank, context.objective)
+        best = _cost(context, layer, own[at])
+        neighbours = [chosen[n] for n in wider.get(run, ())]
+        if any(key(best) > key(neighbour) for neighbour in neighbours):
+            # only then can a wider neighbour's mapping matter: it does no worse here than there
+            others = dict.fromkeys(n.mapping for n in neighbours if n.mapping != own[at])
+            costs = [
+                _cost(context, layer, mapping)
+                for mapping in others
+                if _runs_at(mapping, layer, context.arch)
+            ]
+            best = min([best, *costs], key=key)  # ties: own mapping
+        chosen[run] = best
     return tuple(chosen[run] for run in sweep.runs)
 
 
