@@ -164,7 +164,8 @@ def _result(
         layer.weight_bits, layer.input_bits, weight_density=layer.weight_density
     )
     ideal = ceil(analysis.temporal_steps * Fraction(str(busy)))
-    cycles, stalls = ideal, ()
+    cycles = ideal
+    stalls: tuple[tuple[str, int], ...] = ()
     if fidelity == "engine":
         timing = simulate_timing(
             layer, arch, analysis.mapping, analysis, macs_per_cycle=1, compute_fraction=busy

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 
-def write_atomic(path: str | Path, write: Callable[[Path], None]) -> Path:
+def write_atomic(path: str | Path, write: Callable[[Path], object]) -> Path:
     """Call ``write(tmp_path)`` then move the result onto ``path`` (folders created); returns
     ``path``. On any error the temporary file is removed and ``path`` is left as it was."""
     path = Path(path)

@@ -207,9 +207,8 @@ def _lane_options(bounds: dict[Dim, int], wanted: int) -> list[tuple[Loop, ...]]
                 if second is None
                 else max(d for d in divisors(bounds[second]) if d <= wanted // f1)
             )
-            loops = tuple(
-                Loop(dim, f, Axis.LANE) for dim, f in ((first, f1), (second, f2)) if f > 1
-            )
+            factors = [(first, f1)] + ([] if second is None else [(second, f2)])
+            loops = tuple(Loop(dim, f, Axis.LANE) for dim, f in factors if f > 1)
             reduction_only = all(loop.dim in REDUCTION for loop in loops)
             for key in {False, reduction_only}:
                 if f1 * f2 > best.get(key, (0, ()))[0]:

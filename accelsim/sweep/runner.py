@@ -78,11 +78,18 @@ def run_sweep(
         points=len(points),
         ran=len(todo),
         reused=len(points) - len(todo),
-        failed=tuple((p, outcomes[p.key].error) for p in points if not outcomes[p.key].ok),
+        failed=tuple((p, outcome.error) for p in points if not (outcome := _done(outcomes, p)).ok),
         layers=layers,
         summary=summary,
         written=_write(spec, out, layers, summary),
     )
+
+
+def _done(outcomes: dict[str, Outcome | None], point: Point) -> Outcome:
+    """The outcome of a point after the run (every point has one by then)."""
+    outcome = outcomes[point.key]
+    assert outcome is not None, point.key
+    return outcome
 
 
 def _quiet(progress: bool | None) -> bool | None:
@@ -132,7 +139,7 @@ def _write(spec: SweepSpec, out: Path, layers: pd.DataFrame, summary: pd.DataFra
     return tuple(written)
 
 
-def _copier(source: Path) -> Callable[[Path], None]:
+def _copier(source: Path) -> Callable[[Path], object]:
     return lambda tmp: shutil.copyfile(source, tmp)
 
 
