@@ -243,9 +243,18 @@ def bandwidth_cycles(analysis: Analysis, arch: Arch) -> int:
     """A lower bound on the cycles: the compute steps, and every level's (per instance) read and
     write traffic, and the array network's, over its bandwidth. The engine never reports fewer;
     the mapper uses this bound to rank mappings by time without running the engine."""
-    bound = float(analysis.temporal_steps)
+    bound = max(float(analysis.temporal_steps), traffic_cycles(analysis.traffic, arch))
+    if arch.network.bandwidth_bits:
+        bound = max(bound, sum(link.bits for link in analysis.links) / arch.network.bandwidth_bits)
+    return ceil(bound)
+
+
+def traffic_cycles(traffic: tuple[Traffic, ...], arch: Arch) -> float:
+    """The largest per-instance read or write traffic of any level over that port's bandwidth
+    (levels have separate read and write ports, as in the engine); 0 if none is limited."""
+    bound = 0.0
     for level in arch.levels:
-        items = [t for t in analysis.traffic if t.level == level.name]
+        items = [t for t in traffic if t.level == level.name]
         if not items:
             continue
         instances = items[0].instances
@@ -255,6 +264,4 @@ def bandwidth_cycles(analysis: Analysis, arch: Arch) -> int:
         ):
             if bandwidth:
                 bound = max(bound, bits / instances / bandwidth)
-    if arch.network.bandwidth_bits:
-        bound = max(bound, sum(link.bits for link in analysis.links) / arch.network.bandwidth_bits)
-    return ceil(bound)
+    return bound

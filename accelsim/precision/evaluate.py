@@ -24,6 +24,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 
+from accelsim.analysis.counts import traffic_cycles
 from accelsim.api import evaluate
 from accelsim.arch.model import Arch
 from accelsim.dataflow import Dataflow
@@ -222,18 +223,7 @@ def pair_cost(result: LayerResult, arch: Arch, mapping: Mapping) -> PairCost:
 
 
 def memory_cycles(result: LayerResult, arch: Arch) -> float:
-    """The bandwidth lower bound on cycles: for every level with a bandwidth, the bits it moves
-    (reads, fills and updates) per instance over its bandwidth in bits per cycle; the largest.
-    Reads and writes are taken to share one port (DRAM's single interface); 0 if no level has
-    a bandwidth."""
-    moved: dict[str, float] = {}
-    for item in result.traffic:
-        moved[item.level] = moved.get(item.level, 0.0) + (
-            (item.read_bits + item.write_bits) / max(item.instances, 1)
-        )
-    bounds = [
-        bits / level.read_bandwidth_bits
-        for name, bits in moved.items()
-        if (level := arch.level(name)).read_bandwidth_bits
-    ]
-    return max(bounds, default=0.0)
+    """The bandwidth lower bound on cycles: the largest per-instance read or write traffic of any
+    level over that port's bandwidth (separate read and write ports, as the engine times them;
+    :func:`accelsim.analysis.counts.traffic_cycles`); 0 if no level has a bandwidth."""
+    return traffic_cycles(result.traffic, arch)
