@@ -4,16 +4,14 @@ A step's fetch is split by receiving level. A level is free after step k once k 
 the partial sums leaving that level after k have drained. Per step k (one compute tile of the PE
 array), in program order:
 
-1. for every level receiving new elements at step k+1, issue now the share of them that fits in
-   its room (capacity beyond one tile; all of them for a level that holds two tiles), to start
-   once that room is free: the level is free after the last step of its previous tile;
+1. for every double-buffered level receiving a new tile at step k+1, issue its part now, to start
+   once the half it fills is free: the level is free after the last step of its previous tile;
 2. compute step k: start when its fetch is done and step k-1 has computed; take the step's compute
    cycles, or longer if the traffic made inside the step (per-PE loops) needs longer;
-3. drain the partial sums leaving after step k (start when step k has computed); a level whose
-   late share (4) needs room drains first the share of its partial sums that makes that room;
-   step k has released when every drain has ended;
-4. for every level with new elements left over from 1, issue the rest now, to start once step k
-   has computed and the first share of its drain (3) has ended.
+3. drain the partial sums leaving after step k (start when step k has computed); step k has
+   released when every drain has ended;
+4. for every single-buffered level receiving at step k+1, issue its part now, to start once the
+   level is free after step k.
 
 Each resource (a level's read port, its write port, the array network) serves its transfers in
 program order, one at a time, ``ceil(bits / bandwidth)`` cycles each (``bandwidth`` per instance
@@ -35,7 +33,7 @@ from math import ceil
 
 import simpy
 
-from accelsim.engine.plan import Job, Plan, StepKey, write_port
+from accelsim.engine.plan import Job, Plan, StepKey
 
 
 @dataclass(frozen=True)
@@ -65,42 +63,26 @@ def half_free(level: str) -> str:
     return f"half:{level}"
 
 
-@dataclass(frozen=True)
-class Turnover:
-    """What moves between a step and the next one of a given kind, timed and split.
-
-    ``fetch``: per receiving level, (level, early, late): the share of its part that fits in the
-    level's spare room, prefetched while the step computes, and the rest, fetched once room has
-    been made (either may be None). ``drain_first``: per level partial sums leave, the share of
-    its drain that frees the room the level's late part needs (the whole drain if it has no
-    late part); ``drain_rest``: what drains after the late parts were issued.
-    """
-
-    fetch: tuple[tuple[str, Timed | None, Timed | None], ...]
-    drain_first: tuple[tuple[str, Timed], ...]
-    drain_rest: tuple[tuple[str, Timed], ...]
-
-
 class Schedule:
     """Private state of one simulation; advance it only with :meth:`run`.
 
     All times live in ``times``: each resource's free time (end of its last transfer), the last
-    compute end, the last release, the end of the next step's fetch, and per level with spare
-    room (capacity beyond one tile) when the room its next tile's prefetch goes to is free.
-    ``_marks`` holds the section that last read or wrote each entry, so that bulk stepping
-    compares only what a loop body uses.
+    compute end, the last release, the end of the next step's fetch, and per double-buffered
+    level when the half its next tile goes to is free. ``_marks`` holds the section that last
+    read or wrote each entry, so that bulk stepping compares only what a loop body uses.
     """
 
     def __init__(
-        self, plan: Plan, bandwidth: dict[str, Fraction | None], room: dict[str, int | None]
+        self, plan: Plan, bandwidth: dict[str, Fraction | None], double: dict[str, bool]
     ) -> None:
         self.plan = plan
         self._bandwidth = bandwidth
-        self._room = room
+        self._double = double
         self._inner: dict[StepKey, Timed] = {}
-        self._turnovers: dict[StepKey | None, Turnover] = {}
+        self._drains: dict[StepKey | None, tuple[tuple[str, Timed], ...]] = {}
+        self._fetch: dict[StepKey, tuple[tuple[str, bool, Timed], ...]] = {}
         self.times = dict.fromkeys(bandwidth, 0)
-        halves = [half_free(level) for level, bits in room.items() if bits != 0]
+        halves = [half_free(level) for level, double in double.items() if double]
         self.times.update(dict.fromkeys(halves, 0))
         self.times.update({COMPUTE_END: 0, RELEASE: 0, NEXT_FETCH: 0})
         self._marks = dict.fromkeys(self.times, 0)
@@ -127,33 +109,14 @@ class Schedule:
         bandwidth = self._bandwidth[name]
         return 0 if bandwidth is None else ceil(bits / bandwidth)
 
-    def _turnover(self, after: StepKey | None) -> Turnover:
-        """The fetch for a step of kind ``after`` (none: the end) and the drain before it, split
-        by room: a level prefetches the share of its new elements that fits beside its tile;
-        the rest waits for as many elements to have left (the first share of its drain, or the
-        compute end if it drains nothing)."""
-        found = self._turnovers.get(after)
-        if found is not None:
-            return found
-        fetch, needed = [], {}
-        for level, job in () if after is None else self.plan.fetch(after):
-            filled = dict(job.bits).get(write_port(level), 0)
-            share = _share(self._room[level], filled)
-            early, late = _split(job, share, round_up=False)
-            fetch.append((level, self._maybe(early), self._maybe(late)))
-            needed[level] = filled - int(share * filled)
-        first, rest = [], []
-        for level, job, freed in self.plan.drain(after):
-            share = min(Fraction(1), Fraction(needed.get(level, 0), freed)) if freed else 1
-            head, tail = _split(job, share, round_up=True) if needed.get(level) else (job, None)
-            first.append((level, self._timed(head)))
-            if tail is not None and tail.bits:
-                rest.append((level, self._timed(tail)))
-        found = self._turnovers[after] = Turnover(tuple(fetch), tuple(first), tuple(rest))
+    def _fetch_parts(self, key: StepKey) -> tuple[tuple[str, bool, Timed], ...]:
+        """Per receiving level: (level, double-buffered, timed job)."""
+        found = self._fetch.get(key)
+        if found is None:
+            parts = self.plan.fetch(key)
+            found = tuple((level, self._double[level], self._timed(job)) for level, job in parts)
+            self._fetch[key] = found
         return found
-
-    def _maybe(self, job: Job) -> Timed | None:
-        return self._timed(job) if job.bits else None
 
     def _issue(self, job: Timed, earliest: int, waited: str) -> tuple[int, str]:
         """Run ``job`` on its resources, none before ``earliest``: (end, cause of the end), the
@@ -178,28 +141,21 @@ class Schedule:
         self.sections += 1
         times, marks = self.times, self._marks
         marks[COMPUTE_END] = marks[RELEASE] = marks[NEXT_FETCH] = self.sections
-        turnover = self._turnover(after)
-        arrivals = [
-            self._issue(early, *self._half(level))
-            for level, early, _ in turnover.fetch
-            if early is not None
-        ]
+        parts = () if after is None else self._fetch_parts(after)
+        arrivals = [self._issue(job, *self._half(level)) for level, double, job in parts if double]
         start = max(times[NEXT_FETCH], self.compute_end)
         self.stalls[self.causes[NEXT_FETCH]] += start - self.compute_end
         end, cause = self._issue(self._inner_job(key), start, "compute")
         computed = start + self.plan.compute_cycles
         self.stalls[cause] += max(0, end - computed)
         times[COMPUTE_END] = max(end, computed)
-        times[RELEASE], self.causes[RELEASE] = self.compute_end, "compute"
-        released = {level: self._drained(job) for level, job in turnover.drain_first}
-        idle = (self.compute_end, "compute")
-        for level, _, late in turnover.fetch:
-            if late is not None:
-                arrivals.append(self._issue(late, *released.get(level, idle)))
-        released.update((level, self._drained(job)) for level, job in turnover.drain_rest)
-        for level, _, _ in turnover.fetch:
-            if self._room[level] != 0:
-                times[half_free(level)], self.causes[half_free(level)] = released.get(level, idle)
+        released = self._drain(after)
+        for level, double, job in parts:
+            free = released.get(level, (self.compute_end, "compute"))
+            if double:
+                times[half_free(level)], self.causes[half_free(level)] = free
+            else:
+                arrivals.append(self._issue(job, *free))
         if after is not None:
             self._arrived(arrivals)
 
@@ -214,15 +170,22 @@ class Schedule:
             found = self._inner[key] = self._timed(self.plan.inner(key))
         return found
 
-    def _drained(self, job: Timed) -> tuple[int, str]:
-        """Drain ``job`` once the step has computed: when it ends (the compute end if not
-        later) and why; the step releases when every drain has ended."""
-        end, cause = self._issue(job, self.compute_end, "compute")
-        if end <= self.compute_end:
-            return self.compute_end, "compute"
-        if end > self.release:
-            self.times[RELEASE], self.causes[RELEASE] = end, cause
-        return end, cause
+    def _drain(self, after: StepKey | None) -> dict[str, tuple[int, str]]:
+        """Drain the partial sums leaving after this step: per level left, when it is free (if
+        after the compute end). The step releases when every drain has ended."""
+        parts = self._drains.get(after)
+        if parts is None:
+            parts = tuple((level, self._timed(job)) for level, job in self.plan.drain(after))
+            self._drains[after] = parts
+        released = {}
+        self.times[RELEASE], self.causes[RELEASE] = self.compute_end, "compute"
+        for level, job in parts:
+            end, cause = self._issue(job, self.compute_end, "compute")
+            if end > self.compute_end:
+                released[level] = end, cause
+                if end > self.release:
+                    self.times[RELEASE], self.causes[RELEASE] = end, cause
+        return released
 
     def _arrived(self, arrivals: list[tuple[int, str]]) -> None:
         """The next step's fetch ends with its last part; cause ``compute`` if not waited for."""
@@ -232,8 +195,7 @@ class Schedule:
         self.times[NEXT_FETCH], self.causes[NEXT_FETCH] = end, cause
 
     def first_fetch(self, key: StepKey) -> None:
-        parts = self.plan.fetch(key)
-        arrivals = [self._issue(self._timed(job), 0, "compute") for _, job in parts]
+        arrivals = [self._issue(job, 0, "compute") for _, _, job in self._fetch_parts(key)]
         self.times[NEXT_FETCH], self.causes[NEXT_FETCH] = max(arrivals, default=(0, "compute"))
 
     def finish(self) -> None:
@@ -308,27 +270,3 @@ def _loop(schedule: Schedule, depth: int, zeros: tuple[bool, ...], carry: int, p
             return
         previous = now
         digit += 1
-
-
-def _split(job: Job, share: Fraction, *, round_up: bool) -> tuple[Job, Job]:
-    """``job`` as two jobs: ``share`` of its bits on every resource (rounded up or down), and
-    the rest; each ends the job's latency after its slowest transfer."""
-    first = []
-    for name, bits in job.bits:
-        part = bits * share
-        first.append((name, ceil(part) if round_up else int(part)))
-    rest = tuple(
-        (name, bits - part) for (name, bits), (_, part) in zip(job.bits, first, strict=True)
-    )
-    return (
-        Job(tuple(item for item in first if item[1]), job.latency_cycles),
-        Job(tuple(item for item in rest if item[1]), job.latency_cycles),
-    )
-
-
-def _share(room: int | None, filled: int) -> Fraction:
-    """The share of ``filled`` new bits a level can prefetch into ``room`` spare bits (None:
-    unlimited); a level with no room prefetches nothing."""
-    if room is None or (room and room >= filled):
-        return Fraction(1)
-    return Fraction(room, filled) if room else Fraction(0)
