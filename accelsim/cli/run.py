@@ -91,10 +91,11 @@ def format_summary(results: list[NetworkResult], arch_name: str) -> str:
     """A fixed-width table: one line per dataflow, energy per MAC by category, cycles."""
     first = results[0]
     unit = first.layers[0].energy_unit if first.layers else ""
+    name = max(9, *(len(result.dataflow) + 1 for result in results))
     lines = [
         f"{first.network} on {arch_name}, batch {first.batch}, {first.macs:,} MACs; "
         f"energy per MAC in {unit}",
-        f"{'dataflow':<9}{'total':>8}{'ALU':>7}{'RF':>7}{'array':>7}{'buffer':>8}{'DRAM':>8}"
+        f"{'dataflow':<{name}}{'total':>8}{'ALU':>7}{'RF':>7}{'array':>7}{'buffer':>8}{'DRAM':>8}"
         f"{'cycles':>14}{'util':>7}",
     ]
     for result in results:
@@ -103,7 +104,7 @@ def format_summary(results: list[NetworkResult], arch_name: str) -> str:
         pes, lanes = result.layers[0].total_pes, result.layers[0].peak_macs_per_pe
         util = result.macs / (result.cycles * pes * lanes)
         lines.append(
-            f"{result.dataflow:<9}{result.energy_per_mac:>8.3f}{per['ALU']:>7.2f}{per['RF']:>7.2f}"
+            f"{result.dataflow:<{name}}{result.energy_per_mac:>8.3f}{per['ALU']:>7.2f}{per['RF']:>7.2f}"
             f"{per['array']:>7.2f}{per['buffer']:>8.2f}{per['DRAM']:>8.2f}"
             f"{result.cycles:>14,}{util:>7.2f}"
         )
