@@ -140,7 +140,8 @@ def test_steps_carry_exactly_the_analysis_counts(case):
         after = None
         if k + 1 < len(steps):
             after = (_carry(digits, steps[k + 1]), plan.zeros(steps[k + 1]))
-        parts = (*plan.fetch(key), (None, plan.inner(key)), *plan.drain(after))
+        drains = tuple((level, job) for level, job, _ in plan.drain(after))
+        parts = (*plan.fetch(key), (None, plan.inner(key)), *drains)
         for _, job in parts:
             for name, bits in job.bits:
                 carried[name] = carried.get(name, 0) + bits
@@ -198,16 +199,59 @@ def test_dram_bound_fc_streams_weights_once():
         assert dict(timing.busy_cycles)["DRAM.read"] == reads_bits // 8
 
 
-def test_single_buffering_exposes_what_double_buffering_hides():
-    # Tiles in the RF: (8 weights + 8 inputs + 1 output) * 8 bits = 136; two fit in 4096 bits,
-    # not in 200. Single-buffered, each weight fetch (8 cycles) waits for the step before to
-    # finish computing (4 cycles), so the 3 later computes are exposed: 48 + 3 * 4 cycles.
+def test_room_beside_the_tile_decides_how_much_of_the_next_one_is_prefetched():
+    # Tiles in the RF: (8 weights + 8 inputs + 1 output) * 8 bits = 136; each step brings 8 new
+    # weights and 1 new output (72 bits). Two tiles fit in 4096 bits; 208 = 136 + 72 holds the
+    # tile and all new elements, so it prefetches them all; 172 leaves room for half (36 bits):
+    # 4 of the 8 weight-fetch cycles run during the compute before, 4 after it, so DRAM is still
+    # busy back to back (8 cycles per tile against 4 of compute) and the total is the same.
+    # 136 leaves no room: each weight fetch (8 cycles) waits for the step before to finish
+    # computing (4 cycles), so the 3 later computes are exposed.
     arch, mapping = fc_case(rf_bits=4096)
     double = simulate_timing(FC, arch, mapping, macs_per_cycle=2)
-    arch, mapping = fc_case(rf_bits=200)
-    single = simulate_timing(FC, arch, mapping, macs_per_cycle=2)
     assert double.cycles == (4 * 8 * 8 + 8 * 8) // 8 + 8 // 2 + 4 * 8 // 8
-    assert single.cycles == double.cycles + 3 * (8 // 2)
+    for rf_bits, exposed in ((136 + 72, 0), (136 + 36, 0), (136, 3 * (8 // 2))):
+        arch, mapping = fc_case(rf_bits=rf_bits)
+        timing = simulate_timing(FC, arch, mapping, macs_per_cycle=2)
+        assert timing.cycles == double.cycles + exposed
+
+
+def psum_case(rf_bits):
+    """Outputs only: 8 steps (C 2, Q 4 at the buffer) of M = 4 partial sums in the RF (4 words
+    of 8 bits, all new at every step), read from and drained to the buffer at 8 bits a cycle."""
+    keep = frozenset({DataType.OUTPUTS})
+    mapping = Mapping(
+        (
+            LevelMapping("DRAM", (), (), ALL),
+            LevelMapping("buffer", loops((Dim.C, 2), (Dim.Q, 4)), (), keep),
+            LevelMapping("rf", loops((Dim.M, 4)), (), keep),
+        )
+    )
+    return conv(m=4, c=2, q=4), small_arch(buffer=8, rf_bits=rf_bits), mapping
+
+
+def test_partial_sums_fetch_half_early_and_half_once_half_have_drained():
+    # First the buffer's tile (16 outputs, 128 bits at 8 per cycle: 16 cycles); then 8 steps of
+    # 4 cycles; each drains its 4 psums to the buffer (4 cycles on its write port) and the next
+    # step's 4 psums come from it (4 cycles on its read port, none for the 4 first arrivals at
+    # C = 0); the last drain shows.
+    # 32 bits, no room: each step waits for the whole drain (3 times) and, at C = 1, the read.
+    # 48 bits, room for half a tile: half the read (2 cycles) runs during the compute before, the
+    # rest waits only for half the drain (2 of 4 cycles).
+    # 64 bits, two tiles: a step's read starts when the step before last has drained, so at C = 1
+    # every other step waits for its read.
+    expected = {
+        32: 16 + 8 * 4 + 3 * 4 + 4 * (4 + 4) + 4,
+        48: 16 + 8 * 4 + 3 * 2 + 4 * (2 + 2) + 4,
+        64: 16 + 8 * 4 + 2 * 4 + 4,
+    }
+    for rf_bits, cycles in expected.items():
+        layer, arch, mapping = psum_case(rf_bits)
+        timing = simulate_timing(layer, arch, mapping)
+        step_by_step = simulate_timing(layer, arch, mapping, bulk=False)
+        assert replace(timing, sections=0) == replace(step_by_step, sections=0)
+        assert timing.cycles == cycles
+        assert dict(timing.busy_cycles) == {"buffer.read": 4 * 4, "buffer.write": 16 + 8 * 4}
 
 
 def test_compute_bound_layer_exposes_only_the_first_fill_and_last_drain():
@@ -288,12 +332,14 @@ def test_double_buffered_level_prefetches_over_its_whole_tile_lifetime():
     timing = simulate_timing(layer, arch, mapping, macs_per_cycle=1)
     assert timing.cycles == (16 + 32) * 8 // 8 + 16 * 8 + 8 // 8
     assert timing.stalls == {"DRAM.read": 48, "DRAM.write": 1}
-    # Single-buffered (500 bits hold one 384-bit tile, not two), the second weight tile waits
+    # Single-buffered (384 bits hold one 384-bit tile and no more), the second weight tile waits
     # for step 7 to compute (the buffer holds no output, so no drain to wait for): 16 cycles.
-    layer, arch, mapping = weight_prefetch_case(buffer_bits=500)
-    single = simulate_timing(layer, arch, mapping, macs_per_cycle=1)
-    assert single.cycles == timing.cycles + 128 // 8
-    assert single.stalls == {"DRAM.read": 48 + 16, "DRAM.write": 1}
+    # With 448 bits, room for half of it (64 bits) beside the tile: 8 cycles before, 8 after.
+    for buffer_bits, late_bits in ((384, 128), (384 + 64, 64)):
+        layer, arch, mapping = weight_prefetch_case(buffer_bits=buffer_bits)
+        single = simulate_timing(layer, arch, mapping, macs_per_cycle=1)
+        assert single.cycles == timing.cycles + late_bits // 8
+        assert single.stalls == {"DRAM.read": 48 + late_bits // 8, "DRAM.write": 1}
 
 
 def test_conv_with_generous_bandwidth_runs_at_ideal_cycles_but_for_fill_and_drain():

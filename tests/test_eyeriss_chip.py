@@ -66,12 +66,13 @@ def test_ideal_latency_within_25_percent_of_the_chip(name: str) -> None:
 
 @pytest.mark.parametrize("name", LAYERS)
 def test_engine_latency_is_bounded_by_its_known_gaps(name: str) -> None:
-    # The engine is never faster than the loop bounds, and (measured 1.24-1.99x) stays within 2.1x
-    # of the chip: what is left is psum traffic through the buffer with a single-buffered psum
-    # scratchpad (16 of its 24 words per tile), which the chip pipelines and the engine serializes.
+    # The engine is never faster than the loop bounds, and (measured 1.14-1.56x) stays within 1.6x
+    # of the chip: what is left is psum traffic through the buffer: the psum scratchpad (a 16-word
+    # tile in 24 words) prefetches half the next tile, the other half waits for half the drain,
+    # which the chip pipelines through the PE column.
     engine, ideal = run("engine")[name], run("ideal")[name]
     assert engine.cycles >= ideal.cycles
-    assert latency_ms(engine) / measured()[name]["processing_latency_ms"] <= 2.1
+    assert latency_ms(engine) / measured()[name]["processing_latency_ms"] <= 1.6
 
 
 # The zero fraction of each ofmap as it goes to DRAM: the next layer's ifmap zeros where no pooling

@@ -140,10 +140,10 @@ class Plan:
             _charge(bits, edge, reads, edge.fills_inner, updates, down + up)
         return Job(_items(bits), 0)
 
-    def drain(self, key: StepKey | None) -> tuple[tuple[str, Job], ...]:
+    def drain(self, key: StepKey | None) -> tuple[tuple[str, Job, int], ...]:
         """Partial sums leaving after a step: the next step is of kind ``key`` (None: the end).
-        Per level they leave: (level, job), the job ending its parent's latency after its
-        slowest transfer."""
+        Per level they leave: (level, job, bits they free in it over its instances), the job
+        ending its parent's latency after its slowest transfer."""
         parts = []
         carry = -1 if key is None else key[0]
         for edge in self.output_edges:
@@ -153,7 +153,8 @@ class Plan:
             bits: Counter[str] = Counter()
             up = edge.fills_first if carry < 0 else edge.fills[carry]
             _charge(bits, edge, 0, 0, leaving, up)
-            parts.append((edge.child, Job(_items(bits), edge.parent_latency)))
+            job = Job(_items(bits), edge.parent_latency)
+            parts.append((edge.child, job, up * edge.child_bits))
         return tuple(parts)
 
     def zeros(self, digits: tuple[int, ...]) -> tuple[bool, ...]:

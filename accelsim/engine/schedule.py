@@ -1,17 +1,22 @@
 """The schedule: tile jobs on in-order resources, driven step by step by a simpy process.
 
-A step's fetch is split by receiving level. A level is free after step k once k has computed and
-the partial sums leaving that level after k have drained. Per step k (one compute tile of the PE
-array), in program order:
+A step's fetch is split by receiving level. A level's *room* is its capacity beyond one tile; a
+level is free after step k once k has computed and the partial sums leaving that level after k
+have drained. Per step k (one compute tile of the PE array), in program order:
 
-1. for every double-buffered level receiving a new tile at step k+1, issue its part now, to start
-   once the half it fills is free: the level is free after the last step of its previous tile;
-2. compute step k: start when its fetch is done and step k-1 has computed; take the step's compute
+1. compute step k: start when its fetch is done and step k-1 has computed; take the step's compute
    cycles, or longer if the traffic made inside the step (per-PE loops) needs longer;
-3. drain the partial sums leaving after step k (start when step k has computed); step k has
-   released when every drain has ended;
-4. for every single-buffered level receiving at step k+1, issue its part now, to start once the
-   level is free after step k.
+2. for every level receiving new elements at step k+1, issue now the share of them that fits in
+   its room (all of them if they fit), to start once that room is free: the level is free after
+   the last step of its previous tile;
+3. drain the partial sums leaving after step k (start when step k has computed); a level whose
+   late share (4) needs room drains first the share of its partial sums that makes that room;
+   step k has released when every drain has ended;
+4. for every level with new elements left over from 2, issue the rest now, to start once step k
+   has computed and the first share of its drain (3) has ended.
+
+A port thus serves the traffic of the step computing (operands and partial-sum updates, 1) before
+the prefetch it issues (2): a prefetch never delays the step it overlaps.
 
 Each resource (a level's read port, its write port, the array network) serves its transfers in
 program order, one at a time, ``ceil(bits / bandwidth)`` cycles each (``bandwidth`` per instance
@@ -33,7 +38,7 @@ from math import ceil
 
 import simpy
 
-from accelsim.engine.plan import Job, Plan, StepKey
+from accelsim.engine.plan import Job, Plan, StepKey, write_port
 
 
 @dataclass(frozen=True)
@@ -63,26 +68,40 @@ def half_free(level: str) -> str:
     return f"half:{level}"
 
 
+@dataclass(frozen=True)
+class Turnover:
+    """What moves between a step and the next one of a given kind, timed and split by room.
+
+    ``drains``: per level partial sums leave, (level, head, tail): the share of its drain that
+    frees the room its late fetch needs (the whole drain if it needs none) and the rest.
+    ``fetch``: per receiving level, (level, half, early, late): the state key of when its room is
+    free (None: no room), the share of its new elements that fits in its room, prefetched, and
+    the rest, fetched once the head of its drain has ended (either may be None).
+    """
+
+    drains: tuple[tuple[str, Timed, Timed | None], ...]
+    fetch: tuple[tuple[str, str | None, Timed | None, Timed | None], ...]
+
+
 class Schedule:
     """Private state of one simulation; advance it only with :meth:`run`.
 
     All times live in ``times``: each resource's free time (end of its last transfer), the last
-    compute end, the last release, the end of the next step's fetch, and per double-buffered
-    level when the half its next tile goes to is free. ``_marks`` holds the section that last
+    compute end, the last release, the end of the next step's fetch, and per level with room
+    when the room its next tile's prefetch goes to is free. ``_marks`` holds the section that last
     read or wrote each entry, so that bulk stepping compares only what a loop body uses.
     """
 
     def __init__(
-        self, plan: Plan, bandwidth: dict[str, Fraction | None], double: dict[str, bool]
+        self, plan: Plan, bandwidth: dict[str, Fraction | None], room: dict[str, int | None]
     ) -> None:
         self.plan = plan
         self._bandwidth = bandwidth
-        self._double = double
+        self._room = room
         self._inner: dict[StepKey, Timed] = {}
-        self._drains: dict[StepKey | None, tuple[tuple[str, Timed], ...]] = {}
-        self._fetch: dict[StepKey, tuple[tuple[str, bool, Timed], ...]] = {}
+        self._turnovers: dict[StepKey | None, Turnover] = {}
         self.times = dict.fromkeys(bandwidth, 0)
-        halves = [half_free(level) for level, double in double.items() if double]
+        halves = [half_free(level) for level, bits in room.items() if bits != 0]
         self.times.update(dict.fromkeys(halves, 0))
         self.times.update({COMPUTE_END: 0, RELEASE: 0, NEXT_FETCH: 0})
         self._marks = dict.fromkeys(self.times, 0)
@@ -109,13 +128,31 @@ class Schedule:
         bandwidth = self._bandwidth[name]
         return 0 if bandwidth is None else ceil(bits / bandwidth)
 
-    def _fetch_parts(self, key: StepKey) -> tuple[tuple[str, bool, Timed], ...]:
-        """Per receiving level: (level, double-buffered, timed job)."""
-        found = self._fetch.get(key)
-        if found is None:
-            parts = self.plan.fetch(key)
-            found = tuple((level, self._double[level], self._timed(job)) for level, job in parts)
-            self._fetch[key] = found
+    def _turnover(self, after: StepKey | None) -> Turnover:
+        """The drains after a step and the fetch for the next one, of kind ``after`` (None: the
+        end), timed and split by room (module docstring, steps 2-4): shares are taken of each
+        resource's cycles, so the two parts of a job take as long as the whole."""
+        found = self._turnovers.get(after)
+        if found is not None:
+            return found
+        fetch, needed = [], {}
+        for level, job in () if after is None else self.plan.fetch(after):
+            filled = dict(job.bits).get(write_port(level), 0)
+            share = _share(self._room[level], filled)
+            early, late = _split(self._timed(job), share, round_up=False)
+            half = half_free(level) if self._room[level] != 0 else None
+            fetch.append((level, half, early, late))
+            if share < 1:
+                needed[level] = filled * (1 - share)
+        drains = []
+        for level, job, freed in self.plan.drain(after):
+            timed = self._timed(job)
+            if needed.get(level) and freed:
+                head, tail = _split(timed, min(Fraction(1), needed[level] / freed), round_up=True)
+            else:
+                head, tail = timed, None
+            drains.append((level, head or Timed((), timed.latency_cycles), tail))
+        found = self._turnovers[after] = Turnover(tuple(drains), tuple(fetch))
         return found
 
     def _issue(self, job: Timed, earliest: int, waited: str) -> tuple[int, str]:
@@ -141,26 +178,35 @@ class Schedule:
         self.sections += 1
         times, marks = self.times, self._marks
         marks[COMPUTE_END] = marks[RELEASE] = marks[NEXT_FETCH] = self.sections
-        parts = () if after is None else self._fetch_parts(after)
-        arrivals = [self._issue(job, *self._half(level)) for level, double, job in parts if double]
         start = max(times[NEXT_FETCH], self.compute_end)
         self.stalls[self.causes[NEXT_FETCH]] += start - self.compute_end
         end, cause = self._issue(self._inner_job(key), start, "compute")
         computed = start + self.plan.compute_cycles
         self.stalls[cause] += max(0, end - computed)
         times[COMPUTE_END] = max(end, computed)
-        released = self._drain(after)
-        for level, double, job in parts:
-            free = released.get(level, (self.compute_end, "compute"))
-            if double:
-                times[half_free(level)], self.causes[half_free(level)] = free
-            else:
-                arrivals.append(self._issue(job, *free))
+        turnover = self._turnover(after)
+        times[RELEASE], self.causes[RELEASE] = self.compute_end, "compute"
+        arrivals = [
+            self._issue(early, *self._half(half))
+            for _, half, early, _ in turnover.fetch
+            if early is not None
+        ]
+        room, released = {}, {}
+        for level, head, tail in turnover.drains:
+            room[level] = released[level] = self._drained(head)
+            if tail is not None:
+                released[level] = max(room[level], self._drained(tail))
+        idle = (self.compute_end, "compute")
+        for level, half, _, late in turnover.fetch:
+            if late is not None:
+                arrivals.append(self._issue(late, *room.get(level, idle)))
+            if half is not None:
+                times[half], self.causes[half] = released.get(level, idle)
         if after is not None:
             self._arrived(arrivals)
 
-    def _half(self, level: str) -> tuple[int, str]:
-        name = half_free(level)
+    def _half(self, name: str) -> tuple[int, str]:
+        """When the room a level's prefetch goes to is free (state key ``name``), and why."""
         self._marks[name] = self.sections
         return self.times[name], self.causes[name]
 
@@ -170,22 +216,15 @@ class Schedule:
             found = self._inner[key] = self._timed(self.plan.inner(key))
         return found
 
-    def _drain(self, after: StepKey | None) -> dict[str, tuple[int, str]]:
-        """Drain the partial sums leaving after this step: per level left, when it is free (if
-        after the compute end). The step releases when every drain has ended."""
-        parts = self._drains.get(after)
-        if parts is None:
-            parts = tuple((level, self._timed(job)) for level, job in self.plan.drain(after))
-            self._drains[after] = parts
-        released = {}
-        self.times[RELEASE], self.causes[RELEASE] = self.compute_end, "compute"
-        for level, job in parts:
-            end, cause = self._issue(job, self.compute_end, "compute")
-            if end > self.compute_end:
-                released[level] = end, cause
-                if end > self.release:
-                    self.times[RELEASE], self.causes[RELEASE] = end, cause
-        return released
+    def _drained(self, job: Timed) -> tuple[int, str]:
+        """Drain ``job`` once the step has computed: when it ends (the compute end if not
+        later) and why; the step releases when every drain has ended."""
+        end, cause = self._issue(job, self.compute_end, "compute")
+        if end <= self.compute_end:
+            return self.compute_end, "compute"
+        if end > self.release:
+            self.times[RELEASE], self.causes[RELEASE] = end, cause
+        return end, cause
 
     def _arrived(self, arrivals: list[tuple[int, str]]) -> None:
         """The next step's fetch ends with its last part; cause ``compute`` if not waited for."""
@@ -195,7 +234,8 @@ class Schedule:
         self.times[NEXT_FETCH], self.causes[NEXT_FETCH] = end, cause
 
     def first_fetch(self, key: StepKey) -> None:
-        arrivals = [self._issue(job, 0, "compute") for _, _, job in self._fetch_parts(key)]
+        parts = self.plan.fetch(key)
+        arrivals = [self._issue(self._timed(job), 0, "compute") for _, job in parts]
         self.times[NEXT_FETCH], self.causes[NEXT_FETCH] = max(arrivals, default=(0, "compute"))
 
     def finish(self) -> None:
@@ -270,3 +310,33 @@ def _loop(schedule: Schedule, depth: int, zeros: tuple[bool, ...], carry: int, p
             return
         previous = now
         digit += 1
+
+
+def _split(job: Timed, share: Fraction, *, round_up: bool) -> tuple[Timed | None, Timed | None]:
+    """``job`` as two consecutive jobs: ``share`` of its cycles on every resource (rounded up
+    or down) and the rest, each ending the job's latency after its slowest transfer. The first
+    part is None when it has no cycles; the rest is None only at share 1 (it carries the
+    latency even when its cycles are all in the first part)."""
+    if share >= 1:
+        return job, None
+    if share <= 0:
+        return None, job
+    first, rest = [], []
+    for name, cycles in job.cycles:
+        part = ceil(cycles * share) if round_up else int(cycles * share)
+        first.append((name, part))
+        rest.append((name, cycles - part))
+    return _timed_or_none(first, job), _timed_or_none(rest, job) or Timed((), job.latency_cycles)
+
+
+def _timed_or_none(cycles: list[tuple[str, int]], job: Timed) -> Timed | None:
+    kept = tuple(item for item in cycles if item[1])
+    return Timed(kept, job.latency_cycles) if kept else None
+
+
+def _share(room: int | None, filled: int) -> Fraction:
+    """The share of ``filled`` new bits a level can prefetch into ``room`` spare bits (None:
+    unlimited); a level with no room prefetches nothing."""
+    if room is None or (room and room >= filled):
+        return Fraction(1)
+    return Fraction(room, filled) if room else Fraction(0)

@@ -90,7 +90,7 @@ def simulate_timing(
         raise ValueError(f"macs_per_cycle: expected a positive integer, got {macs_per_cycle}")
     fraction = _fraction(compute_fraction)
     plan = make_plan(layer, arch, mapping, analysis, macs_per_cycle, fraction)
-    schedule = Schedule(plan, _bandwidths(arch, analysis), _double_buffered(arch, analysis))
+    schedule = Schedule(plan, _bandwidths(arch, analysis), _room_bits(arch, analysis))
     schedule.bulk = bulk
     env = simpy.Environment()
     env.process(run(schedule, env))
@@ -121,13 +121,18 @@ def _bandwidths(arch: Arch, analysis: Analysis) -> dict[str, Fraction | None]:
     return found
 
 
-def _double_buffered(arch: Arch, analysis: Analysis) -> dict[str, bool]:
-    """A level double-buffers when two of its tiles (all data types it keeps) fit in it."""
+def _room_bits(arch: Arch, analysis: Analysis) -> dict[str, int | None]:
+    """Per level: its capacity beyond one tile (all data types it keeps), summed over its
+    instances; None: unlimited."""
     tile_bits = {level.name: 0 for level in arch.levels}
+    instances = {level.name: 1 for level in arch.levels}
     for item in analysis.traffic:
         tile_bits[item.level] += item.tile_bits
+        instances[item.level] = item.instances
     return {
-        level.name: level.capacity_bits is None or 2 * tile_bits[level.name] <= level.capacity_bits
+        level.name: None
+        if level.capacity_bits is None
+        else max(0, level.capacity_bits - tile_bits[level.name]) * instances[level.name]
         for level in arch.levels
     }
 
