@@ -3,7 +3,8 @@
 Prints the median of several runs for AlexNet (batch 16) and ResNet-50 (batch 1) on
 eyeriss_isca16 with RS, WS, OS and NLR, mapping search and engine timing included. "cold" clears
 every cache first; "warm" repeats the run with the caches filled. Targets (DESIGN.md, 2-core
-machine): ResNet-50 x 4 dataflows cold under 10 s, warm under 1 s.
+machine): ResNet-50 x 4 dataflows cold under 10 s, warm under 1 s. Also prints the process's
+peak resident memory (it stays flat in layer size: no per-MAC or per-cycle arrays).
 
     python bench/bench_mapper.py [--repeats 5]
 """
@@ -11,6 +12,7 @@ machine): ResNet-50 x 4 dataflows cold under 10 s, warm under 1 s.
 from __future__ import annotations
 
 import argparse
+import resource
 import statistics
 import time
 
@@ -54,6 +56,8 @@ def main() -> None:
         for fidelity in ("ideal", "engine"):
             cold, warm, layers = measure(workload, batch, fidelity, args.repeats)
             print(f"{workload:<10}{fidelity:<9}{layers:>15}{cold:>9.2f}{warm:>9.3f}")
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    print(f"peak resident memory of this process: {peak_mib:.0f} MiB")
 
 
 if __name__ == "__main__":
