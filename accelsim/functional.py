@@ -158,7 +158,7 @@ def _dot(unit: MacUnit, layer: Layer, w: NDArray, a: NDArray) -> NDArray:
     return unit.dot(w, a, layer.weight_bits, layer.input_bits, axis=-1)
 
 
-def _result_dtype(unit: MacUnit, scale: ArrayLike | None) -> type:
+def _result_dtype(unit: MacUnit, scale: ArrayLike | None) -> type[np.float32] | type[np.int64]:
     return np.float32 if unit.kind == "fp" or scale is not None else np.int64
 
 

@@ -123,7 +123,12 @@ class Arch:
     def apply_precision(self, layer: Layer) -> Layer:
         """``layer`` at this design's fixed precision (a 16-bit fixed-point chip runs every layer
         at 16 bits), or unchanged when the design has none."""
-        return replace(layer, **dict(self.fixed_precision)) if self.fixed_precision else layer
+        if not self.fixed_precision:
+            return layer
+        # Layer field names (the loader allows only the *_bits ones) to values; replace() checks
+        # the names, so they are typed as loosely as its keyword arguments.
+        fields: dict[str, Any] = dict(self.fixed_precision)
+        return replace(layer, **fields)
 
     @property
     def first_pe_level(self) -> int:

@@ -189,7 +189,7 @@ class Schedule:
         arrivals = [
             self._issue(early, *self._half(half))
             for _, half, early, _ in turnover.fetch
-            if early is not None
+            if early is not None and half is not None  # no room (half None): no early part
         ]
         room, released = {}, {}
         for level, head, tail in turnover.drains:
@@ -297,7 +297,7 @@ def _loop(schedule: Schedule, depth: int, zeros: tuple[bool, ...], carry: int, p
     bound = plan.bounds[depth]
     _loop(schedule, depth + 1, zeros, carry, pending)
     moved = plan.zeros_moved(depth, zeros)
-    previous = None
+    previous: Snapshot | None = None
     digit = 1
     while digit < bound:
         _loop(schedule, depth + 1, moved, depth, pending)
@@ -305,8 +305,8 @@ def _loop(schedule: Schedule, depth: int, zeros: tuple[bool, ...], carry: int, p
         # the step that closes each one is the first of the next); compare two of them.
         now = schedule.snapshot()
         remaining = bound - 1 - digit
-        bulk = schedule.bulk and previous is not None and digit >= 2 and remaining > 0
-        if bulk and schedule.jump(previous, now, remaining):
+        bulk = schedule.bulk and digit >= 2 and remaining > 0
+        if bulk and previous is not None and schedule.jump(previous, now, remaining):
             return
         previous = now
         digit += 1

@@ -19,6 +19,7 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import cast
 
 import yaml
 
@@ -107,7 +108,7 @@ def parse_energy_table(raw: object, *, source: str) -> EnergyTable:
     if not isinstance(technology, int) or isinstance(technology, bool) or technology <= 0:
         found.add("technology_nm", "a positive integer (nm)", technology)
     found.raise_if_any()
-    return EnergyTable(source, technology, tuple(entries))
+    return EnergyTable(source, cast(int, technology), tuple(entries))  # checked above
 
 
 def _parse_entry(found: Problems, name: str, body: object) -> EnergyEntry:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from accelsim.errors import ConfigError, Problem, Problems
 from accelsim.mac.base import MacUnit
@@ -131,10 +131,11 @@ def make_mac_unit(spec: Mapping[str, Any], *, source: str, path: str = "mac") ->
     if kind not in UNITS:
         found.add(f"{path}.type", f"one of {', '.join(UNITS)}", kind)
         found.raise_if_any()
-    fields = _fields(found, spec, PARAMETERS[kind], path)
+    unit = cast(str, kind)  # one of UNITS' names, checked above
+    fields = _fields(found, spec, PARAMETERS[unit], path)
     found.raise_if_any()
     try:
-        return UNITS[kind](**fields)
+        return UNITS[unit](**fields)
     except ConfigError as error:  # a check the unit makes itself (accumulator, LUT size)
         raise ConfigError([_placed(problem, source, path) for problem in error.problems]) from None
 

@@ -161,11 +161,13 @@ def rank(objective: Objective, cost: PairCost) -> tuple[float, float]:
 
 def _wider_neighbours(runs: Sequence[Pair]) -> dict[Pair, tuple[Pair, ...]]:
     """For each pair, the next wider pair along w (same a) and along a (same w), if present."""
-    out = {}
+    out: dict[Pair, tuple[Pair, ...]] = {}
     for w, a in runs:
         next_w = min((v for v, b in runs if b == a and v > w), default=None)
         next_a = min((b for v, b in runs if v == w and b > a), default=None)
-        out[(w, a)] = tuple(pair for pair in ((next_w, a), (w, next_a)) if None not in pair)
+        wider_w: tuple[Pair, ...] = () if next_w is None else ((next_w, a),)
+        wider_a: tuple[Pair, ...] = () if next_a is None else ((w, next_a),)
+        out[(w, a)] = wider_w + wider_a
     return out
 
 

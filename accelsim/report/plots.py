@@ -128,7 +128,9 @@ def energy_breakdown(
 
 def _stacked(axis, table: pd.DataFrame, groups: pd.Index) -> None:
     """Bars grouped by the index's first level, labelled by its second, stacked by column."""
-    positions, labels, centers, x = [], [], [], 0.0
+    positions: list[float] = []
+    labels: list[str] = []
+    centers, x = [], 0.0
     for group in groups:
         names = table.loc[group].index
         positions.extend(x + np.arange(len(names)))

@@ -26,6 +26,7 @@ naming the file, the field path, the value and what was expected.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import Any
 
@@ -140,7 +141,7 @@ def _texts(found: Problems, path: str, value: Any) -> list[str | None]:
     return values
 
 
-def _choices(found: Problems, path: str, value: Any, kind: type) -> list[Any]:
+def _choices(found: Problems, path: str, value: Any, kind: type[Enum]) -> list[Any]:
     names = ", ".join(member.value for member in kind)
     chosen = []
     for index, item in enumerate(_as_list(found, path, value)):

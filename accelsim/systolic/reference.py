@@ -188,13 +188,15 @@ def _stationary_fold(tile: np.ndarray, stream: np.ndarray, rows: int, cols: int)
                 x_in = left_edge[i] if j == 0 else left[i][j - 1]
                 p_in: Cell = (0 if x_in is not None else None) if i == 0 else psum[i - 1][j]
                 left[i][j] = x_in
-                if x_in is not None and held[i][j] is not None and p_in is not None:
-                    p_in += x_in * held[i][j]
+                weight = held[i][j]
+                if x_in is not None and weight is not None and p_in is not None:
+                    p_in += x_in * weight
                     macs += 1
                 psum[i][j] = p_in
         for j in range(used_cols):  # the bottom row's partial sums reach the output buffer
-            if psum[rows - 1][j] is not None:
-                result[cycle - (rows - 1) - j, j] = psum[rows - 1][j]
+            out = psum[rows - 1][j]
+            if out is not None:
+                result[cycle - (rows - 1) - j, j] = out
                 writes += 1
         cycle += 1
     return _FoldRun(result, load_cycles + cycle, macs, used_rows * used_cols, reads, 0, writes)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TypedDict, TypeGuard, cast
 
 from accelsim.errors import Problems
 from accelsim.workload.layer import Layer, LayerKind
@@ -69,6 +70,17 @@ class _Shape:
     output_size: tuple[int, int] | None
 
 
+class _Precision(TypedDict):
+    """The precision fields of a Layer, once checked."""
+
+    weight_bits: int
+    input_bits: int
+    output_bits: int
+    psum_bits: int
+    weight_density: float
+    input_density: float
+
+
 def allowed_fields(kind: LayerKind) -> tuple[str, ...]:
     """Every field a layer of ``kind`` accepts, required ones first."""
     return REQUIRED_FIELDS[kind] + OPTIONAL_FIELDS[kind]
@@ -100,13 +112,14 @@ def make_layer(
     layer_kind = _parse_kind(kind, found, where)
     if layer_kind is None:
         found.raise_if_any()
+    assert layer_kind is not None  # an unknown kind was recorded, so raise_if_any raised
     _check_keys(layer_kind, fields, found, where)
     shape = _parse_shape(layer_kind, fields, found, where)
     precision = _parse_precision(fields, found, where)
     found.raise_if_any()
     _check_shape(layer_kind, shape, found, where)
     found.raise_if_any()
-    return _build(name, layer_kind, shape, precision)
+    return _build(name, layer_kind, shape, cast(_Precision, precision))  # checked: no problems
 
 
 def _parse_kind(kind: object, found: Problems, where: str) -> LayerKind | None:
@@ -152,15 +165,16 @@ def _pair(
 ) -> tuple[int, int]:
     value = fields.get(key, default)
     items = list(value) if isinstance(value, (list, tuple)) else [value, value]
-    if len(items) == 2 and all(_is_int(v) and v >= minimum for v in items):
-        return (items[0], items[1])
+    valid = [v for v in items if _is_int(v) and v >= minimum]
+    if len(items) == 2 and len(valid) == 2:
+        return (valid[0], valid[1])
     if key in fields:
         expected = _PAIR if minimum == 1 else _PAIR.replace("positive", "non-negative")
         found.add(f"{where}.{key}", expected, value)
     return (1, 1)
 
 
-def _is_int(value: object) -> bool:
+def _is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -211,7 +225,7 @@ def _parse_precision(
     return {key: float(v) if key.endswith("_density") else v for key, v in values.items()}
 
 
-def _is_fraction(value: object) -> bool:
+def _is_fraction(value: object) -> TypeGuard[int | float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 1
 
 
@@ -248,7 +262,7 @@ def _check_axis(shape: _Shape, axis: int, label: str, found: Problems, where: st
         )
 
 
-def _build(name: str, kind: LayerKind, shape: _Shape, precision: dict[str, object]) -> Layer:
+def _build(name: str, kind: LayerKind, shape: _Shape, precision: _Precision) -> Layer:
     (h, w), (r, s) = shape.input_size, shape.kernel_size
     p, q = (
         output_extent(h, r, shape.stride[0], shape.padding[0], shape.dilation[0]),

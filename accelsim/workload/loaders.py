@@ -176,6 +176,7 @@ def _timeloop_network(data: dict, source: str, stem: str) -> Network:
     if not isinstance(instance, dict):
         found.add("problem.instance", "a mapping of dimension sizes", instance)
         found.raise_if_any()
+    assert isinstance(instance, dict)  # otherwise recorded just above, so raise_if_any raised
     size = _timeloop_sizes(instance, found)
     found.raise_if_any()
     fields = _timeloop_fields(size)

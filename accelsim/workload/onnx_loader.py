@@ -169,7 +169,8 @@ def _shapes(graph) -> dict[str, list[int]]:
 
 
 def _unique_names(nodes) -> list[str]:
-    names, seen = [], Counter()
+    names: list[str] = []
+    seen: Counter[str] = Counter()
     for index, node in enumerate(nodes):
         name = node.name or f"{node.op_type}_{index}"
         seen[name] += 1
