@@ -138,3 +138,8 @@ def test_cli_sweep_then_plot_and_report(tmp_path):
     assert (tmp_path / "s.png").stat().st_size > 0
     assert main(["report", str(out), "--out", str(tmp_path / "html")]) == 0
     assert "<table" in (tmp_path / "html" / "index.html").read_text("utf-8")
+
+
+def test_a_null_workload_is_a_config_error():
+    with pytest.raises(accelsim.ConfigError, match=r"workloads\[1\]: expected a name or a path"):
+        sweep_from_dict({"arch": "tiny", "workloads": ["tiny", None]}, source="t")

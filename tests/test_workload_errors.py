@@ -264,3 +264,14 @@ def test_make_layer_names_the_layer_when_no_path() -> None:
         " input_bits, output_bits, psum_bits, weight_density, input_density), got 'bias'",
         "conv9.in_features: expected a positive integer, got 0",
     ]
+
+
+@pytest.mark.parametrize("density", ["abc", [1], None, 0, 1.5])
+def test_a_bad_density_is_a_config_error(density) -> None:
+    from accelsim.workload.build import make_layer
+
+    with pytest.raises(ConfigError, match=r"weight_density: expected a number in \(0, 1\]"):
+        make_layer(
+            "c", "conv", in_channels=3, out_channels=4, input_size=8, kernel_size=3,
+            weight_density=density,
+        )  # fmt: skip

@@ -100,7 +100,10 @@ def sweep_from_dict(
         name=_text(found, "name", raw.get("name", Path(source).stem)),
         source=source,
         arch=_text(found, "arch", raw.get("arch", "")),
-        workloads=tuple(_texts(found, "workloads", raw.get("workloads", ()))),
+        workloads=tuple(
+            str(name)
+            for name in _texts(found, "workloads", raw.get("workloads", ()), default_ok=False)
+        ),
         dataflows=tuple(_choices(found, "dataflows", raw.get("dataflows", "rs"), Dataflow)),
         batches=tuple(_batches(found, raw.get("batches"))),
         energy_tables=tuple(_texts(found, "energy_tables", raw.get("energy_tables", [None]))),
@@ -133,10 +136,13 @@ def _text(found: Problems, path: str, value: Any) -> str:
     return value
 
 
-def _texts(found: Problems, path: str, value: Any) -> list[str | None]:
+def _texts(found: Problems, path: str, value: Any, *, default_ok: bool = True) -> list[str | None]:
+    """Names or paths; ``None`` (null: "the default") only where ``default_ok``."""
     values = _as_list(found, path, value)
     for index, item in enumerate(values):
-        if item is not None and (not isinstance(item, str) or not item):
+        if (item is None and not default_ok) or (
+            item is not None and (not isinstance(item, str) or not item)
+        ):
             found.add(f"{path}[{index}]", "a name or a path", item)
     return values
 

@@ -222,7 +222,10 @@ def _parse_precision(
             found.add(f"{where}.{key}", "an integer from 1 to 32", value)
         elif key.endswith("_density") and not _is_fraction(value):
             found.add(f"{where}.{key}", "a number in (0, 1]", value)
-    return {key: float(v) if key.endswith("_density") else v for key, v in values.items()}
+    return {
+        key: float(v) if key.endswith("_density") and _is_fraction(v) else v
+        for key, v in values.items()
+    }
 
 
 def _is_fraction(value: object) -> TypeGuard[int | float]:
