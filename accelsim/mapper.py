@@ -33,7 +33,7 @@ from accelsim.energy.table import EnergyTable, load_energy_table
 from accelsim.errors import ConfigError, Problem
 from accelsim.mac import make_mac_unit
 from accelsim.mapping.model import LevelMapping, Loop, Mapping
-from accelsim.mapping.validate import extent_bits, fits
+from accelsim.mapping.validate import extent_bits, fits, tile_bits
 from accelsim.types import Dim
 from accelsim.workload.layer import Layer
 
@@ -96,11 +96,40 @@ def _cached(layer, arch, dataflow, objective, table) -> MapperResult:
                 arch.source or arch.name,
                 f"dataflow {dataflow.value}",
                 "a mapping of layer this layer within every capacity "
-                f"(the smallest tile the {dataflow.value} dataflow needs does not fit a level)",
+                f"(the smallest tile the {dataflow.value} dataflow needs does not fit: "
+                f"{_smallest_overflow(layer, arch, dataflow)})",
                 show_got=False,
             )
         )
     return MapperResult(best[1], best[2], best[3], count)
+
+
+def _smallest_overflow(layer: Layer, arch: Arch, dataflow: Dataflow) -> str:
+    """Which level the dataflow's smallest tile overflows, with the bits needed and available
+    (or why no spread over the array exists)."""
+    reasons = []
+    for template in templates(dataflow):
+        places = _places(arch, dataflow, template)
+        keeps = _keeps(arch, template)
+        whole = tuple(
+            Loop(d, layer.loop_bounds[d])
+            for d in template.pe_dims
+            if d in template.pe_whole and layer.loop_bounds[d] > 1
+        )
+        probe = _assemble(arch, places, keeps, (), (), (), whole)
+        for index, level in enumerate(arch.levels):
+            held = sum(tile_bits(layer, probe, index).values())
+            if level.capacity_bits is not None and held > level.capacity_bits:
+                reasons.append(f"{level.name} needs {held} bits, has {level.capacity_bits}")
+                break
+        else:
+            if template.anchored:
+                dim = template.spatial[0][0][0]
+                reasons.append(
+                    f"{dim.value} = {layer.loop_bounds[dim]} has no factor that fits "
+                    f"the {arch.pe_array.rows} rows of the array"
+                )
+    return "; ".join(dict.fromkeys(reasons)) or "no candidate fits every level"
 
 
 def naming(error: ConfigError, name: str) -> ConfigError:

@@ -84,8 +84,21 @@ def test_a_dataflow_that_needs_register_files_says_so():
 
 def test_a_buffer_too_small_for_any_tile_is_reported():
     layer = accelsim.load_workload("tiny")[0]
-    with pytest.raises(accelsim.ConfigError, match="does not fit a level"):
+    needed = 8 + 8 + 32  # one weight, one input, one 32-bit partial sum
+    with pytest.raises(
+        accelsim.ConfigError,
+        match=rf"mapping of layer conv1 within every capacity \(the smallest tile the ws "
+        rf"dataflow needs does not fit: buffer needs {needed} bits, has 8\)",
+    ):
         map_layer(layer, _arch(rf_bits=4096, buffer_bits=8), "ws")
+
+
+def test_a_dataflow_whose_spread_cannot_fit_the_array_says_why():
+    # RS spreads the filter rows (R = 3 on tiny's layers) down the array: 2 rows cannot hold 3
+    arch = accelsim.arch.arch_from_dict({**accelsim.load_arch("tiny").raw,
+                                         "pe_array": {"rows": 2, "cols": 4}})  # fmt: skip
+    with pytest.raises(accelsim.ConfigError, match="R = 3 has no factor that fits the 2 rows"):
+        accelsim.simulate(arch, "tiny", dataflow="rs")
 
 
 @settings(max_examples=40, deadline=None)
