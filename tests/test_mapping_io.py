@@ -15,6 +15,7 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_reference import TIMELOOP_TABLE, timeloop_conv1
 
 from accelsim.api import evaluate
 from accelsim.arch import Axis, load_arch
@@ -42,31 +43,10 @@ problem:
   instance: {C: 3, M: 96, R: 11, S: 11, N: 1, P: 55, Q: 55, Hstride: 4, Wstride: 4}
 """
 
-# The reference mapping in accelsim's names (Timeloop Q -> P, P -> Q, S -> R, R -> S).
-REFERENCE_MAPPING = Mapping(
-    (
-        LevelMapping("DRAM", (Loop(Dim.P, 55), Loop(Dim.C, 3)), (), frozenset(DataType)),
-        LevelMapping(
-            "shared_glb", (Loop(Dim.Q, 55),), (Loop(Dim.M, 12, Axis.X),), frozenset({INP, OUT})
-        ),
-        LevelMapping("DummyBuffer", (), (Loop(Dim.R, 11, Axis.Y),), frozenset()),
-        LevelMapping("ifmap_spad", (), (), frozenset({INP})),
-        LevelMapping("weights_spad", (Loop(Dim.S, 11),), (), frozenset({WGT})),
-        LevelMapping("psum_spad", (Loop(Dim.M, 8),), (), frozenset({OUT})),
-    )
-)
-
-# level, dataspace, instances, reads, fills, updates per instance: the reference table
-REFERENCE_TABLE = [
-    ("psum_spad", OUT, 132, 774_400, 72_600, 798_600),
-    ("weights_spad", WGT, 132, 798_600, 14_520, 0),
-    ("ifmap_spad", INP, 132, 798_600, 37_455, 0),
-    ("shared_glb", INP, 1, 412_005, 412_005, 0),
-    ("shared_glb", OUT, 1, 580_800, 290_400, 871_200),
-    ("DRAM", WGT, 1, 1_916_640, 0, 0),
-    ("DRAM", INP, 1, 412_005, 0, 0),
-    ("DRAM", OUT, 1, 0, 0, 290_400),
-]
+# The reference mapping in accelsim's names (Timeloop Q -> P, P -> Q, S -> R, R -> S) and the
+# reference table's counts per instance, both written out once in the golden tests.
+REFERENCE_MAPPING = timeloop_conv1()[1]
+REFERENCE_TABLE = TIMELOOP_TABLE
 
 
 def write(tmp_path: Path, text: str, name: str = "mapping.yaml") -> Path:
