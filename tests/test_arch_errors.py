@@ -99,27 +99,30 @@ CASES: dict[str, tuple[Callable[[dict[str, Any]], object], list[str]]] = {
     ),
     "zero rows": (
         lambda raw: raw["pe_array"].update(rows=0),
-        ["pe_array.rows: expected a positive integer, got 0"],
+        ["pe_array.rows: expected a positive integer (1 to 65,536), got 0"],
     ),
     "negative cols": (
         lambda raw: raw["pe_array"].update(cols=-4),
-        ["pe_array.cols: expected a positive integer, got -4"],
+        ["pe_array.cols: expected a positive integer (1 to 65,536), got -4"],
     ),
     "negative capacity in bits": (
         lambda raw: raw["levels"][2].update(capacity_bits=-1),
-        ["levels[2].capacity_bits: expected a non-negative integer, got -1"],
+        [
+            "levels[2].capacity_bits: expected a non-negative integer "
+            "(0 to 281,474,976,710,656 bits), got -1"
+        ],
     ),
     "negative capacity in KB": (
         lambda raw: raw["levels"][1].update(capacity_kb=-1),
-        ["levels[1].capacity_kb: expected a positive number, got -1"],
+        ["levels[1].capacity_kb: expected a positive number (at most 274,877,906,944 KiB), got -1"],
     ),
     "zero word bits": (
         lambda raw: raw["levels"][1].update(word_bits=0),
-        ["levels[1].word_bits: expected a positive integer, got 0"],
+        ["levels[1].word_bits: expected a positive integer (1 to 4,096 bits), got 0"],
     ),
     "zero clock": (
         lambda raw: raw.update(clock_mhz=0),
-        ["clock_mhz: expected a positive number, got 0"],
+        ["clock_mhz: expected a positive number (at most 1,000,000 MHz), got 0"],
     ),
     "two capacities": (
         lambda raw: raw["levels"][1].update(capacity_bits=1024),
@@ -130,19 +133,19 @@ CASES: dict[str, tuple[Callable[[dict[str, Any]], object], list[str]]] = {
     ),
     "rows as a string": (
         lambda raw: raw["pe_array"].update(rows="4"),
-        ["pe_array.rows: expected a positive integer, got '4'"],
+        ["pe_array.rows: expected a positive integer (1 to 65,536), got '4'"],
     ),
     "rows as a bool": (
         lambda raw: raw["pe_array"].update(rows=True),
-        ["pe_array.rows: expected a positive integer, got True"],
+        ["pe_array.rows: expected a positive integer (1 to 65,536), got True"],
     ),
     "fractional word bits": (
         lambda raw: raw["levels"][1].update(word_bits=8.5),
-        ["levels[1].word_bits: expected a positive integer, got 8.5"],
+        ["levels[1].word_bits: expected a positive integer (1 to 4,096 bits), got 8.5"],
     ),
     "clock as text": (
         lambda raw: raw.update(clock_mhz="fast"),
-        ["clock_mhz: expected a positive number, got 'fast'"],
+        ["clock_mhz: expected a positive number (at most 1,000,000 MHz), got 'fast'"],
     ),
     "per_pe as text": (
         lambda raw: raw["levels"][2].update(per_pe="yes"),
@@ -169,7 +172,7 @@ CASES: dict[str, tuple[Callable[[dict[str, Any]], object], list[str]]] = {
     ),
     "fixed precision of 0 bits": (
         lambda raw: raw.update(fixed_precision={"weight_bits": 0}),
-        ["fixed_precision.weight_bits: expected an integer number of bits from 1 to 64, got 0"],
+        ["fixed_precision.weight_bits: expected a positive integer (1 to 32 bits), got 0"],
     ),
     "unknown level kind": (
         lambda raw: raw["levels"][1].update(kind="cache"),
@@ -237,7 +240,7 @@ def test_every_problem_is_listed_at_once(tmp_path: Path) -> None:
 
     path = write_arch(tmp_path, break_three)
     assert error_lines(path) == [
-        f"{path}: pe_array.rows: expected a positive integer, got 0",
+        f"{path}: pe_array.rows: expected a positive integer (1 to 65,536), got 0",
         f"{path}: levels[1].kind: expected one of dram, sram, regfile, got 'cache'",
         f"{path}: levels[2].name: expected a name not used by another level, got 'buffer'",
     ]
@@ -310,7 +313,8 @@ def test_cli_bad_arch_exits_2_and_writes_nothing(
     assert status == 2
     err = capsys.readouterr().err
     assert (
-        err == f"accelsim run: error:\n{bad}: pe_array.rows: expected a positive integer, got 0\n"
+        err == f"accelsim run: error:\n{bad}: pe_array.rows: expected a positive integer "
+        "(1 to 65,536), got 0\n"
     )
     assert not out.exists()
 
@@ -359,7 +363,8 @@ def test_unknown_energy_table_fails_at_load(tmp_path: Path) -> None:
 def test_negative_bandwidth_reported_once(tmp_path: Path) -> None:
     path = write_arch(tmp_path, lambda raw: raw["levels"][1].update(bandwidth_bits_per_cycle=-3))
     assert error_lines(path) == [
-        f"{path}: levels[1].bandwidth_bits_per_cycle: expected a positive number, got -3"
+        f"{path}: levels[1].bandwidth_bits_per_cycle: expected a positive number "
+        "(at most 16,777,216 bits per cycle), got -3"
     ]
 
 

@@ -174,7 +174,7 @@ def test_unknown_table_name_lists_the_builtins() -> None:
     with pytest.raises(ConfigError) as info:
         load_energy_table("nosuch")
     assert str(info.value) == (
-        "nosuch: energy_table: expected an existing file or a built-in table "
+        "nosuch: expected an existing energy table file or a built-in energy table name "
         "(eyeriss_normalized, horowitz45, timeloop45)"
     )
 
@@ -201,15 +201,15 @@ BAD_TABLES: dict[str, tuple[Callable[[dict[str, Any]], object], str]] = {
     ),
     "negative per-access energy": (
         lambda t: t["dram"].update(per_access=-640.0),
-        "dram.per_access: expected a non-negative number of energy units, got -640.0",
+        "dram.per_access: expected a non-negative number (at most 1,000,000,000), got -640.0",
     ),
     "negative MAC energy": (
         lambda t: t["mac"].update(per_mac=-0.5),
-        "mac.per_mac: expected a non-negative number, got -0.5",
+        "mac.per_mac: expected a non-negative number (at most 1,000,000,000), got -0.5",
     ),
     "zero access bits": (
         lambda t: t["regfile"].update(access_bits=0),
-        "regfile.access_bits: expected a positive integer, got 0",
+        "regfile.access_bits: expected a positive integer (1 to 4,096 bits), got 0",
     ),
     "missing access bits": (
         lambda t: t["regfile"].pop("access_bits"),

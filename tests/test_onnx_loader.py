@@ -111,7 +111,9 @@ def test_precision_from_attributes_and_side_file(tmp_path: Path) -> None:
 def test_bad_side_file_is_reported(tmp_path: Path) -> None:
     c1, w1 = _conv("c1", "x", "y", 3, 4, 3)
     path = _save(tmp_path, [c1], [w1], [1, 3, 8, 8])
-    with pytest.raises(ConfigError, match=r"layers.c1.weight_bits: expected an integer number"):
+    with pytest.raises(
+        ConfigError, match=r"layers.c1.weight_bits: expected a positive integer \(1 to 32 bits\)"
+    ):
         load_onnx(path, precision={"layers": {"c1": {"weight_bits": 0}}})
 
 

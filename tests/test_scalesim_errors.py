@@ -101,9 +101,11 @@ def test_missing_section_and_every_problem_listed(tmp_path):
          "t.csv: line 1: expected a column 'channels' in the header"),
         (HEADER + "\nC, 1, 1, 1, 1, 1, 1,\n", "t.csv: line 1: expected a column 'strides'"),
         (GOOD_TOPOLOGY + "Conv2, 16, sixteen, 3, 3, 3, 10, 1,\n",
-         "t.csv: line 3: column 'ifmap width': expected a positive integer, got 'sixteen'"),
+         "t.csv: line 3: column 'ifmap width': expected a positive integer (1 to 2,147,483,647), "
+         "got 'sixteen'"),
         (GOOD_TOPOLOGY + "Conv2, 16, 16, 3, 3, 3, 10,\n",
-         "t.csv: line 3: column 'stride height': expected a positive integer, got ''"),
+         "t.csv: line 3: column 'stride height': expected a positive integer (1 to 2,147,483,647), "
+         "got ''"),
         (GOOD_TOPOLOGY + "Conv2, 16, 4, 3, 5, 3, 10, 1,\n",
          "t.csv: line 3: column 'filter width': expected at most the ifmap width (4)"),
     ],
@@ -139,4 +141,4 @@ def test_cli_exit_2_on_missing_file(tmp_path, capsys):
     cfg = _write(tmp_path, "good.cfg", GOOD_CFG)
     status = main(["scalesim", "--config", str(cfg), "--topology", str(tmp_path / "none.csv")])
     assert status == 2
-    assert "none.csv: expected a readable SCALE-Sim topology CSV" in capsys.readouterr().err
+    assert "none.csv: expected a readable file" in capsys.readouterr().err

@@ -88,7 +88,7 @@ def test_a_bad_point_does_not_stop_the_others(tmp_path):
     run = run_sweep(spec, tmp_path, executor="serial")
     assert run.points == 3 and len(run.failed) == 1
     _, error = run.failed[0]
-    assert "capacity_kb: expected a positive number, got -1" in error
+    assert "capacity_kb: expected a positive number (at most 274,877,906,944 KiB), got -1" in error
     assert list(run.summary["status"]) == ["ok", "error", "ok"]
     assert len(run.layers) == 2 * LAYERS
 

@@ -10,7 +10,21 @@ from pathlib import Path
 from typing import Any
 
 from accelsim.arch.model import Arch, Level, LevelEnergy, LevelKind, Network, PEArray
-from accelsim.config import apply_overrides, builtin_dir, check_keys, read_yaml, resolve_builtin
+from accelsim.config import (
+    LIMITS,
+    apply_overrides,
+    bits,
+    builtin_dir,
+    check_keys,
+    expect_int,
+    expect_number,
+    integer,
+    is_int,
+    number,
+    read_yaml,
+    resolve_builtin,
+    text,
+)
 from accelsim.energy.table import load_energy_table
 from accelsim.errors import Problems
 from accelsim.mac import make_mac_unit
@@ -69,7 +83,10 @@ def arch_from_dict(raw: dict[str, Any], *, source: str = "<dict>") -> Arch:
     pe_array = _pe_array(found, raw.get("pe_array"))
     levels = _levels(found, raw.get("levels"))
     network = _network(found, raw.get("network", {}))
-    clock = _number(found, "clock_mhz", raw.get("clock_mhz", 200), positive=True)
+    name = text(found, "name", raw.get("name", ""), empty_ok=False)
+    description = text(found, "description", raw.get("description", ""))
+    text(found, "source", raw.get("source", ""))
+    clock = number(found, "clock_mhz", raw.get("clock_mhz", 200), "clock_mhz")
     mac = raw.get("mac", {"type": "int"})
     if not isinstance(mac, dict) or "type" not in mac:
         found.add("mac", "a mapping with a 'type' (int, binary, ternary, lut, fp, bitfusion)", mac)
@@ -80,12 +97,12 @@ def arch_from_dict(raw: dict[str, Any], *, source: str = "<dict>") -> Arch:
     table = _energy_table(found, raw.get("energy_table", "eyeriss_normalized"), source)
     area = raw.get("area_mm2")
     if area is not None:
-        _number(found, "area_mm2", area, positive=True)
+        number(found, "area_mm2", area, "area_mm2")
     fixed = _fixed_precision(found, raw.get("fixed_precision"))
     _check_per_dataflow(found, raw, source)
     found.raise_if_any()
     return Arch(
-        name=str(raw["name"]),
+        name=name,
         pe_array=pe_array,
         levels=levels,
         mac_spec=tuple(sorted(mac.items())),
@@ -93,30 +110,11 @@ def arch_from_dict(raw: dict[str, Any], *, source: str = "<dict>") -> Arch:
         clock_mhz=float(clock),
         energy_table=str(table),
         source=source,
-        description=str(raw.get("description", "")),
+        description=description,
         area_mm2=None if area is None else float(area),
         fixed_precision=fixed,
         raw=raw,
     )
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _positive_int(found: Problems, path: str, value: Any, *, zero_ok: bool = False) -> int:
-    if _is_int(value) and (value > 0 or (zero_ok and value == 0)):
-        return value
-    found.add(path, "a non-negative integer" if zero_ok else "a positive integer", value)
-    return 1
-
-
-def _number(found: Problems, path: str, value: Any, *, positive: bool = False) -> float:
-    number = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if number and (not positive or value > 0):
-        return float(value)
-    found.add(path, "a positive number" if positive else "a number", value)
-    return 1.0
 
 
 def _pe_array(found: Problems, raw: Any) -> PEArray:
@@ -125,8 +123,8 @@ def _pe_array(found: Problems, raw: Any) -> PEArray:
             found.add("pe_array", "a mapping {rows, cols}", raw)
         return PEArray(1, 1)
     check_keys(found, "pe_array", raw, {"rows": "", "cols": ""}, required=("rows", "cols"))
-    rows = _positive_int(found, "pe_array.rows", raw.get("rows", 1))
-    cols = _positive_int(found, "pe_array.cols", raw.get("cols", 1))
+    rows = integer(found, "pe_array.rows", raw.get("rows", 1), "pe_edge")
+    cols = integer(found, "pe_array.cols", raw.get("cols", 1), "pe_edge")
     return PEArray(rows, cols)
 
 
@@ -145,10 +143,10 @@ def _network(found: Problems, raw: Any) -> Network:
         systolic=bool(raw.get("systolic", False)),
         bandwidth_bits=None
         if bandwidth is None
-        else _number(found, "network.bandwidth_bits_per_cycle", bandwidth, positive=True),
+        else number(found, "network.bandwidth_bits_per_cycle", bandwidth, "bandwidth"),
         energy_pj_per_bit=None
         if energy is None
-        else _number(found, "network.energy_pj_per_bit", energy),
+        else number(found, "network.energy_pj_per_bit", energy, "energy"),
     )
 
 
@@ -183,10 +181,10 @@ def _level(found: Problems, path: str, raw: Any) -> Level:
         return Level("?", LevelKind.SRAM, frozenset(), 0, 16)
     check_keys(found, path, raw, dict.fromkeys(LEVEL_KEYS, ""), required=("name", "kind"))
     kind = _kind(found, f"{path}.kind", raw.get("kind", "sram"))
-    word_bits = _positive_int(found, f"{path}.word_bits", raw.get("word_bits", 16))
+    word_bits = integer(found, f"{path}.word_bits", raw.get("word_bits", 16), "word_bits")
     shared = _shared_bandwidth(found, path, raw, word_bits)
     return Level(
-        name=str(raw.get("name", "?")),
+        name=text(found, f"{path}.name", raw.get("name", "?"), empty_ok=False) or "?",
         kind=kind,
         keeps=_keeps(found, f"{path}.keeps", raw.get("keeps", [d.value for d in DataType])),
         capacity_bits=_capacity(found, path, raw, kind, word_bits),
@@ -194,8 +192,8 @@ def _level(found: Problems, path: str, raw: Any) -> Level:
         per_pe=_per_pe(found, f"{path}.per_pe", raw.get("per_pe", kind is LevelKind.REGFILE)),
         read_bandwidth_bits=_bandwidth(found, path, raw, "read", shared),
         write_bandwidth_bits=_bandwidth(found, path, raw, "write", shared),
-        latency_cycles=_positive_int(
-            found, f"{path}.latency_cycles", raw.get("latency_cycles", 0), zero_ok=True
+        latency_cycles=integer(
+            found, f"{path}.latency_cycles", raw.get("latency_cycles", 0), "latency"
         ),
         energy=_energy(found, f"{path}.energy", raw.get("energy")),
     )
@@ -241,8 +239,10 @@ def _capacity(found: Problems, path: str, raw: dict, kind: LevelKind, word_bits:
     key = given[0]
     value = raw[key]
     if key == "capacity_kb":
-        return int(_number(found, f"{path}.{key}", value, positive=True) * 1024 * 8)
-    count = _positive_int(found, f"{path}.{key}", value, zero_ok=True)
+        return int(number(found, f"{path}.{key}", value, "capacity_kb") * 1024 * 8)
+    count = integer(found, f"{path}.{key}", value, "capacity_bits")
+    if key == "capacity_words" and count * word_bits > LIMITS["capacity_bits"].high:
+        found.add(f"{path}.{key}", f"at most {expect_int('capacity_bits')} in bits", value)
     return count * word_bits if key == "capacity_words" else count
 
 
@@ -250,10 +250,13 @@ def _shared_bandwidth(found: Problems, path: str, raw: dict, word_bits: int) -> 
     """The level's bandwidth for both directions, in bits per cycle (None: unlimited)."""
     if "bandwidth_bits_per_cycle" in raw:
         key = "bandwidth_bits_per_cycle"
-        return _number(found, f"{path}.{key}", raw[key], positive=True)
+        return number(found, f"{path}.{key}", raw[key], "bandwidth")
     if "bandwidth_words_per_cycle" in raw:
         key = "bandwidth_words_per_cycle"
-        return _number(found, f"{path}.{key}", raw[key], positive=True) * word_bits
+        words = number(found, f"{path}.{key}", raw[key], "bandwidth")
+        if words * word_bits > LIMITS["bandwidth"].high:
+            found.add(f"{path}.{key}", f"{expect_number('bandwidth')} once times word_bits", words)
+        return words * word_bits
     return None
 
 
@@ -262,7 +265,7 @@ def _bandwidth(
 ) -> float | None:
     specific = f"{action}_bandwidth_bits_per_cycle"
     if specific in raw:
-        return _number(found, f"{path}.{specific}", raw[specific], positive=True)
+        return number(found, f"{path}.{specific}", raw[specific], "bandwidth")
     return shared
 
 
@@ -270,13 +273,14 @@ def _energy(found: Problems, path: str, value: Any) -> LevelEnergy | None:
     if value is None:
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return LevelEnergy(float(value), float(value))
+        per_access = number(found, path, value, "energy")
+        return LevelEnergy(per_access, per_access)
     if not isinstance(value, dict):
         found.add(path, "pJ per word access, or {read_pj, write_pj}", value)
         return None
     check_keys(found, path, value, {"read_pj": "", "write_pj": ""}, required=("read_pj",))
-    read = _number(found, f"{path}.read_pj", value.get("read_pj", 0.0))
-    write = _number(found, f"{path}.write_pj", value.get("write_pj", read))
+    read = number(found, f"{path}.read_pj", value.get("read_pj", 0.0), "energy")
+    write = number(found, f"{path}.write_pj", value.get("write_pj", read), "energy")
     return LevelEnergy(read, write)
 
 
@@ -291,9 +295,9 @@ def _fixed_precision(found: Problems, raw: Any) -> tuple[tuple[str, int], ...]:
         return ()
     check_keys(found, "fixed_precision", raw, PRECISION_KEYS)
     for key, value in raw.items():
-        if not _is_int(value) or not 1 <= value <= 64:
-            found.add(f"fixed_precision.{key}", "an integer number of bits from 1 to 64", value)
-    return tuple(sorted((k, v) for k, v in raw.items() if k in PRECISION_KEYS and _is_int(v)))
+        if key in PRECISION_KEYS:
+            bits(found, f"fixed_precision.{key}", value, psum=key == "psum_bits")
+    return tuple(sorted((k, v) for k, v in raw.items() if k in PRECISION_KEYS and is_int(v)))
 
 
 def _energy_table(found: Problems, table: Any, source: str) -> str:

@@ -15,8 +15,17 @@ from math import exp, log
 from pathlib import Path
 from typing import Any
 
-from accelsim.config import check_keys, read_yaml
-from accelsim.errors import ConfigError, Problem, Problems
+from accelsim.config import (
+    check_keys,
+    expect_int,
+    expect_number,
+    int_in,
+    number_in,
+    read_yaml,
+    resolve_builtin,
+    text,
+)
+from accelsim.errors import Problems
 
 TABLE_DIR = Path(__file__).parent
 KINDS = ("dram", "sram", "regfile", "network")
@@ -58,18 +67,7 @@ def builtin_tables() -> list[str]:
 
 def load_energy_table(path_or_name: str | Path) -> EnergyTable:
     """A built-in table (``eyeriss_normalized``, ``timeloop45``, ``horowitz45``) or a file."""
-    path = Path(path_or_name)
-    if not path.is_file():
-        path = TABLE_DIR / f"{path_or_name}.yaml"
-    if not path.is_file():
-        raise ConfigError(
-            Problem(
-                str(path_or_name),
-                "energy_table",
-                f"an existing file or a built-in table ({', '.join(builtin_tables())})",
-                show_got=False,
-            )
-        )
+    path = resolve_builtin(path_or_name, "", "energy table", builtin_tables(), folder=TABLE_DIR)
     return _table_from_dict(read_yaml(path), str(path))
 
 
@@ -89,6 +87,8 @@ def _table_from_dict(raw: dict[str, Any], source: str) -> EnergyTable:
     found = Problems(source)
     check_keys(found, "", raw, ["name", "unit", "source", "mac", *KINDS], required=KINDS)
     kinds = tuple((kind, _kind(found, kind, raw.get(kind))) for kind in KINDS)
+    for key in ("name", "unit", "source"):
+        text(found, key, raw.get(key, ""))
     mac = _mac(found, raw.get("mac"))
     found.raise_if_any()
     return EnergyTable(
@@ -100,13 +100,13 @@ def _table_from_dict(raw: dict[str, Any], source: str) -> EnergyTable:
     )
 
 
-def _positive(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0
-
-
 def _point_ok(point: Any) -> bool:
     return (
-        isinstance(point, list) and len(point) == 2 and all(_positive(v) and v > 0 for v in point)
+        isinstance(point, list)
+        and len(point) == 2
+        and number_in(point[0], "capacity_bytes")
+        and number_in(point[1], "energy")
+        and point[1] > 0
     )
 
 
@@ -118,14 +118,12 @@ def _kind(found: Problems, path: str, raw: Any) -> KindEnergy:
         return fallback
     check_keys(found, path, raw, ["access_bits", "per_access", "points"], required=["access_bits"])
     bits = raw.get("access_bits", 1)
-    if not isinstance(bits, int) or bits <= 0:
-        found.add(f"{path}.access_bits", "a positive integer", bits)
+    if not int_in(bits, "word_bits"):
+        found.add(f"{path}.access_bits", expect_int("word_bits"), bits)
         return fallback
     if "per_access" in raw:
-        if not _positive(raw["per_access"]):
-            found.add(
-                f"{path}.per_access", "a non-negative number of energy units", raw["per_access"]
-            )
+        if not number_in(raw["per_access"], "energy"):
+            found.add(f"{path}.per_access", expect_number("energy"), raw["per_access"])
             return fallback
         return KindEnergy(bits, ((1.0, float(raw["per_access"])),))
     points = raw.get("points")
@@ -153,10 +151,10 @@ def _mac(found: Problems, raw: Any) -> MacEnergy | None:
     check_keys(found, "mac", raw, ["per_mac", "reference_bits"], required=["per_mac"])
     per_mac = raw.get("per_mac", 0.0)
     bits = raw.get("reference_bits", 8)
-    if not _positive(per_mac):
-        found.add("mac.per_mac", "a non-negative number", per_mac)
-    if not isinstance(bits, int) or bits <= 0:
-        found.add("mac.reference_bits", "a positive integer", bits)
+    if not number_in(per_mac, "energy"):
+        found.add("mac.per_mac", expect_number("energy"), per_mac)
+    if not int_in(bits, "bits"):
+        found.add("mac.reference_bits", expect_int("bits"), bits)
     return MacEnergy(
-        float(per_mac) if _positive(per_mac) else 0.0, bits if isinstance(bits, int) else 8
+        float(per_mac) if number_in(per_mac, "energy") else 0.0, bits if int_in(bits, "bits") else 8
     )

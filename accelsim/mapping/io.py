@@ -26,7 +26,16 @@ from pathlib import Path
 from typing import Any
 
 from accelsim.arch.model import Arch, Axis
-from accelsim.config import builtin_dir, check_keys, read_yaml, resolve_builtin
+from accelsim.config import (
+    LIMITS,
+    builtin_dir,
+    check_keys,
+    expect_int,
+    int_in,
+    read_yaml,
+    resolve_builtin,
+    text,
+)
 from accelsim.errors import Problems
 from accelsim.mapping.model import LevelMapping, Loop, Mapping
 from accelsim.mapping.validate import check_mapping
@@ -95,6 +104,7 @@ def _is_timeloop(entries: object) -> bool:
 
 def _entries(found: Problems, data: dict[str, Any], allowed: tuple[str, ...]) -> list[Any]:
     check_keys(found, "", data, allowed, required=("mapping",))
+    text(found, "description", data.get("description", ""))
     entries = data.get("mapping")
     if "mapping" in data and (not isinstance(entries, list) or not entries):
         found.add("mapping", "a non-empty list of levels", entries)
@@ -137,10 +147,6 @@ def _check_spatial_allowed(found: Problems, where: str, arch: Arch, index: int) 
     level = arch.levels[index]
     if level.per_pe:
         found.add(where, f"no spatial loops at {level.name}, a per-PE level", show_got=False)
-
-
-def _positive(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
 
 
 # ---- accelsim's format -----------------------------------------------------------------------
@@ -193,11 +199,11 @@ def _loops(found: Problems, where: str, items: object, *, spatial: bool) -> tupl
             found.add(at, f"a loop written {shape}", item)
             continue
         dim, bound, axis = _dim(found, at, item[0]), item[1], None
-        if not _positive(bound):
-            found.add(f"{at} bound", "a positive integer", bound)
+        if not int_in(bound):
+            found.add(f"{at} bound", expect_int(), bound)
         if spatial:
             axis = _axis(found, at, item[2])
-        if dim is not None and _positive(bound) and (axis is not None or not spatial):
+        if dim is not None and int_in(bound) and (axis is not None or not spatial):
             loops.append(Loop(dim, bound, axis))
     return tuple(loops)
 
@@ -349,12 +355,17 @@ def _timeloop_factors(found: Problems, where: str, text: object) -> dict[str, in
             found.add(where, f"Timeloop dimensions among {', '.join(TIMELOOP_DIMS)}", name)
         elif name in factors:
             found.add(where, "each dimension once", name)
-        elif int(value) < 1:
-            expected = "a positive factor (Timeloop's 0, the whole dimension, is not supported)"
-            found.add(f"{where}.{name}", expected, int(value))
+        elif len(value) > 12 or not int_in(int(value)):
+            high = f"{LIMITS['size'].high:,.0f}"
+            expected = f"a positive factor up to {high} (Timeloop's 0, the whole dimension, is"
+            found.add(f"{where}.{name}", f"{expected} not supported)", _as_int(value))
         else:
             factors[name] = int(value)
     return factors
+
+
+def _as_int(digits: str) -> int | str:
+    return int(digits) if len(digits) <= 12 else digits
 
 
 def _timeloop_permutation(found: Problems, where: str, text: object) -> list[str]:

@@ -26,6 +26,7 @@ from accelsim.api import (
     as_table,
 )
 from accelsim.arch import arch_for_dataflow
+from accelsim.config import LIMITS
 from accelsim.dataflow import Dataflow, parse_dataflow
 from accelsim.errors import ConfigError, Problem, Problems
 from accelsim.mac import MacUnit, make_mac_unit
@@ -34,7 +35,7 @@ from accelsim.mapping.model import Mapping
 from accelsim.precision.evaluate import Context, PairCost, Sweep, evaluate_sweeps
 from accelsim.workload.layer import Layer, Network
 
-MAX_BITS = 32  # the widest precision a layer may carry (see accelsim.workload.build)
+MAX_BITS = int(LIMITS["bits"].high)  # the widest precision a layer may carry
 ARRAYS = (
     "cycles",
     "ideal_cycles",

@@ -30,7 +30,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from accelsim.config import check_keys, read_yaml
+from accelsim.config import bits, check_keys, expect_int, int_in, read_yaml, text
 from accelsim.dataflow import Dataflow
 from accelsim.errors import Problems
 from accelsim.mapper import Objective
@@ -109,9 +109,9 @@ def sweep_from_dict(
         energy_tables=tuple(_texts(found, "energy_tables", raw.get("energy_tables", [None]))),
         objectives=tuple(_choices(found, "objectives", raw.get("objectives", "energy"), Objective)),
         precisions=tuple(_precisions(found, raw.get("precisions"))),
-        grid=_overrides(found, "grid", raw.get("grid", {})),
-        zipped=_overrides(found, "zip", raw.get("zip", {}), same_length=True),
-        description=str(raw.get("description", "")),
+        grid=_overrides(found, "grid", raw["grid"]) if "grid" in raw else (),
+        zipped=_overrides(found, "zip", raw["zip"], same_length=True) if "zip" in raw else (),
+        description=text(found, "description", raw.get("description", "")),
         base_dir=base_dir,
     )
     _check_overlap(found, spec)
@@ -158,17 +158,13 @@ def _choices(found: Problems, path: str, value: Any, kind: type[Enum]) -> list[A
     return chosen
 
 
-def _positive_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value > 0
-
-
 def _batches(found: Problems, value: Any) -> list[int | None]:
     if value is None:
         return [None]
     values = _as_list(found, "batches", value)
     for index, item in enumerate(values):
-        if not _positive_int(item):
-            found.add(f"batches[{index}]", "a positive integer", item)
+        if not int_in(item, "batch"):
+            found.add(f"batches[{index}]", expect_int("batch"), item)
     return values
 
 
@@ -183,8 +179,8 @@ def _precisions(found: Problems, value: Any) -> list[tuple[int | None, int | Non
             continue
         check_keys(found, path, item, PRECISION_KEYS)
         for key in PRECISION_KEYS:
-            if item.get(key) is not None and not _positive_int(item[key]):
-                found.add(f"{path}.{key}", "a positive integer (bits)", item[key])
+            if item.get(key) is not None:
+                bits(found, f"{path}.{key}", item[key])
         pairs.append((item.get("weight_bits"), item.get("input_bits")))
     return pairs
 
@@ -192,8 +188,9 @@ def _precisions(found: Problems, value: Any) -> list[tuple[int | None, int | Non
 def _overrides(
     found: Problems, path: str, raw: Any, *, same_length: bool = False
 ) -> tuple[tuple[str, tuple[Any, ...]], ...]:
-    if not isinstance(raw, dict):
-        found.add(path, "a mapping {dotted.path: [values]}", raw)
+    if not isinstance(raw, dict) or not raw:
+        expected = "a non-empty mapping {dotted.path: [values]} (or leave the key out)"
+        found.add(path, expected, raw)
         return ()
     result = []
     for key, value in raw.items():

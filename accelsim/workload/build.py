@@ -14,9 +14,10 @@ Fields by layer kind (required ones first; a "pair" is an integer or ``[height, 
   As a loop nest: p = h = rows, q = w = 1, r = s = 1, c = inner, m = columns x groups.
 
 Every kind also takes the precisions ``weight_bits``, ``input_bits``, ``output_bits`` and
-``psum_bits`` (integers 1..32, default 8, 8, 8, 32) and the densities ``weight_density`` and
-``input_density`` (fractions of non-zero elements in (0, 1], default 1.0). Layers are built with
-batch 1; use :meth:`Layer.with_batch` or :meth:`Network.with_batch` for other batch sizes.
+``psum_bits`` (integers 1..32, psum_bits 1..64; default 8, 8, 8, 32) and the densities
+``weight_density`` and ``input_density`` (fractions of non-zero elements in (0, 1], default 1.0).
+Layers are built with batch 1; use :meth:`Layer.with_batch` or :meth:`Network.with_batch` for
+other batch sizes.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TypedDict, TypeGuard, cast
 
+from accelsim.config import bits, check_keys, expect_int, int_in, number_in
 from accelsim.errors import Problems
 from accelsim.workload.layer import Layer, LayerKind
 
@@ -51,8 +53,6 @@ OPTIONAL_FIELDS: dict[LayerKind, tuple[str, ...]] = {
     LayerKind.FC: PRECISION_FIELDS,
     LayerKind.MATMUL: ("groups", *PRECISION_FIELDS),
 }
-_INTEGER = "a positive integer"
-_PAIR = "a positive integer or a list [height, width] of positive integers"
 
 
 @dataclass(frozen=True)
@@ -132,25 +132,18 @@ def _parse_kind(kind: object, found: Problems, where: str) -> LayerKind | None:
 
 
 def _check_keys(kind: LayerKind, fields: Mapping[str, object], found: Problems, where: str) -> None:
-    allowed = allowed_fields(kind)
-    for key in fields:
-        if key not in allowed:
-            found.add(
-                where, f"a known key for a {kind.value} layer (one of {', '.join(allowed)})", key
-            )
-    for key in REQUIRED_FIELDS[kind]:
-        if key not in fields:
-            expected = f"a value (missing, required for a {kind.value} layer)"
-            found.add(f"{where}.{key}", expected, show_got=False)
+    note = f"missing, required for a {kind.value} layer"
+    required = REQUIRED_FIELDS[kind]
+    check_keys(found, where, fields, allowed_fields(kind), required=required, required_note=note)
 
 
 def _integer(
     fields: Mapping[str, object], key: str, found: Problems, where: str, default: int = 1
 ) -> int:
     value = fields.get(key, default)
-    if not _is_int(value) or value < 1:
+    if not int_in(value, "size"):
         if key in fields:
-            found.add(f"{where}.{key}", _INTEGER, value)
+            found.add(f"{where}.{key}", expect_int("size"), value)
         return 1
     return value
 
@@ -165,17 +158,14 @@ def _pair(
 ) -> tuple[int, int]:
     value = fields.get(key, default)
     items = list(value) if isinstance(value, (list, tuple)) else [value, value]
-    valid = [v for v in items if _is_int(v) and v >= minimum]
+    limit = "size" if minimum == 1 else "padding"
+    valid = [v for v in items if int_in(v, limit)]
     if len(items) == 2 and len(valid) == 2:
         return (valid[0], valid[1])
     if key in fields:
-        expected = _PAIR if minimum == 1 else _PAIR.replace("positive", "non-negative")
-        found.add(f"{where}.{key}", expected, value)
+        one = expect_int(limit)
+        found.add(f"{where}.{key}", f"{one}, or a list [height, width] of two of them", value)
     return (1, 1)
-
-
-def _is_int(value: object) -> TypeGuard[int]:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _parse_shape(
@@ -218,9 +208,9 @@ def _parse_precision(
 ) -> dict[str, object]:
     values = {key: fields.get(key, default) for key, default in _PRECISION_DEFAULTS.items()}
     for key, value in values.items():
-        if key.endswith("_bits") and not (_is_int(value) and 1 <= value <= 32):
-            found.add(f"{where}.{key}", "an integer from 1 to 32", value)
-        elif key.endswith("_density") and not _is_fraction(value):
+        if key.endswith("_bits"):
+            bits(found, f"{where}.{key}", value, psum=key == "psum_bits")
+        elif not _is_fraction(value):
             found.add(f"{where}.{key}", "a number in (0, 1]", value)
     return {
         key: float(v) if key.endswith("_density") and _is_fraction(v) else v
@@ -229,7 +219,7 @@ def _parse_precision(
 
 
 def _is_fraction(value: object) -> TypeGuard[int | float]:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value <= 1
+    return number_in(value, "density")
 
 
 def _check_shape(kind: LayerKind, shape: _Shape, found: Problems, where: str) -> None:

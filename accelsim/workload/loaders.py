@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from accelsim.config import read_yaml
+from accelsim.config import check_keys, expect_int, int_in, read_yaml, resolve_builtin, text
 from accelsim.errors import ConfigError, Problem, Problems
 from accelsim.workload.build import PRECISION_FIELDS, make_layer
 from accelsim.workload.layer import Layer, LayerKind, Network
@@ -49,23 +49,20 @@ def load_workload(workload: str | Path, *, batch: int | None = None) -> Network:
     network = _load_file(path)
     if batch is None:
         return network
-    if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
-        raise ConfigError(Problem(str(path), "batch", "a positive integer", batch))
+    if not int_in(batch, "batch"):
+        raise ConfigError(Problem(str(path), "batch", expect_int("batch"), batch))
     return network.with_batch(batch)
 
 
 def _resolve(workload: str | Path) -> Path:
-    path = Path(workload)
-    if path.is_file():
-        return path
-    if isinstance(workload, str) and workload == path.name and not path.suffix:
-        for suffix in _SUFFIXES:
-            candidate = BUILTIN_DIR / f"{workload}{suffix}"
-            if candidate.is_file():
-                return candidate
-    names = ", ".join(builtin_workloads())
-    expected = f"an existing workload file or a builtin workload name ({names})"
-    raise ConfigError(Problem(str(workload), "", expected, show_got=False))
+    return resolve_builtin(
+        workload,
+        "workloads",
+        "workload",
+        builtin_workloads(),
+        suffixes=_SUFFIXES,
+        folder=BUILTIN_DIR,
+    )
 
 
 def _load_file(path: Path) -> Network:
@@ -86,31 +83,21 @@ def _load_file(path: Path) -> Network:
     return _accelsim_network(data, str(path), path.stem)
 
 
-def _check_keys(data: dict, allowed: tuple[str, ...], found: Problems, where: str) -> None:
-    for key in data:
-        if key not in allowed:
-            found.add(where, f"a known key (one of {', '.join(allowed)})", key)
-
-
-def _positive(value: object) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
-
-
 # ---- accelsim's own format -------------------------------------------------------------------
 def _accelsim_network(data: dict, source: str, stem: str) -> Network:
     found = Problems(source)
-    _check_keys(data, _TOP_KEYS, found, "(top level)")
-    name = data.get("name", stem)
-    if not isinstance(name, str) or not name:
-        found.add("name", "a non-empty string", name)
+    check_keys(found, "", data, _TOP_KEYS)
+    name = text(found, "name", data.get("name", stem), empty_ok=False) or stem
+    text(found, "description", data.get("description", ""))
     batch = data.get("batch", 1)
-    if not _positive(batch):
-        found.add("batch", "a positive integer", batch)
+    if not int_in(batch, "batch"):
+        found.add("batch", expect_int("batch"), batch)
+        batch = 1
     defaults = data.get("defaults", {})
     if not isinstance(defaults, dict):
         found.add("defaults", "a mapping of precisions and densities", defaults)
         defaults = {}
-    _check_keys(defaults, PRECISION_FIELDS, found, "defaults")
+    check_keys(found, "defaults", defaults, PRECISION_FIELDS)
     layers = _layers(data.get("layers"), defaults, found)
     found.raise_if_any()
     return Network(name, tuple(layers)).with_batch(batch)
@@ -144,8 +131,8 @@ def _entry_layers(entry: object, defaults: dict, source: str, where: str) -> lis
     if kind is None:
         found.add(f"{where}.type", f"one of {_KINDS} (missing)", show_got=False)
     repeat = 1 if repeat is None else repeat
-    if not _positive(repeat):
-        found.add(f"{where}.repeat", "a positive integer", repeat)
+    if not int_in(repeat):
+        found.add(f"{where}.repeat", expect_int(), repeat)
     elif repeat > 1 and "{i}" not in str(name):
         found.add(
             f"{where}.name", "a name containing {i} (replaced by 0, 1, ...) with repeat", name
@@ -165,11 +152,11 @@ def _timeloop_network(data: dict, source: str, stem: str) -> Network:
     ``C`` and ``M`` are per group.
     """
     found = Problems(source)
-    _check_keys(data, ("problem",), found, "(top level)")
+    check_keys(found, "", data, ("problem",))
     problem = data["problem"]
     if not isinstance(problem, dict):
         raise ConfigError(Problem(source, "problem", "a mapping", problem))
-    _check_keys(problem, _TIMELOOP_PROBLEM_KEYS, found, "problem")
+    check_keys(found, "problem", problem, _TIMELOOP_PROBLEM_KEYS)
     if not isinstance(problem.get("shape", {}), dict):
         found.add("problem.shape", "a mapping", problem["shape"])
     instance = problem.get("instance")
@@ -185,17 +172,17 @@ def _timeloop_network(data: dict, source: str, stem: str) -> Network:
 
 
 def _timeloop_sizes(instance: dict, found: Problems) -> dict[str, int]:
-    _check_keys(instance, _TIMELOOP_REQUIRED + _TIMELOOP_OPTIONAL, found, "problem.instance")
+    check_keys(found, "problem.instance", instance, _TIMELOOP_REQUIRED + _TIMELOOP_OPTIONAL)
     size = {key: 1 for key in _TIMELOOP_OPTIONAL}
     for key in _TIMELOOP_REQUIRED:
         if key not in instance:
             found.add(f"problem.instance.{key}", "a positive integer (missing)", show_got=False)
     for key, value in instance.items():
         if key in size or key in _TIMELOOP_REQUIRED:
-            if _positive(value):
+            if int_in(value):
                 size[key] = value
             else:
-                found.add(f"problem.instance.{key}", "a positive integer", value)
+                found.add(f"problem.instance.{key}", expect_int(), value)
     return size
 
 

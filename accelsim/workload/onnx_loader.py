@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from accelsim.config import bits, read_yaml
 from accelsim.errors import ConfigError, Problem, Problems
 from accelsim.workload.build import make_layer
 from accelsim.workload.layer import Layer, LayerKind, Network
@@ -194,7 +195,6 @@ def _node_bits(onnx, node, source: str, name: str) -> dict[str, int]:
 
 def _precision_file(path: Path, precision) -> tuple[dict[str, int], dict[str, dict[str, int]]]:
     """The side file's default bits and its bits per node name."""
-    from accelsim.config import read_yaml
 
     if precision is None:
         side = path.with_suffix(".precision.yaml")
@@ -225,10 +225,8 @@ def _bits_entry(found: Problems, where: str, entry: Any) -> dict[str, int]:
     for key, value in entry.items():
         if key not in PRECISION_KEYS:
             found.add(f"{where}.{key}", f"one of {', '.join(PRECISION_KEYS)}", key)
-        elif not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 32:
-            found.add(f"{where}.{key}", "an integer number of bits from 1 to 32", value)
         else:
-            out[key] = value
+            out[key] = bits(found, f"{where}.{key}", value, psum=key == "psum_bits")
     return out
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+from accelsim.config import expect_int, int_in, read_text
 from accelsim.errors import Problems
 from accelsim.workload.layer import Layer, LayerKind, Network
 
@@ -36,11 +37,7 @@ def load_scalesim_topology(path: str | Path) -> Network:
     """
     path = Path(path)
     found = Problems(str(path))
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as error:
-        found.add("", "a readable SCALE-Sim topology CSV", error.strerror or str(error))
-        found.raise_if_any()
+    text = read_text(path, encoding="utf-8-sig")
     rows = _nonblank_rows(text)
     if not rows:
         found.add("", f"a header line ({_EXPECTED_HEADER},) and one line per layer", show_got=False)
@@ -130,6 +127,7 @@ def _positive_int(row: list[str], position: int, number: int, column: str, found
         value = int(text)
     except ValueError:
         value = 0
-    if value <= 0:
-        found.add(f"line {number}: column {column!r}", "a positive integer", text)
+    if not int_in(value):
+        found.add(f"line {number}: column {column!r}", expect_int(), text)
+        return 1
     return value
