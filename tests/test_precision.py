@@ -138,7 +138,7 @@ def test_unsupported_policies() -> None:
         ({"a_bits": [4, 33]}, r"cost_table: a_bits: expected distinct integers from 1 to 32"),
         ({"metric": "speed"}, r"cost_table: metric: expected one of cycles, energy, both"),
         ({"unsupported": "skip"}, r"cost_table: unsupported: expected one of promote, nan, error"),
-        ({"batch": 0}, r"cost_table: batch: expected a positive integer, got 0"),
+        ({"batch": 0}, r"cost_table: batch: expected a positive integer \(1 to 1,048,576\), got 0"),
     ],
 )
 def test_bad_arguments(kwargs, message) -> None:

@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
+from accelsim.config import LIMITS, check_output, expect_int, int_in
 from accelsim.errors import ConfigError, Problem
+from accelsim.progress import Progress
 
 METRIC_COLUMNS = {
     "cycles": ["cycles", "ideal_cycles", "stall_cycles", "memory_cycles", "seconds"],
@@ -34,44 +37,93 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--bits", default="1-8", help="bit widths: 1-8 or 2,4,8 (default 1-8)")
     parser.add_argument("--w-bits", default=None, help="weight bits, if not --bits")
     parser.add_argument("--a-bits", default=None, help="activation bits, if not --bits")
-    parser.add_argument("--batch", type=int, default=None, help="batch size")
-    parser.add_argument("--dataflow", default="rs", help="dataflow (default rs)")
-    parser.add_argument("--metric", default="cycles", choices=["cycles", "energy", "both"])
-    parser.add_argument("--remap", default="shared", choices=["shared", "best"])
-    parser.add_argument("--fidelity", default="engine", choices=["engine", "ideal"])
-    parser.add_argument("--unsupported", default="promote", choices=["promote", "nan", "error"])
-    parser.add_argument("--out", type=Path, required=True, help=".npy, .npz, .csv or .json")
+    parser.add_argument(
+        "--batch", type=int, default=None, help="batch size (default: the workload file's own)"
+    )
+    parser.add_argument("--dataflow", default="rs", help="dataflow: rs, ws, os, nlr (default rs)")
+    parser.add_argument(
+        "--metric",
+        default="cycles",
+        choices=["cycles", "energy", "both"],
+        help="columns written, and the mapper's objective (both: EDP) (default cycles)",
+    )
+    parser.add_argument(
+        "--remap",
+        default="shared",
+        choices=["shared", "best"],
+        help="shared: one mapping per group of pairs; best: the mapper per pair (default shared)",
+    )
+    parser.add_argument(
+        "--fidelity",
+        default="engine",
+        choices=["engine", "ideal"],
+        help="engine: timing with bandwidth and stalls; ideal: unlimited bandwidth "
+        "(default engine)",
+    )
+    parser.add_argument(
+        "--unsupported",
+        default="promote",
+        choices=["promote", "nan", "error"],
+        help="a pair the MAC unit cannot run: promote to the next it can, NaN, or an error "
+        "(default promote)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="output file: .npy (HAQ), .npz (HAWQ-V3), .csv, .json",
+    )
     parser.set_defaults(handler=run)
 
 
 def parse_bits(text: str, *, option: str = "--bits") -> list[int]:
     """``1-8`` -> [1, ..., 8]; ``2,4,8`` -> [2, 4, 8]; ConfigError for anything else."""
+    high = int(LIMITS["bits"].high)
     values: list[int] = []
     try:
         for part in text.split(","):
-            low, _, high = part.strip().partition("-")
-            values += range(int(low), int(high or low) + 1)
+            low, _, top = part.strip().partition("-")
+            first, last = int(low), int(top or low)
+            if not 1 <= first <= last <= high:
+                raise ValueError(part)
+            values += range(first, last + 1)
     except ValueError:
         values = []
-    if not values or not all(1 <= v <= 32 for v in values):
-        expected = "bit widths from 1 to 32, as a range 1-8 or a list 2,4,8"
+    if not values:
+        expected = f"bit widths from 1 to {high}, as a range 1-8 or a list 2,4,8"
         raise ConfigError(Problem("command line", option, expected, text))
     return values
 
 
 def run(args: argparse.Namespace) -> int:
-    from accelsim.precision import cost_table
     from accelsim.precision.export import FORMATS, write_table
     from accelsim.precision.sanity import sanity_report
 
     if args.out.suffix not in FORMATS:
         expected = f"an output file ending in {', '.join(FORMATS)}"
         raise ConfigError(Problem("command line", "--out", expected, str(args.out)))
-    if args.batch is not None and args.batch < 1:
-        raise ConfigError(Problem("command line", "--batch", "a positive integer", args.batch))
+    check_output(args.out)
+    if args.batch is not None and not int_in(args.batch, "batch"):
+        raise ConfigError(Problem("command line", "--batch", expect_int("batch"), args.batch))
     w_bits = parse_bits(args.w_bits or args.bits, option="--w-bits" if args.w_bits else "--bits")
     a_bits = parse_bits(args.a_bits or args.bits, option="--a-bits" if args.a_bits else "--bits")
-    table = cost_table(
+    with Progress(0, "accelsim cost-table", "layer shape", quiet=args.quiet) as bar:
+        table = _table(args, w_bits, a_bits, bar)
+    columns = None if args.metric == "both" else METRIC_COLUMNS[args.metric]
+    path = write_table(table, args.out, columns=columns)
+    print(
+        f"{table.network} on {table.arch} ({table.dataflow}, batch {table.batch}): "
+        f"{len(table.layers)} layers x {len(w_bits)} x {len(a_bits)} bit pairs"
+    )
+    print(sanity_report(table).text())
+    print(f"wrote {path}")
+    return 0
+
+
+def _table(args: argparse.Namespace, w_bits: list[int], a_bits: list[int], bar: Progress) -> Any:
+    from accelsim.precision import cost_table
+
+    return cost_table(
         args.arch,
         args.workload,
         w_bits,
@@ -82,13 +134,5 @@ def run(args: argparse.Namespace) -> int:
         unsupported=args.unsupported,
         remap=args.remap,
         fidelity=args.fidelity,
+        progress=bar.advance_to,
     )
-    columns = None if args.metric == "both" else METRIC_COLUMNS[args.metric]
-    path = write_table(table, args.out, columns=columns)
-    print(
-        f"{table.network} on {table.arch} ({table.dataflow}, batch {table.batch}): "
-        f"{len(table.layers)} layers x {len(w_bits)} x {len(a_bits)} bit pairs"
-    )
-    print(sanity_report(table).text())
-    print(f"wrote {path}")
-    return 0

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from accelsim.config import check_output
 from accelsim.errors import ConfigError, Problem
 from accelsim.report.tables import Results, load_results, select
 
@@ -45,6 +46,7 @@ def plot(args: argparse.Namespace) -> int:
     suffix = args.out.suffix.lower()
     if suffix not in (".png", ".svg"):
         raise ConfigError(Problem("command line", "--out", "a .png or .svg file", str(args.out)))
+    check_output(args.out)
     results = load_results(args.results)
     figure = draw(results, args)
     from accelsim.report.plots import save

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from accelsim.config import check_output
 from accelsim.report.tables import load_results
 
 
@@ -21,6 +22,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def report(args: argparse.Namespace) -> int:
     from accelsim.report.html import write_report
 
+    check_output(args.out, folder=True)
+    check_output(args.out / "index.html")
     path = write_report(load_results(args.results), args.out)
     print(f"wrote {path}")
     return 0

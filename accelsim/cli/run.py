@@ -1,22 +1,31 @@
 """``accelsim run``: map and cost a network under several dataflows; print and save the results.
 
 With no arguments it runs the Eyeriss ISCA 2016 comparison: ``eyeriss_isca16``, AlexNet at batch
-16, the four dataflows RS, WS, OS and NLR, priced with the normalized Eyeriss energy table.
+16 (the workload file's batch), the four dataflows RS, WS, OS and NLR, priced with the normalized
+Eyeriss energy table. Without ``--dataflows`` every dataflow among rs, ws, os, nlr that the
+architecture can run is run; the others are listed on stderr with the reason and skipped.
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import pandas as pd
 
-from accelsim.api import as_arch, simulate
-from accelsim.dataflow import parse_dataflow
+from accelsim.api import as_arch, as_network, simulate
+from accelsim.arch.model import Arch
+from accelsim.config import LIMITS, bits, check_output, int_in
+from accelsim.dataflow import Dataflow, parse_dataflow
+from accelsim.errors import ConfigError, Problem, Problems
+from accelsim.progress import Progress
 from accelsim.report.files import write_csv
-from accelsim.results import NetworkResult
+from accelsim.results import LayerResult, NetworkResult
+from accelsim.workload.layer import Network
 
 DEFAULT_DATAFLOWS = "rs,ws,os,nlr"
+OUTPUTS = ("layers.csv", "summary.csv", "energy_breakdown.png")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -26,65 +35,158 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--arch", default="eyeriss_isca16", help="built-in name or YAML file")
-    parser.add_argument("--workload", default="alexnet", help="built-in name or file")
-    parser.add_argument("--batch", type=int, default=16, help="batch size (default 16)")
-    parser.add_argument("--dataflows", default=DEFAULT_DATAFLOWS, help="comma-separated names")
+    parser.add_argument(
+        "--arch",
+        default="eyeriss_isca16",
+        help="built-in name or YAML file (default eyeriss_isca16)",
+    )
+    parser.add_argument(
+        "--workload", default="alexnet", help="built-in name or file, .onnx too (default alexnet)"
+    )
+    parser.add_argument(
+        "--batch", type=int, default=None, help="batch size (default: the workload file's own)"
+    )
+    names = ", ".join(d.value for d in Dataflow)
+    parser.add_argument(
+        "--dataflows",
+        default=None,
+        help=f"comma-separated dataflows among {names} (default: those of {DEFAULT_DATAFLOWS} "
+        "the architecture can run)",
+    )
     parser.add_argument("--energy-table", default=None, help="table name or file (default: arch's)")
-    parser.add_argument("--objective", default="energy", choices=["energy", "cycles", "edp"])
-    parser.add_argument("--w-bits", type=int, default=None, help="weight bits for every layer")
-    parser.add_argument("--a-bits", type=int, default=None, help="activation bits for every layer")
+    parser.add_argument(
+        "--objective",
+        default="energy",
+        choices=["energy", "cycles", "edp"],
+        help="what the mapper minimizes for each layer (edp: energy x cycles; default energy)",
+    )
+    parser.add_argument(
+        "--w-bits", type=int, default=None, help="weight bits for every layer (default: the file's)"
+    )
+    parser.add_argument(
+        "--a-bits",
+        type=int,
+        default=None,
+        help="activation bits for every layer (default: the file's)",
+    )
     parser.add_argument(
         "--fidelity",
         default="engine",
         choices=["engine", "ideal"],
-        help="engine: discrete-event timing with bandwidth and stalls; ideal: unlimited bandwidth",
+        help="engine (default): discrete-event timing with bandwidth and stalls; ideal: unlimited "
+        "bandwidth",
     )
-    parser.add_argument("--out", type=Path, default=Path("reports"), help="output folder")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("reports"),
+        help=f"output folder for {', '.join(OUTPUTS)} (default reports)",
+    )
     parser.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.batch < 1:
-        from accelsim.errors import ConfigError, Problem
-
-        raise ConfigError(Problem("command line", "--batch", "a positive integer", args.batch))
+    _check_numbers(args)
+    check_output(args.out, folder=True)
+    for name in OUTPUTS:
+        check_output(args.out / name)
+    flows, chosen = _dataflows(args.dataflows)
     arch = as_arch(args.arch)
-    flows = [
-        parse_dataflow(name.strip(), source="command line", path="--dataflows")
-        for name in args.dataflows.split(",")
-        if name.strip()
-    ]
-    results = [
-        simulate(
+    network = as_network(args.workload)
+    if args.batch is not None:
+        network = network.with_batch(args.batch)
+    _warn_fixed_precision(arch, args)
+    results: list[NetworkResult] = []
+    skipped: list[tuple[Dataflow, ConfigError]] = []
+    with Progress(len(flows) * len(network), "accelsim run", "layer", quiet=args.quiet) as bar:
+        for flow in flows:
+            before = bar.done
+            try:
+                results.append(_simulate(arch, network, flow, args, bar))
+            except ConfigError as error:
+                if chosen:
+                    raise
+                skipped.append((flow, error))
+                bar.update(len(network) - (bar.done - before))
+    for flow, problem in skipped:
+        reason = str(problem).splitlines()[0]
+        print(f"accelsim run: skipped dataflow {flow.value}: {reason}", file=sys.stderr)
+    if not results:
+        raise ConfigError([p for _, problem in skipped for p in problem.problems])
+    _write(results, arch, args.out)
+    return 0
+
+
+def _check_numbers(args: argparse.Namespace) -> None:
+    found = Problems("command line")
+    if args.batch is not None and not int_in(args.batch, "batch"):
+        high = f"{LIMITS['batch'].high:,.0f}"
+        found.add("--batch", f"a positive integer (1 to {high})", args.batch)
+    for option, value in (("--w-bits", args.w_bits), ("--a-bits", args.a_bits)):
+        if value is not None:
+            bits(found, option, value)
+    found.raise_if_any()
+
+
+def _dataflows(text: str | None) -> tuple[list[Dataflow], bool]:
+    """The dataflows asked for, and whether the user chose them (else: the defaults)."""
+    chosen = text is not None
+    names = [name.strip() for name in (text or DEFAULT_DATAFLOWS).split(",") if name.strip()]
+    if not names:
+        expected = "one or more dataflow names separated by commas, e.g. rs,ws"
+        raise ConfigError(Problem("command line", "--dataflows", expected, text))
+    found = Problems()
+    flows = []
+    for name in names:
+        with found.collecting():
+            flows.append(parse_dataflow(name, source="command line", path="--dataflows"))
+    found.raise_if_any()
+    return flows, chosen
+
+
+def _warn_fixed_precision(arch: Arch, args: argparse.Namespace) -> None:
+    if arch.fixed_precision and (args.w_bits is not None or args.a_bits is not None):
+        widths = ", ".join(f"{key} {value}" for key, value in arch.fixed_precision)
+        print(
+            f"accelsim run: warning: {arch.name} runs every layer at fixed precision ({widths}); "
+            "--w-bits and --a-bits have no effect on it",
+            file=sys.stderr,
+        )
+
+
+def _simulate(
+    arch: Arch, network: Network, flow: Dataflow, args: argparse.Namespace, bar: Progress
+) -> NetworkResult:
+    """``simulate`` layer by layer, so the progress shows which layer is being mapped."""
+    layers: list[LayerResult] = []
+    for layer in network:
+        bar.note(f"{flow.value} {layer.name}")
+        result = simulate(
             arch,
-            args.workload,
+            Network(network.name, (layer,)),
             dataflow=flow,
-            batch=args.batch,
             objective=args.objective,
             energy_table=args.energy_table,
             weight_bits=args.w_bits,
             input_bits=args.a_bits,
             fidelity=args.fidelity,
         )
-        for flow in flows
-    ]
+        layers.extend(result.layers)
+        bar.update()
+    return NetworkResult(network.name, flow.value, network.batch, tuple(layers))
+
+
+def _write(results: list[NetworkResult], arch: Arch, out: Path) -> None:
     layers = pd.concat([result.to_frame() for result in results], ignore_index=True).fillna(0)
     summary = pd.DataFrame([result.summary() for result in results])
-    written = [
-        write_csv(args.out / "layers.csv", layers),
-        write_csv(args.out / "summary.csv", summary),
-    ]
-    if len({r.network for r in results}) == 1:
-        from accelsim.report.plots import energy_breakdown, save
+    written = [write_csv(out / "layers.csv", layers), write_csv(out / "summary.csv", summary)]
+    from accelsim.report.plots import energy_breakdown, save
 
-        figure = energy_breakdown(layers)
-        save(figure, args.out / "energy_breakdown.png")
-        written.append(args.out / "energy_breakdown.png")
+    save(energy_breakdown(layers), out / "energy_breakdown.png")
+    written.append(out / "energy_breakdown.png")
     print(format_summary(results, arch.name))
     for path in written:
         print(f"wrote {path}")
-    return 0
 
 
 def format_summary(results: list[NetworkResult], arch_name: str) -> str:

@@ -10,9 +10,10 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
+from accelsim.config import check_output
 from accelsim.errors import Problems
 from accelsim.systolic.model import Mode, SystolicResult
-from accelsim.systolic.run import simulate_network, write_reports
+from accelsim.systolic.run import COMPUTE_REPORT, SRAM_REPORT, simulate_network, write_reports
 from accelsim.systolic.scalesim_config import ScaleSimConfig, load_scalesim_config
 from accelsim.workload.layer import Network
 from accelsim.workload.scalesim_csv import load_scalesim_topology
@@ -41,8 +42,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     config, network = _load(args.config, args.topology)
+    out = args.out or Path(config.run_name)
+    check_output(out, folder=True)
+    for name in (COMPUTE_REPORT, SRAM_REPORT):
+        check_output(out / name)
     results = simulate_network(network, config, Mode(args.mode))
-    compute_path, sram_path = write_reports(results, args.out or Path(config.run_name))
+    compute_path, sram_path = write_reports(results, out)
     print(_table(results, config, Mode(args.mode)))
     print(f"wrote {compute_path} and {sram_path}")
     return 0

@@ -12,7 +12,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from accelsim.config import check_output, expect_int, int_in
+from accelsim.errors import ConfigError, Problem
 from accelsim.sweep import EXECUTORS, load_sweep, run_sweep
+
+OUTPUTS = ("layers.csv", "points.csv", "layers.parquet", "points.parquet", "sweep.yaml")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,18 +27,39 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("file", type=Path, help="sweep YAML file (see docs/sweeps.md)")
-    parser.add_argument("--out", type=Path, default=None, help="default reports/sweeps/<name>")
+    parser.add_argument(
+        "--out", type=Path, default=None, help="output folder (default reports/sweeps/<name>)"
+    )
     parser.add_argument("--jobs", type=int, default=None, help="processes (default: all cores)")
-    parser.add_argument("--executor", choices=EXECUTORS, default="local")
-    parser.add_argument("--scheduler", default=None, help="Dask scheduler address (tcp://...)")
+    parser.add_argument(
+        "--executor",
+        choices=EXECUTORS,
+        default="local",
+        help="serial: in this process; local: a process pool (default); dask: a Dask cluster "
+        "(accelsim[dask])",
+    )
+    parser.add_argument(
+        "--scheduler", default=None, help="Dask scheduler address tcp://... (default: a local one)"
+    )
     parser.set_defaults(handler=sweep)
 
 
 def sweep(args: argparse.Namespace) -> int:
+    if args.jobs is not None and not int_in(args.jobs, "size"):
+        raise ConfigError(Problem("command line", "--jobs", expect_int(), args.jobs))
     spec = load_sweep(args.file)
     out = args.out or Path("reports") / "sweeps" / spec.name
+    check_output(out, folder=True)
+    for name in OUTPUTS:
+        check_output(out / name)
+    check_output(out / "store", folder=True)
     run = run_sweep(
-        spec, out, executor=args.executor, jobs=args.jobs, scheduler=args.scheduler, progress=None
+        spec,
+        out,
+        executor=args.executor,
+        jobs=args.jobs,
+        scheduler=args.scheduler,
+        progress=not args.quiet,
     )
     print(
         f"{spec.name}: {run.points} points, {run.ran} run now, {run.reused} already stored, "

@@ -19,8 +19,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 
@@ -34,6 +33,7 @@ from accelsim.mapper import Objective, map_layer
 from accelsim.mapping.model import Mapping
 from accelsim.mapping.validate import fits
 from accelsim.results import LayerResult
+from accelsim.workers import worker_pool
 from accelsim.workload.layer import Layer
 
 log = logging.getLogger(__name__)
@@ -93,15 +93,23 @@ def clear_cache() -> None:
     _CACHE.clear()
 
 
+Report = Callable[[int, int], None]  # (sweeps done, sweeps to do): progress for a caller
+
+
 def evaluate_sweeps(
-    context: Context, sweeps: Sequence[Sweep], *, workers: int | None = None
+    context: Context,
+    sweeps: Sequence[Sweep],
+    *,
+    workers: int | None = None,
+    progress: Report | None = None,
 ) -> dict[tuple, PairCost]:
     """Costs keyed by the ``shape_key`` of each sweep's layer at each of its run pairs; cached
     sweeps are not recomputed. ``workers`` processes (default: up to 2 when there is enough
-    work) share the uncached sweeps."""
+    work) share the uncached sweeps; ``progress(done, total)`` is called as they finish."""
     todo = [s for s in dict.fromkeys(sweeps) if (context, s) not in _CACHE]
     log.info("cost table: %d sweeps, %d not cached", len(set(sweeps)), len(todo))
-    for sweep, costs in zip(todo, _run(context, todo, workers), strict=True):
+    report = progress or (lambda done, total: None)
+    for sweep, costs in zip(todo, _run(context, todo, workers, report), strict=True):
         if len(_CACHE) >= CACHE_LIMIT:
             _CACHE.clear()
         _CACHE[(context, sweep)] = costs
@@ -112,17 +120,27 @@ def evaluate_sweeps(
     return found
 
 
-def _run(context: Context, todo: list[Sweep], workers: int | None) -> list[tuple[PairCost, ...]]:
+def _run(
+    context: Context, todo: list[Sweep], workers: int | None, report: Report
+) -> list[tuple[PairCost, ...]]:
     count = min(workers if workers is not None else 2, os.cpu_count() or 1, len(todo))
     pairs = sum(len(sweep.runs) for sweep in todo)
+    report(0, len(todo))
     if count <= 1 or (workers is None and pairs < PARALLEL_MIN):
-        return [sweep_costs(context, sweep) for sweep in todo]
+        results = []
+        for sweep in todo:
+            results.append(sweep_costs(context, sweep))
+            report(len(results), len(todo))
+        return results
     # Largest shapes first, handed out one at a time: the workers finish close together.
     order = sorted(range(len(todo)), key=lambda i: -todo[i].layer.macs)
     fork = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=count, mp_context=fork) as pool:
+    with worker_pool(count, mp_context=fork) as pool:
         done = pool.map(partial(sweep_costs, context), [todo[i] for i in order])
-        costs = dict(zip(order, done, strict=True))
+        costs = {}
+        for i, cost in zip(order, done, strict=True):
+            costs[i] = cost
+            report(len(costs), len(todo))
     return [costs[i] for i in range(len(todo))]
 
 

@@ -26,13 +26,13 @@ from accelsim.api import (
     as_table,
 )
 from accelsim.arch import arch_for_dataflow
-from accelsim.config import LIMITS
+from accelsim.config import LIMITS, expect_int, int_in
 from accelsim.dataflow import Dataflow, parse_dataflow
 from accelsim.errors import ConfigError, Problem, Problems
 from accelsim.mac import MacUnit, make_mac_unit
 from accelsim.mapper import Objective
 from accelsim.mapping.model import Mapping
-from accelsim.precision.evaluate import Context, PairCost, Sweep, evaluate_sweeps
+from accelsim.precision.evaluate import Context, PairCost, Report, Sweep, evaluate_sweeps
 from accelsim.workload.layer import Layer, Network
 
 MAX_BITS = int(LIMITS["bits"].high)  # the widest precision a layer may carry
@@ -181,6 +181,7 @@ def cost_table(
     remap: Remap | str = Remap.SHARED,
     fidelity: str = "engine",
     workers: int | None = None,
+    progress: Report | None = None,
 ) -> CostTable:
     """Cost of every layer of ``network`` on ``arch`` at every (w, a) bit pair.
 
@@ -192,7 +193,8 @@ def cost_table(
     shared: each distinct layer shape is swept once (the mapper once per group of pairs, each
     distinct (mapping, bits) costed once), a fixed-precision architecture costs each shape once
     for all pairs, results are cached in the process, and ``workers`` processes (default: up to
-    2 when there is enough work) share a cold run.
+    2 when there is enough work) share a cold run; ``progress(done, total)``, if given, is
+    called as the layer shapes are costed.
 
     Raises ConfigError for bits outside 1..32, an unknown metric, policy or dataflow, an
     unsupported pair under the ``error`` policy, or a layer the dataflow cannot map.
@@ -208,14 +210,14 @@ def cost_table(
     base = arch_for_dataflow(as_arch(arch), flow.value)
     net = as_network(network)
     if batch is not None:
-        if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
-            raise ConfigError(Problem("cost_table", "batch", "a positive integer", batch))
+        if not int_in(batch, "batch"):
+            raise ConfigError(Problem("cost_table", "batch", expect_int("batch"), batch))
         net = net.with_batch(batch)
     table = as_table(energy_table, base)
     grid = _run_bits(base, net, w_list, a_list, policy)
     sweeps = _sweeps(net, grid, mode, make_mac_unit(base.mac, source=base.source))
     context = Context(base, flow, goal, table, fidelity)
-    costs = evaluate_sweeps(context, sweeps, workers=workers)
+    costs = evaluate_sweeps(context, sweeps, workers=workers, progress=progress)
     return _assemble(net, base, flow, goal, table.unit, w_list, a_list, grid, costs)
 
 

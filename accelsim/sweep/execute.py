@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +18,7 @@ from accelsim.api import simulate
 from accelsim.arch import arch_from_dict
 from accelsim.errors import ConfigError, Problem
 from accelsim.sweep.points import Point
+from accelsim.workers import worker_pool
 
 EXECUTORS = ("serial", "local", "dask")
 log = logging.getLogger(__name__)
@@ -111,7 +112,7 @@ def execute(
 
 
 def _pool(points: Sequence[Point], jobs: int) -> Iterator[Outcome]:
-    pool = ProcessPoolExecutor(max_workers=jobs)
+    pool = worker_pool(jobs)  # workers exit if this process is killed
     try:
         futures = [pool.submit(run_point, point) for point in points]
         for future in as_completed(futures):

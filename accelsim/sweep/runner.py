@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-from tqdm import tqdm
 
+from accelsim.progress import Progress
 from accelsim.report.files import write_atomic, write_csv
 from accelsim.sweep.execute import Outcome, execute
 from accelsim.sweep.points import Point, expand
@@ -52,7 +53,8 @@ def run_sweep(
 ) -> SweepRun:
     """Run every point of ``spec`` not already stored under ``out``, then write the tables.
 
-    ``progress``: True shows a bar, None shows it only on a terminal. Raises ConfigError for a
+    ``progress``: True shows progress on stderr (a bar on a terminal, a line every few seconds
+    elsewhere), None only on a terminal, False never. Raises ConfigError for a
     bad sweep (the points' own errors are reported in the result instead).
     """
     out = Path(out)
@@ -60,14 +62,9 @@ def run_sweep(
     store = PointStore(out / "store")
     outcomes = {point.key: store.get(point.key) for point in points}
     todo = [point for point in points if outcomes[point.key] is None]
-    bar = tqdm(
-        total=len(points),
-        initial=len(points) - len(todo),
-        disable=_quiet(progress),
-        desc=spec.name,
-        unit="point",
-    )
-    with bar:
+    quiet = not sys.stderr.isatty() if progress is None else not progress
+    with Progress(len(points), spec.name, "point", quiet=quiet) as bar:
+        bar.update(len(points) - len(todo))
         for outcome in execute(todo, executor=executor, jobs=jobs, scheduler=scheduler):
             if outcome.final:
                 store.put(outcome)
@@ -90,10 +87,6 @@ def _done(outcomes: dict[str, Outcome | None], point: Point) -> Outcome:
     outcome = outcomes[point.key]
     assert outcome is not None, point.key
     return outcome
-
-
-def _quiet(progress: bool | None) -> bool | None:
-    return None if progress is None else not progress
 
 
 def tables(
