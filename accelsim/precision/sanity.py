@@ -36,7 +36,9 @@ class Violation:
 
 @dataclass(frozen=True)
 class MemoryWall:
-    """A layer where bandwidth caps the gain of fewer bits (speed-ups widest -> narrowest)."""
+    """A layer where bandwidth caps the gain of fewer bits (speed-ups widest -> narrowest): at
+    the narrowest pair its memory bound exceeds its compute cycles, and the table's speed-up is
+    below the promised one (a layer that still gets the whole promised speed-up is not listed)."""
 
     layer: str
     memory_cycles: float  # at the narrowest pair
@@ -127,13 +129,16 @@ def _memory_wall(table: CostTable) -> tuple[MemoryWall, ...]:
             continue
         wide = max(cycles[i, jw, ka], memory[i, jw, ka])
         narrow = max(cycles[i, jn, kn], memory[i, jn, kn])
+        promised, achieved = ideal[i, jw, ka] / ideal[i, jn, kn], wide / narrow
+        if not achieved < promised:  # the layer still gets all of the gain: no wall
+            continue
         walls.append(
             MemoryWall(
                 layer,
                 float(memory[i, jn, kn]),
                 float(ideal[i, jn, kn]),
-                float(ideal[i, jw, ka] / ideal[i, jn, kn]),
-                float(wide / narrow),
+                float(promised),
+                float(achieved),
             )
         )
     return tuple(walls)

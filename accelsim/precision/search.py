@@ -174,7 +174,8 @@ def _greedy(cost, weight, allowed, budget) -> NDArray[np.intp]:
     while masked_cost[rows, chosen].sum() > budget:
         saved = masked_cost[rows, chosen][:, None] - masked_cost
         added = masked_weight - masked_weight[rows, chosen][:, None]
-        ratio = np.where(saved > 0, saved / np.maximum(added, 1e-300), -np.inf)
+        with np.errstate(invalid="ignore"):  # inf / inf on disallowed pairs, masked out below
+            ratio = np.where(saved > 0, saved / np.maximum(added, 1e-300), -np.inf)
         layer, pair = np.unravel_index(np.argmax(ratio), ratio.shape)
         chosen[layer] = pair
     return chosen
