@@ -199,9 +199,11 @@ def test_bits_and_density_ranges(tmp_path: Path) -> None:
     assert f"{path}: layers[0].weight_density: expected a number in (0, 1], got 1.5" in message
 
 
-def test_bad_default_is_reported_on_the_layer(tmp_path: Path) -> None:
-    message, path = error_of(tmp_path, "defaults: {input_density: 0}\n" + one_layer(""))
-    assert message == f"{path}: layers[0].input_density: expected a number in (0, 1], got 0"
+def test_bad_default_is_reported_once_where_it_is_written(tmp_path: Path) -> None:
+    second = "  - " + CONV.replace("name: c,", "name: d,") + "}\n"  # two layers, one message
+    text = "defaults: {input_density: 0}\n" + one_layer("") + second
+    message, path = error_of(tmp_path, text)
+    assert message == f"{path}: defaults.input_density: expected a number in (0, 1], got 0"
 
 
 def test_unknown_layer_type(tmp_path: Path) -> None:

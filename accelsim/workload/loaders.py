@@ -14,7 +14,16 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from accelsim.config import check_keys, expect_int, int_in, read_yaml, resolve_builtin, text
+from accelsim.config import (
+    bits,
+    check_keys,
+    expect_int,
+    int_in,
+    number_in,
+    read_yaml,
+    resolve_builtin,
+    text,
+)
 from accelsim.errors import ConfigError, Problem, Problems
 from accelsim.workload.build import PRECISION_FIELDS, make_layer
 from accelsim.workload.layer import Layer, LayerKind, Network
@@ -98,9 +107,24 @@ def _accelsim_network(data: dict, source: str, stem: str) -> Network:
         found.add("defaults", "a mapping of precisions and densities", defaults)
         defaults = {}
     check_keys(found, "defaults", defaults, PRECISION_FIELDS)
+    defaults = _checked_defaults(defaults, found)
     layers = _layers(data.get("layers"), defaults, found)
     found.raise_if_any()
     return Network(name, tuple(layers)).with_batch(batch)
+
+
+def _checked_defaults(defaults: dict, found: Problems) -> dict:
+    """The valid defaults; a bad one is reported once, here, not again for every layer."""
+    kept = {}
+    for key, value in defaults.items():
+        before = len(found.items)
+        if key.endswith("_bits"):
+            bits(found, f"defaults.{key}", value, psum=key == "psum_bits")
+        elif not number_in(value, "density"):
+            found.add(f"defaults.{key}", "a number in (0, 1]", value)
+        if key in PRECISION_FIELDS and len(found.items) == before:
+            kept[key] = value
+    return kept
 
 
 def _layers(entries: object, defaults: dict, found: Problems) -> list[Layer]:
