@@ -74,7 +74,7 @@ def brute_force(table: CostTable, metric: str, budget: float) -> float:
 def test_search_command_finds_the_brute_force_optimum(
     written: dict[str, Path], objective: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    pytest.importorskip("scipy", reason="the milp method needs scipy (accelsim[precision])")
+    pytest.importorskip("scipy", reason="the milp method needs scipy (accelsim[search])")
     table = load_table(written[".csv"])
     widest = table.array(objective)[:, -1, -1].sum()
     argv = ["search", str(written[".csv"]), "--budget", "50%", "--objective", objective]
@@ -160,3 +160,12 @@ def test_memory_wall_lists_only_layers_short_of_the_promise() -> None:
     beats = memory_wall_table(40, 35, 45)  # memory 45 > compute 40 at w1a1 ...
     beats.arrays["cycles"][0, 1, 1] = 1000  # ... but w8a8 ran 1000 cycles: 1000 / 45 = 22x > 20x
     assert sanity_report(beats).memory_wall == ()
+
+
+def test_the_readme_example(written: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    """README.md's worked example prints exactly what the command prints."""
+    assert main(["search", str(written[".csv"]), "--budget", "50%", "--method", "greedy"]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    example = readme.split("accelsim search t.csv --budget 50% --method greedy\n")[1]
+    assert printed == example.split("\n```")[0].splitlines()

@@ -45,7 +45,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--method",
         default="milp",
         choices=["milp", "greedy"],
-        help="milp: exact, needs scipy (accelsim[precision]); greedy: fast (default milp)",
+        help="milp: exact, needs scipy (accelsim[search]); greedy: fast (default milp)",
     )
     parser.add_argument("--out", type=Path, default=None, help="also write the choice as CSV")
     parser.set_defaults(handler=run)
