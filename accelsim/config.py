@@ -193,7 +193,8 @@ class _Loader(yaml.SafeLoader):
     _depth = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        self._depth += 1
+        collection = self.check_event(yaml.MappingStartEvent, yaml.SequenceStartEvent)
+        self._depth += collection
         try:
             if self._depth > MAX_DEPTH:
                 raise _Rejected(
@@ -202,7 +203,7 @@ class _Loader(yaml.SafeLoader):
                 )
             return super().compose_node(parent, index)
         finally:
-            self._depth -= 1
+            self._depth -= collection
 
     def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
         seen: set[Any] = set()
