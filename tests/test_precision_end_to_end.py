@@ -123,10 +123,11 @@ def test_cli_w_bits_a_bits_override_every_layer(tmp_path, capsys):
     assert main([*args, "--out", str(tmp_path / "full")]) == 0
     low = pd.read_csv(tmp_path / "low" / "layers.csv")
     full = pd.read_csv(tmp_path / "full" / "layers.csv")
-    assert len(low) == 3  # the tiny workload's layers, at the CLI's default batch of 16
+    assert len(low) == 3  # the tiny workload's layers, at the workload file's batch of 1
     assert (low["weight_bits"] == 4).all() and (low["input_bits"] == 4).all()
     assert (full["weight_bits"] == 8).all() and (full["input_bits"] == 8).all()
-    expected = simulate(BITFUSION, "tiny", dataflow="ws", batch=16, weight_bits=4, input_bits=4)
+    expected = simulate(BITFUSION, "tiny", dataflow="ws", weight_bits=4, input_bits=4)
+    assert expected.batch == 1 and (low["batch"] == 1).all()
     assert low["cycles"].tolist() == [layer.cycles for layer in expected.layers]
     assert (low["ideal_cycles"] < full["ideal_cycles"]).all()
     assert "wrote" in capsys.readouterr().out
