@@ -95,3 +95,20 @@ def test_quiet_progress_prints_nothing() -> None:
         bar.update()
         time.sleep(0.1)
     assert stream.getvalue() == ""
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [([], 16), (["--workload", "alexnet"], 1), (["--batch", "4"], 4)],
+)
+def test_the_default_study_runs_at_batch_16(tmp_path: Path, monkeypatch, argv, expected) -> None:
+    """No --workload: AlexNet at the Eyeriss study's batch 16; a named workload: its file's."""
+    seen = []
+
+    def record(arch, network, **kwargs):
+        seen.append((network.name, network.batch))
+        raise KeyboardInterrupt  # stop after the first layer: the batch is what is checked
+
+    monkeypatch.setattr("accelsim.cli.run.simulate", record)
+    assert main(["run", "-q", *argv, "--out", str(tmp_path / "r")]) == 130
+    assert seen == [("alexnet", expected)]

@@ -1,7 +1,8 @@
 """``accelsim run``: map and cost a network under several dataflows; print and save the results.
 
 With no arguments it runs the Eyeriss ISCA 2016 comparison: ``eyeriss_isca16``, AlexNet at batch
-16 (the workload file's batch), the four dataflows RS, WS, OS and NLR, priced with the normalized
+16 (the study's batch; a workload given with ``--workload`` runs at its file's own batch unless
+``--batch`` says otherwise), the four dataflows RS, WS, OS and NLR, priced with the normalized
 Eyeriss energy table. Without ``--dataflows`` every dataflow among rs, ws, os, nlr that the
 architecture can run is run; the others are listed on stderr with the reason and skipped.
 """
@@ -25,6 +26,7 @@ from accelsim.results import LayerResult, NetworkResult
 from accelsim.workload.layer import Network
 
 DEFAULT_DATAFLOWS = "rs,ws,os,nlr"
+DEFAULT_WORKLOAD, DEFAULT_BATCH = "alexnet", 16  # the Eyeriss ISCA 2016 study
 OUTPUTS = ("layers.csv", "summary.csv", "energy_breakdown.png")
 
 
@@ -41,10 +43,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="built-in name or YAML file (default eyeriss_isca16)",
     )
     parser.add_argument(
-        "--workload", default="alexnet", help="built-in name or file, .onnx too (default alexnet)"
+        "--workload",
+        default=None,
+        help=f"built-in name or file, .onnx too (default {DEFAULT_WORKLOAD} at batch "
+        f"{DEFAULT_BATCH}, the Eyeriss study)",
     )
     parser.add_argument(
-        "--batch", type=int, default=None, help="batch size (default: the workload file's own)"
+        "--batch",
+        type=int,
+        default=None,
+        help=f"batch size (default: the --workload file's own; {DEFAULT_BATCH} for the study)",
     )
     names = ", ".join(d.value for d in Dataflow)
     parser.add_argument(
@@ -92,9 +100,10 @@ def run(args: argparse.Namespace) -> int:
         check_output(args.out / name)
     flows, chosen = _dataflows(args.dataflows)
     arch = as_arch(args.arch)
-    network = as_network(args.workload)
-    if args.batch is not None:
-        network = network.with_batch(args.batch)
+    network = as_network(args.workload or DEFAULT_WORKLOAD)
+    batch = args.batch if args.batch is not None or args.workload else DEFAULT_BATCH
+    if batch is not None:
+        network = network.with_batch(batch)
     _warn_fixed_precision(arch, args)
     results: list[NetworkResult] = []
     skipped: list[tuple[Dataflow, ConfigError]] = []
