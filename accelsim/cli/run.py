@@ -10,6 +10,7 @@ architecture can run is run; the others are listed on stderr with the reason and
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from accelsim.report.files import write_csv
 from accelsim.results import LayerResult, NetworkResult
 from accelsim.workload.layer import Network
 
+log = logging.getLogger(__name__)
 DEFAULT_DATAFLOWS = "rs,ws,os,nlr"
 DEFAULT_WORKLOAD, DEFAULT_BATCH = "alexnet", 16  # the Eyeriss ISCA 2016 study
 OUTPUTS = ("layers.csv", "summary.csv", "energy_breakdown.png")
@@ -182,6 +184,9 @@ def _simulate(
         )
         layers.extend(result.layers)
         bar.update()
+        done = result.layers[0]
+        log.info("%s %s: %s cycles, %.4g %s", flow.value, layer.name, f"{done.cycles:,}",
+                 done.energy, done.energy_unit)  # fmt: skip
     return NetworkResult(network.name, flow.value, network.batch, tuple(layers))
 
 
