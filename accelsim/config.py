@@ -236,6 +236,10 @@ def load_yaml_text(text: str, source: str) -> Any:
     except RecursionError:
         expected = f"YAML nested at most {MAX_DEPTH} levels deep"
         raise ConfigError(Problem(source, "", expected, show_got=False)) from None
+    except (ValueError, TypeError, OverflowError) as error:  # a value PyYAML cannot build
+        reason = str(error)[:120]  # e.g. a 5000-digit integer, 2001-02-30, !!int x
+        expected = f"valid YAML values ({reason})"
+        raise ConfigError(Problem(source, "", expected, show_got=False)) from None
     finally:
         loader.dispose()
 

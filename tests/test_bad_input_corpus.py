@@ -142,6 +142,15 @@ def raw_cases(kind: str, argv: list[str], file: str, base_text: str, dup: str) -
             {file: "description: " + "{a: " * 300 + "1" + "}" * 300 + "\n"},
         ),
         Case(f"{kind}-folder", argv, [file], {file: DIR}),
+        Case(f"{kind}-5000-digits", argv, [file, "valid YAML values"], {file: "x: " + "9" * 5000}),
+        Case(f"{kind}-bad-date", argv, [file, "valid YAML values"], {file: "x: 2001-02-30\n"}),
+        Case(f"{kind}-bad-tag", argv, [file, "valid YAML values"], {file: "x: !!int seven\n"}),
+        Case(
+            f"{kind}-python-tag",
+            argv,
+            [file, "valid YAML"],
+            {file: "x: !!python/object/apply:os.system ['true']\n"},
+        ),
     ]
 
 
