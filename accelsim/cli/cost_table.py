@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from accelsim.config import LIMITS, check_output, expect_int, int_in
+from accelsim.dataflow import parse_dataflow
 from accelsim.errors import ConfigError, Problem
 from accelsim.progress import Progress
 
@@ -103,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
         expected = f"an output file ending in {', '.join(FORMATS)}"
         raise ConfigError(Problem("command line", "--out", expected, str(args.out)))
     check_output(args.out)
+    parse_dataflow(args.dataflow, source="command line", path="--dataflow")
     if args.batch is not None and not int_in(args.batch, "batch"):
         raise ConfigError(Problem("command line", "--batch", expect_int("batch"), args.batch))
     w_bits = parse_bits(args.w_bits or args.bits, option="--w-bits" if args.w_bits else "--bits")
