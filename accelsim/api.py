@@ -15,13 +15,12 @@ from math import ceil
 from pathlib import Path
 
 from accelsim.analysis.counts import Analysis, analyze
-from accelsim.arch import Arch, arch_for_dataflow, load_arch
+from accelsim.arch import Arch, load_arch
 from accelsim.cost import price
 from accelsim.dataflow import SYSTOLIC, Dataflow, parse_dataflow
 from accelsim.energy import EnergyTable, load_energy_table
 from accelsim.engine import simulate_timing
 from accelsim.errors import ConfigError, Problem
-from accelsim.mac import make_mac_unit
 from accelsim.mapper import Objective, map_layer, naming
 from accelsim.mapping.model import Mapping
 from accelsim.mapping.validate import check_mapping
@@ -97,7 +96,7 @@ def simulate(
     """
     _check_fidelity(fidelity)
     flow = parse_dataflow(dataflow)
-    arch = arch_for_dataflow(as_arch(arch), flow.value)
+    arch = as_arch(arch).for_dataflow(flow.value)
     network = as_network(workload)
     if batch is not None:
         network = network.with_batch(batch)
@@ -156,7 +155,7 @@ def _result(
     fidelity: str = "engine",
 ) -> LayerResult:
     _check_fidelity(fidelity)
-    unit = make_mac_unit(arch.mac, source=arch.source)
+    unit = arch.mac_unit
     peak = unit.macs_per_cycle(layer.weight_bits, layer.input_bits)
     # A PE issues its lane loops' MACs together: one temporal step is one cycle, or a fraction
     # of one for a unit that skips zero weights in time.

@@ -74,7 +74,7 @@ def mac_energy(analysis: Analysis, arch: Arch, table: EnergyTable) -> float:
 
 def mac_energy_per_mac(layer: Layer, arch: Arch, table: EnergyTable) -> float:
     """Mean energy of one of ``layer``'s MACs on ``arch``'s unit, in the table's unit."""
-    unit = make_mac_unit(arch.mac, source=arch.source)
+    unit = arch.mac_unit
     per_mac = unit.average_energy_per_mac_pj(
         layer.weight_bits,
         layer.input_bits,

@@ -31,7 +31,6 @@ from accelsim.cost import price
 from accelsim.dataflow import Dataflow, Template, parse_dataflow, templates
 from accelsim.energy.table import EnergyTable, load_energy_table
 from accelsim.errors import ConfigError, Problem
-from accelsim.mac import make_mac_unit
 from accelsim.mapping.model import LevelMapping, Loop, Mapping
 from accelsim.mapping.validate import extent_bits, fits, tile_bits
 from accelsim.types import Dim
@@ -192,9 +191,7 @@ def _candidates(layer: Layer, arch: Arch, dataflow: Dataflow, template: Template
     places = _places(arch, dataflow, template)
     keeps = _keeps(arch, template)
     bounds = layer.loop_bounds
-    lanes_wanted = make_mac_unit(arch.mac, source=arch.source).macs_per_cycle(
-        layer.weight_bits, layer.input_bits
-    )
+    lanes_wanted = arch.mac_unit.macs_per_cycle(layer.weight_bits, layer.input_bits)
     for spatial_array, lanes in (
         (array, lanes)
         for array in _spatial_options(bounds, arch, template, lanes_wanted)

@@ -11,6 +11,7 @@ import pytest
 
 from accelsim import ConfigError, Network, load_arch, make_layer, simulate
 from accelsim.cli import main
+from accelsim.config import read_yaml
 from accelsim.precision import cost_table
 from accelsim.precision.export import write_table
 from accelsim.precision.sanity import sanity_report
@@ -115,7 +116,7 @@ def test_unsupported_policies() -> None:
         "name": "int4",
         "pe_array": {"rows": 4, "cols": 4},
         "mac": {"type": "int", "weight_bits": 4, "input_bits": 4},
-        "levels": load_arch("tiny").raw["levels"],
+        "levels": read_yaml(Path(load_arch("tiny").source))["levels"],
     }
     from accelsim.arch import arch_from_dict
 

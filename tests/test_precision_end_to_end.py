@@ -88,7 +88,7 @@ def test_bitfusion_lanes_divide_the_ideal_cycles(w_bits, a_bits, per_cycle):
     the mapper issues more MACs per cycle (PEs x lanes) as the unit's throughput rises, and the
     ideal cycles are exactly the MACs over PEs x lanes."""
     layer = CONV.with_precision(w_bits, a_bits)
-    assert make_mac_unit(BITFUSION.mac, source="").macs_per_cycle(w_bits, a_bits) == per_cycle
+    assert BITFUSION.mac_unit.macs_per_cycle(w_bits, a_bits) == per_cycle
     mapping = map_layer(layer, BITFUSION, "ws", "cycles").mapping
     result = evaluate(BITFUSION, layer, mapping, fidelity="ideal")
     assert result.ideal_cycles == mapping.temporal_steps

@@ -25,10 +25,9 @@ from accelsim.api import (
     as_network,
     as_table,
 )
-from accelsim.arch import arch_for_dataflow
 from accelsim.dataflow import Dataflow, parse_dataflow
 from accelsim.errors import ConfigError, Problem, Problems
-from accelsim.mac import MacUnit, make_mac_unit
+from accelsim.mac import MacUnit
 from accelsim.mapper import Objective
 from accelsim.mapping.model import Mapping
 from accelsim.precision.evaluate import Context, PairCost, Sweep, evaluate_sweeps
@@ -204,7 +203,7 @@ def cost_table(
     if fidelity not in FIDELITIES:
         expected = f"one of {', '.join(FIDELITIES)}"
         raise ConfigError(Problem("cost_table", "fidelity", expected, fidelity))
-    base = arch_for_dataflow(as_arch(arch), flow.value)
+    base = as_arch(arch).for_dataflow(flow.value)
     net = as_network(network)
     if batch is not None:
         if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
@@ -212,7 +211,7 @@ def cost_table(
         net = net.with_batch(batch)
     table = as_table(energy_table, base)
     grid = _run_bits(base, net, w_list, a_list, policy)
-    sweeps = _sweeps(net, grid, mode, make_mac_unit(base.mac, source=base.source))
+    sweeps = _sweeps(net, grid, mode, base.mac_unit)
     context = Context(base, flow, goal, table, fidelity)
     costs = evaluate_sweeps(context, sweeps, workers=workers)
     return _assemble(net, base, flow, goal, table.unit, w_list, a_list, grid, costs)
@@ -256,7 +255,7 @@ Grid = dict[tuple[int, int], tuple[int, int] | None]  # requested (w, a) -> run 
 
 def _run_bits(arch, network: Network, w_list, a_list, policy: Unsupported) -> Grid:
     """The (w, a) each requested pair runs at; ``None`` when it cannot run (``nan`` policy)."""
-    unit = make_mac_unit(arch.mac, source=arch.source)
+    unit = arch.mac_unit
     probe = network.layers[0]
     grid: Grid = {}
     found = Problems(arch.source or arch.name)
