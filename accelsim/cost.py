@@ -9,6 +9,7 @@ the PEs (``array``), per-PE register files (``RF``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from accelsim.analysis.counts import Analysis
 from accelsim.arch.model import Arch, Level, LevelKind
@@ -52,6 +53,11 @@ def price(analysis: Analysis, arch: Arch, table: EnergyTable) -> tuple[EnergyIte
                 level.name, category, traffic.data_type, "write", traffic.write_bits * write_pj
             )
         )
+    if analysis.register_bits:
+        register_pj = _register_energy_per_bit(arch, table)
+        items.append(
+            EnergyItem("pe registers", "RF", None, "read", analysis.register_bits * register_pj)
+        )
     network_pj = arch.network.energy_pj_per_bit
     if network_pj is None:
         network_pj = table.kind("network").per_bit(None)
@@ -74,8 +80,7 @@ def mac_energy(analysis: Analysis, arch: Arch, table: EnergyTable) -> float:
 
 def mac_energy_per_mac(layer: Layer, arch: Arch, table: EnergyTable) -> float:
     """Mean energy of one of ``layer``'s MACs on ``arch``'s unit, in the table's unit."""
-    unit = arch.mac_unit
-    per_mac = unit.average_energy_per_mac_pj(
+    per_mac = arch.mac_unit.average_energy_per_mac_pj(
         layer.weight_bits,
         layer.input_bits,
         input_density=layer.input_density,
@@ -83,11 +88,24 @@ def mac_energy_per_mac(layer: Layer, arch: Arch, table: EnergyTable) -> float:
     )
     if table.mac is not None:
         bits = table.mac.reference_bits
-        reference = make_mac_unit(
-            {"type": "int", "weight_bits": bits, "input_bits": bits}, source="energy table"
-        )
-        per_mac = table.mac.per_mac * per_mac / reference.energy_per_mac_pj(bits, bits)
+        per_mac = table.mac.per_mac * per_mac / _reference_mac_pj(bits)
     return per_mac
+
+
+@lru_cache(maxsize=64)
+def _reference_mac_pj(bits: int) -> float:
+    """Energy of a ``bits`` x ``bits`` integer MAC in the MAC units' 45 nm model: the reference
+    a table's ``mac`` entry is given at."""
+    spec = {"type": "int", "weight_bits": bits, "input_bits": bits}
+    return make_mac_unit(spec, source="energy table").energy_per_mac_pj(bits, bits)
+
+
+def _register_energy_per_bit(arch: Arch, table: EnergyTable) -> float:
+    """Read energy per bit of the innermost per-PE level, else of the table's register file."""
+    registers = [level for level in arch.levels if level.per_pe]
+    if registers:
+        return level_energy_per_bit(registers[-1], table)[0]
+    return table.kind("regfile").per_bit(None)
 
 
 def level_energy_per_bit(level: Level, table: EnergyTable) -> tuple[float, float]:
