@@ -135,11 +135,11 @@ def _mapped_layer(
 
 def clear_caches() -> None:
     """Forget every cached mapping, analysis term and layer result (for cold-start timing)."""
-    from accelsim.analysis import nest
-    from accelsim.mapper import _cached, divisors
+    from accelsim import analysis, mapper
 
-    for cached in (_mapped_layer, _cached, divisors, nest.progression_sum, nest._coordinate_terms):
-        cached.cache_clear()
+    _mapped_layer.cache_clear()
+    mapper.clear_caches()
+    analysis.clear_caches()
 
 
 def _check_fidelity(fidelity: str) -> None:

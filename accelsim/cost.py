@@ -33,7 +33,7 @@ class EnergyItem:
     component: str  # "mac", a level name, or "network"
     category: str  # one of CATEGORIES
     data_type: DataType | None  # None for the MAC unit
-    action: str  # "compute", "read" or "write"
+    action: str  # "compute", "setup", "read", "write" or "transfer"
     energy: float
 
 
@@ -41,6 +41,10 @@ def price(analysis: Analysis, arch: Arch, table: EnergyTable) -> tuple[EnergyIte
     """Every energy item of one analysed layer. Zero-valued items are kept, so breakdowns always
     show every component."""
     items = [EnergyItem("mac", "ALU", None, "compute", mac_energy(analysis, arch, table))]
+    setup = arch.mac_unit.setup_energy_pj()
+    if setup:  # e.g. a LUT unit loading its product table, once per layer in each used PE
+        scaled = setup * _table_scale(table)
+        items.append(EnergyItem("mac", "ALU", None, "setup", analysis.used_pes * scaled))
     for traffic in analysis.traffic:
         level = arch.level(traffic.level)
         read_pj, write_pj = level_energy_per_bit(level, table)
@@ -86,10 +90,16 @@ def mac_energy_per_mac(layer: Layer, arch: Arch, table: EnergyTable) -> float:
         input_density=layer.input_density,
         weight_density=layer.weight_density,
     )
-    if table.mac is not None:
-        bits = table.mac.reference_bits
-        per_mac = table.mac.per_mac * per_mac / _reference_mac_pj(bits)
-    return per_mac
+    return per_mac * _table_scale(table)
+
+
+def _table_scale(table: EnergyTable) -> float:
+    """The factor from the MAC units' 45 nm pJ to the table's unit: 1 without a ``mac`` entry;
+    with one, the table's MAC energy over the 45 nm model's at the entry's reference precision
+    (so a normalized table stays normalized)."""
+    if table.mac is None:
+        return 1.0
+    return table.mac.per_mac / _reference_mac_pj(table.mac.reference_bits)
 
 
 @lru_cache(maxsize=64)

@@ -33,7 +33,7 @@ from accelsim.energy.table import EnergyTable, load_energy_table
 from accelsim.errors import ConfigError, Problem
 from accelsim.mapping.model import LevelMapping, Loop, Mapping
 from accelsim.mapping.validate import extent_bits, fits, tile_bits
-from accelsim.types import Dim
+from accelsim.types import REDUCTION_DIMS, Dim
 from accelsim.workload.layer import Layer
 
 KEEP_SPATIAL = 4  # spatial options carried to the next stage
@@ -153,6 +153,12 @@ def divisors(n: int) -> tuple[int, ...]:
     return tuple(d for d in range(1, n + 1) if n % d == 0)
 
 
+def clear_caches() -> None:
+    """Forget every cached mapping (for cold-start timing)."""
+    _cached.cache_clear()
+    divisors.cache_clear()
+
+
 # ---- structure of the architecture ---------------------------------------------------------
 @dataclass(frozen=True)
 class _Places:
@@ -213,7 +219,6 @@ def _candidates(layer: Layer, arch: Arch, dataflow: Dataflow, template: Template
 
 
 LANE_DIMS = (Dim.C, Dim.S, Dim.R, Dim.M, Dim.Q, Dim.P, Dim.N, Dim.G)
-REDUCTION = frozenset({Dim.C, Dim.R, Dim.S})
 
 
 def _lane_options(bounds: dict[Dim, int], wanted: int) -> list[tuple[Loop, ...]]:
@@ -235,7 +240,7 @@ def _lane_options(bounds: dict[Dim, int], wanted: int) -> list[tuple[Loop, ...]]
             )
             factors = [(first, f1)] + ([] if second is None else [(second, f2)])
             loops = tuple(Loop(dim, f, Axis.LANE) for dim, f in factors if f > 1)
-            reduction_only = all(loop.dim in REDUCTION for loop in loops)
+            reduction_only = all(loop.dim in REDUCTION_DIMS for loop in loops)
             for key in {False, reduction_only}:
                 if f1 * f2 > best.get(key, (0, ()))[0]:
                     best[key] = (f1 * f2, loops)

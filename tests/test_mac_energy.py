@@ -14,8 +14,8 @@ from accelsim.mac import (
     IntMac,
     LutMac,
     TernaryMac,
-    default_energy_table,
-    parse_energy_table,
+    default_component_energies,
+    parse_component_energies,
 )
 
 MULT_8 = 0.2  # Horowitz 45 nm, pJ
@@ -143,7 +143,7 @@ def test_throughput_of_fixed_units():
 
 
 def test_every_table_entry_has_a_source():
-    table = default_energy_table()
+    table = default_component_energies()
     assert table.technology_nm == 45
     assert all(entry.source.strip() for entry in table.entries)
 
@@ -151,7 +151,7 @@ def test_every_table_entry_has_a_source():
 def test_energy_table_problems_are_listed():
     raw = {"technology_nm": 45, "entries": {"int_mult_8x8_pj": {"value": -1, "source": ""}}}
     with pytest.raises(ConfigError) as caught:
-        parse_energy_table(raw, source="t.yaml")
+        parse_component_energies(raw, source="t.yaml")
     message = str(caught.value)
     assert (
         "t.yaml: entries.int_mult_8x8_pj.value: expected a non-negative number, got -1" in message

@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 
 from accelsim.api import as_arch, simulate
+from accelsim.atomic import write_csv
 from accelsim.dataflow import parse_dataflow
-from accelsim.report.files import write_csv
 from accelsim.results import NetworkResult
 
 DEFAULT_DATAFLOWS = "rs,ws,os,nlr"

@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from accelsim.errors import ConfigError, Problem, Problems
-from accelsim.mac.energy import EnergyTable, default_energy_table
+from accelsim.mac.energy import ComponentEnergies, default_component_energies
 
 
 def bits_text(allowed: Sequence[int]) -> str:
@@ -62,7 +62,9 @@ class MacUnit(ABC):
 
     kind: ClassVar[str] = ""
     gate_zero_inputs: bool = False
-    energy: EnergyTable = field(default_factory=default_energy_table, repr=False, compare=False)
+    energy: ComponentEnergies = field(
+        default_factory=default_component_energies, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         problems = self.invariant_problems()
@@ -143,6 +145,11 @@ class MacUnit(ABC):
         """Energy of one MAC that is carried out (pJ)."""
         self.check_precision(w_bits, a_bits)
         return self._energy_per_mac_pj(w_bits, a_bits)
+
+    def setup_energy_pj(self) -> float:
+        """Energy one PE's unit spends to get ready for a layer, once per layer (pJ): 0 for most
+        units; a LUT unit loads its product table."""
+        return 0.0
 
     def energy_per_skipped_mac_pj(self, w_bits: int, a_bits: int) -> float:
         """Energy of one MAC gated or skipped on a zero operand (pJ): the table's gated fraction

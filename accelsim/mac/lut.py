@@ -5,8 +5,9 @@ their products in ``weight_bits + input_bits`` bits. A lookup replaces the multi
 
 Energy of a MAC: one table read (``weight_bits + input_bits`` register bits at the 1-bit register
 read figure, the same for every table size within the limit) plus one add at the accumulator
-width. Loading the table writes every bit of it once: :meth:`LutMac.table_load_energy_pj`, counted
-once per load by the cost model. A table larger than ``max_entries`` is rejected.
+width. Loading the table writes every bit of it once: :meth:`LutMac.table_load_energy_pj`, which
+the cost model counts once per layer in every PE the mapping uses (:meth:`setup_energy_pj`). A
+table larger than ``max_entries`` is rejected.
 """
 
 from __future__ import annotations
@@ -74,6 +75,9 @@ class LutMac(MacUnit):
         """Energy of writing the whole table once (entries x product bits register writes), pJ."""
         bits = self.table_entries * self.product_bits
         return bits * self.energy.value("register_bit_write_pj")
+
+    def setup_energy_pj(self) -> float:
+        return self.table_load_energy_pj()
 
     def _accumulator_bits(self, w_bits: int, a_bits: int) -> int:
         return self.accumulator_width

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from accelsim.analysis.nest import progression_sum
 from accelsim.arch.model import Arch, Axis
 from accelsim.errors import Problems
 from accelsim.mapping.model import Mapping
+from accelsim.progressions import progression_sum
 from accelsim.types import DATA_TYPES, DataType, Dim
 from accelsim.workload.layer import Layer
 

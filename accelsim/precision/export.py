@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from accelsim.atomic import write_atomic
 from accelsim.errors import ConfigError, Problem
 from accelsim.precision.table import CostTable
-from accelsim.report.files import write_atomic
 
 FORMATS = (".npy", ".npz", ".csv", ".json")
 HAQ_BITS = tuple(range(1, 9))

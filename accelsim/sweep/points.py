@@ -14,13 +14,13 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-import accelsim
 from accelsim.arch import arch_from_dict
 from accelsim.arch.loader import builtin_archs
 from accelsim.config import apply_overrides, read_yaml, resolve_builtin
 from accelsim.energy import EnergyTable, load_energy_table
 from accelsim.errors import ConfigError, Problems
 from accelsim.sweep.spec import SweepSpec
+from accelsim.version import __version__
 from accelsim.workload import Network, load_workload
 
 BASE_PARAMETERS = (
@@ -143,7 +143,7 @@ def _point(
     except ConfigError as problem:
         arch_raw, priced, error = base_raw, None, str(problem)
     config = {
-        "accelsim": accelsim.__version__,
+        "accelsim": __version__,
         "arch": arch_raw,
         "overrides": overrides,
         "workload": repr(networks[workload]),
