@@ -114,7 +114,7 @@ def test_fp_energies():
 
 
 @pytest.mark.parametrize(
-    ("a_bits", "w_bits", "macs"),
+    ("input_bits", "weight_bits", "macs"),
     [
         (8, 8, (8 // 8) * (8 // 8)),  # 1
         (8, 4, (8 // 8) * (8 // 4)),  # 2
@@ -124,11 +124,11 @@ def test_fp_energies():
         (8, 2, (8 // 8) * (8 // 2)),  # 4
     ],
 )
-def test_bitfusion_throughput_and_energy(a_bits, w_bits, macs):
+def test_bitfusion_throughput_and_energy(input_bits, weight_bits, macs):
     unit = BitFusionMac()
-    assert unit.macs_per_cycle(w_bits, a_bits) == macs
-    assert unit.energy_per_mac_pj(w_bits, a_bits) == pytest.approx(0.560 / macs)
-    assert unit.cycles(100, w_bits, a_bits) == math.ceil(100 / macs)
+    assert unit.macs_per_cycle(weight_bits, input_bits) == macs
+    assert unit.energy_per_mac_pj(weight_bits, input_bits) == pytest.approx(0.560 / macs)
+    assert unit.cycles(100, weight_bits, input_bits) == math.ceil(100 / macs)
 
 
 def test_bitfusion_table_values():

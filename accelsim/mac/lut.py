@@ -64,10 +64,10 @@ class LutMac(MacUnit):
     def describe(self) -> str:
         return f"lut {self.weight_bits}x{self.input_bits}-bit ({self.table_entries} entries)"
 
-    def _macs_per_cycle(self, w_bits: int, a_bits: int) -> int:
+    def _macs_per_cycle(self, weight_bits: int, input_bits: int) -> int:
         return 1
 
-    def _energy_per_mac_pj(self, w_bits: int, a_bits: int) -> float:
+    def _energy_per_mac_pj(self, weight_bits: int, input_bits: int) -> float:
         read = self.product_bits * self.energy.value("register_bit_read_pj")
         return read + self.energy.int_add_pj(self.accumulator_width)
 
@@ -79,7 +79,7 @@ class LutMac(MacUnit):
     def setup_energy_pj(self) -> float:
         return self.table_load_energy_pj()
 
-    def _accumulator_bits(self, w_bits: int, a_bits: int) -> int:
+    def _accumulator_bits(self, weight_bits: int, input_bits: int) -> int:
         return self.accumulator_width
 
     def product_table(self) -> NDArray[np.int64]:
@@ -99,8 +99,8 @@ class LutMac(MacUnit):
         a_code = a & ((1 << self.input_bits) - 1)
         return (w_code << self.input_bits) | a_code
 
-    def _dot(self, weights: NDArray, inputs: NDArray, w_bits: int, a_bits: int) -> NDArray:
-        w = as_int_operand(weights, w_bits, self.signed, name="weights")
-        a = as_int_operand(inputs, a_bits, self.signed, name="inputs")
+    def _dot(self, weights: NDArray, inputs: NDArray, weight_bits: int, input_bits: int) -> NDArray:
+        w = as_int_operand(weights, weight_bits, self.signed, name="weights")
+        a = as_int_operand(inputs, input_bits, self.signed, name="inputs")
         products = self.product_table()[self._index(w, a)]
         return wrap(products.sum(axis=-1), self.accumulator_width)
