@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from functools import lru_cache
 from itertools import product
-from math import prod
+from math import isqrt, prod
 
 from accelsim.analysis.counts import Analysis, analyze, bandwidth_cycles
 from accelsim.arch.model import Arch, Axis
@@ -150,7 +150,9 @@ def _score(objective: Objective, energy: float, cycles: int) -> tuple[float, flo
 
 @lru_cache(maxsize=4096)
 def divisors(n: int) -> tuple[int, ...]:
-    return tuple(d for d in range(1, n + 1) if n % d == 0)
+    """The divisors of ``n`` in increasing order (trial division up to its square root)."""
+    small = [d for d in range(1, isqrt(n) + 1) if n % d == 0]
+    return tuple(small + [n // d for d in reversed(small) if d * d != n])
 
 
 def clear_caches() -> None:
