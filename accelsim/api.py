@@ -17,9 +17,9 @@ from pathlib import Path
 from accelsim.analysis.counts import Analysis, analyze
 from accelsim.analysis.systolic import analyze_systolic
 from accelsim.arch import Arch, load_arch
-from accelsim.cost import price
 from accelsim.dataflow import SYSTOLIC, Dataflow, parse_dataflow
 from accelsim.energy import EnergyTable, load_energy_table
+from accelsim.energy.pricing import price
 from accelsim.engine import simulate_timing
 from accelsim.errors import ConfigError, Problem
 from accelsim.mapper import Objective, map_layer, naming

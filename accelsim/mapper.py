@@ -27,8 +27,8 @@ from math import isqrt, prod
 
 from accelsim.analysis.counts import Analysis, analyze, bandwidth_cycles
 from accelsim.arch.model import Arch, Axis
-from accelsim.cost import price
 from accelsim.dataflow import Dataflow, Template, parse_dataflow, templates
+from accelsim.energy.pricing import price
 from accelsim.energy.table import EnergyTable, load_energy_table
 from accelsim.errors import ConfigError, Problem
 from accelsim.mapping.model import LevelMapping, Loop, Mapping

@@ -13,14 +13,14 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[1] / "accelsim"
 
 # Lowest first. A module belongs to the longest prefix listed (accelsim.energy.table is data,
-# read with the architecture; accelsim.cost prices counts).
+# read with the architecture; accelsim.energy.pricing prices counts).
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors", "types", "config", "atomic", "progressions", "version"),
     ("workload", "mac", "energy"),
     ("arch",),
     ("dataflow", "mapping"),
     ("analysis", "engine", "systolic", "functional"),
-    ("cost",),
+    ("energy.pricing",),
     ("mapper", "results"),
     ("api",),
     ("report", "sweep", "precision"),
@@ -33,9 +33,11 @@ def layer_of(module: str) -> int:
     parts = module.split(".")[1:]
     if not parts:
         return len(LAYERS)
-    for index, names in enumerate(LAYERS):
-        if parts[0] in names:
-            return index
+    for depth in range(len(parts), 0, -1):
+        prefix = ".".join(parts[:depth])
+        for index, names in enumerate(LAYERS):
+            if prefix in names:
+                return index
     raise AssertionError(f"{module} is in no layer of tests/test_layering.py: add it")
 
 

@@ -1,4 +1,5 @@
-"""Throughput and energy per MAC, written as arithmetic on the 45 nm table (energy_45nm.yaml)."""
+"""Throughput and energy per MAC, written as arithmetic on the 45 nm component figures
+(accelsim/energy/mac/components_45nm.yaml)."""
 
 from __future__ import annotations
 

@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 import accelsim
 from accelsim.analysis.counts import analyze
-from accelsim.cost import price
 from accelsim.energy import load_energy_table
+from accelsim.energy.pricing import price
 from accelsim.mapper import map_layer
 from accelsim.mapping.validate import tile_bits
 

@@ -89,7 +89,7 @@ class LinkTraffic:
 @dataclass(frozen=True)
 class Analysis:
     """Everything the access analysis finds for one (layer, arch, mapping): the one intermediate
-    every dataflow produces and :func:`accelsim.cost.price` prices.
+    every dataflow produces and :func:`accelsim.energy.pricing.price` prices.
 
     ``mapping`` is the loop nest, or for a systolic dataflow its fold schedule
     (:class:`accelsim.analysis.systolic.SystolicSchedule`, whose steps are cycles of the array).

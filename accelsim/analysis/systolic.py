@@ -2,7 +2,7 @@
 
 The systolic dataflows produce the same intermediate as every other dataflow (traffic per level
 and data type, array-network deliveries, compute steps), so one pricing path
-(:func:`accelsim.cost.price`) and one result path (:mod:`accelsim.api`) serve them all.
+(:func:`accelsim.energy.pricing.price`) and one result path (:mod:`accelsim.api`) serve them all.
 
 Steps come from :mod:`accelsim.systolic`'s cycle-exact model of the folded im2col GEMM (skew,
 fill and drain included; equal to its per-cycle reference): one step is one cycle of the array.

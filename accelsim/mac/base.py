@@ -23,8 +23,8 @@ from typing import ClassVar
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from accelsim.energy.components import ComponentEnergies, default_component_energies
 from accelsim.errors import ConfigError, Problem, Problems
-from accelsim.mac.energy import ComponentEnergies, default_component_energies
 
 
 def bits_text(allowed: Sequence[int]) -> str:

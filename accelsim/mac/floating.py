@@ -10,7 +10,7 @@ Functional model (what the unit computes, bit for bit):
 
 Energy per MAC: the format's multiplier plus the fp32 adder (0.9 pJ). fp16 and fp32 multipliers
 are the 45 nm figures (1.1 and 3.7 pJ); bf16 (8 significand bits) and tf32 (11) are estimates
-scaled by significand width (rule in :mod:`accelsim.mac.energy`). Storage: fp32 and tf32 take
+scaled by significand width (rule in :mod:`accelsim.energy.components`). Storage: fp32 and tf32 take
 32-bit operands (tf32 rounds fp32 data on the way in), fp16 and bf16 16-bit.
 """
 

@@ -3,7 +3,7 @@
 One MAC per cycle at any precision up to the built widths (narrower operands are sign- or
 zero-extended; they neither speed the unit up nor, in this model, save energy). Energy per MAC,
 unless ``energy_per_mac_pj`` overrides it: the multiplier at the built widths plus an adder at the
-accumulator width (rules in :mod:`accelsim.mac.energy`); 8x8 with a 32-bit accumulator is
+accumulator width (rules in :mod:`accelsim.energy.components`); 8x8 with a 32-bit accumulator is
 0.2 + 0.1 = 0.3 pJ.
 """
 

@@ -24,7 +24,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from accelsim.cost import CATEGORIES
+from accelsim.energy.pricing import CATEGORIES
 from accelsim.errors import ConfigError, Problem
 from accelsim.types import DATA_TYPES
 

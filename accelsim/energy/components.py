@@ -2,7 +2,7 @@
 not to be confused with the storage energy tables of :mod:`accelsim.energy`), and the rules that
 scale them.
 
-The numbers live in ``energy_45nm.yaml`` (each with its source); this module only reads them and
+The numbers live in ``components_45nm.yaml`` (each with its source); this module only reads them and
 applies the scaling rules, all in pJ:
 
 - integer multiplier, ``w`` x ``a`` bits: ``w * a / 64 * int_mult_8x8`` (area, and so energy, of an
@@ -27,7 +27,7 @@ import yaml
 
 from accelsim.errors import ConfigError, Problems
 
-DEFAULT_TABLE_FILE = "energy_45nm.yaml"
+DEFAULT_TABLE_FILE = "components_45nm.yaml"
 REQUIRED_ENTRIES: tuple[str, ...] = (
     "int_mult_8x8_pj",
     "int_add_8_pj",
@@ -128,8 +128,12 @@ def _parse_entry(found: Problems, name: str, body: object) -> EnergyEntry:
 
 @lru_cache(maxsize=1)
 def default_component_energies() -> ComponentEnergies:
-    """The built-in 45 nm table (``accelsim/mac/energy_45nm.yaml``), read once."""
-    text = resources.files("accelsim.mac").joinpath(DEFAULT_TABLE_FILE).read_text(encoding="utf-8")
+    """The built-in 45 nm table (``accelsim/energy/mac/components_45nm.yaml``), read once."""
+    text = (
+        resources.files("accelsim.energy")
+        .joinpath("mac", DEFAULT_TABLE_FILE)
+        .read_text(encoding="utf-8")
+    )
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as error:  # only if the shipped file is broken
