@@ -21,6 +21,20 @@ class LevelKind(str, Enum):
     REGFILE = "regfile"  # a per-PE register file / scratchpad
 
 
+class MulticastRule(str, Enum):
+    """How a parent counts the data it sends to the children of a spatial fan-out.
+
+    ``identical`` (Timeloop's rule): at each level's fan-out, children whose new tiles are
+    identical are served once (multicast); every other child is charged in full, even when its
+    tile partly overlaps a sibling's (sliding windows spread over the array).
+    ``union``: the network delivers the union of what the children need once, overlapping windows
+    included (the Eyeriss chip's row/diagonal multicast network).
+    """
+
+    IDENTICAL = "identical"
+    UNION = "union"
+
+
 class Axis(str, Enum):
     X = "X"  # along the array's columns
     Y = "Y"  # along the array's rows
@@ -81,10 +95,12 @@ class Network:
     ``multicast``: one read at the source serves every PE that needs the same data.
     ``systolic``: data moves PE to PE over neighbour links (a systolic array).
     ``energy_pj_per_bit``: optional override of the table's per-bit delivery energy.
+    ``multicast_rule``: how reads at a fan-out's source are counted (see :class:`MulticastRule`).
     """
 
     multicast: bool = True
     systolic: bool = False
+    multicast_rule: MulticastRule = MulticastRule.UNION
     bandwidth_bits: float | None = None
     energy_pj_per_bit: float | None = None
 
