@@ -31,10 +31,11 @@ from accelsim.analysis.nest import (
     coordinate_forms,
     flatten,
     tile_steps,
+    timeloop_moving_count,
     transitions,
     union_delta,
 )
-from accelsim.arch.model import Arch, Axis, MulticastRule
+from accelsim.arch.model import Arch, Axis, MulticastRule, TemporalReuse
 from accelsim.mapping.model import Mapping
 from accelsim.types import DATA_TYPES, DataType
 from accelsim.workload.layer import Layer
@@ -131,8 +132,11 @@ def analyze(layer: Layer, arch: Arch, mapping: Mapping) -> Analysis:
     traffic: list[Traffic] = []
     links: list[LinkTraffic] = []
     rule = arch.network.multicast_rule
+    moving = _moving_count
+    if arch.temporal_reuse is TemporalReuse.TIMELOOP:
+        moving = _timeloop_moving
     for data_type in DATA_TYPES:
-        found, crossing = _data_type_counts(layer, mapping, data_type, placed, starts, rule)
+        found, crossing = _data_type_counts(layer, mapping, data_type, placed, starts, rule, moving)
         traffic.extend(found)
         links.extend(crossing)
     return Analysis(
@@ -173,7 +177,13 @@ def _distinct_offsets(forms, placed, first: int, stop: int) -> int:
     return total
 
 
-def _data_type_counts(layer, mapping, data_type, placed, starts, rule):
+def _timeloop_moving(tile, offsets, forms, temporal) -> int:
+    """Timeloop's count of one child's fills (``offsets`` must be empty: a single child)."""
+    assert all(not offset for offset in offsets)
+    return timeloop_moving_count(tile, forms, temporal)
+
+
+def _data_type_counts(layer, mapping, data_type, placed, starts, rule, moving):
     forms = coordinate_forms(layer, mapping, data_type)
     chain = [i for i, level in enumerate(mapping.levels) if data_type in level.keeps]
     temporal_all = tuple(p for p in placed if not p.loop.spatial)
@@ -189,7 +199,7 @@ def _data_type_counts(layer, mapping, data_type, placed, starts, rule):
         fills = 0
         if position > 0:
             temporal = tuple(p for p in placed[:start] if not p.loop.spatial)
-            fills = instances * _moving_count(tile, no_offsets, forms, temporal)
+            fills = instances * moving(tile, no_offsets, forms, temporal)
         child = chain[position + 1] if position + 1 < len(chain) else None
         below = placed[start:] if child is None else placed[start : starts[child]]
         spatial = tuple(p for p in below if p.loop.spatial)
@@ -210,7 +220,7 @@ def _data_type_counts(layer, mapping, data_type, placed, starts, rule):
         else:
             child_tile = tuple(tile_steps(form, placed[starts[child] :]) for form in forms)
             temporal = tuple(p for p in placed[: starts[child]] if not p.loop.spatial)
-            per_child = _moving_count(child_tile, no_offsets, forms, temporal)
+            per_child = moving(child_tile, no_offsets, forms, temporal)
             if identical:
                 served = instances * _distinct_offsets(forms, placed, index, child) * per_child
             else:
@@ -243,6 +253,16 @@ def _data_type_counts(layer, mapping, data_type, placed, starts, rule):
     if data_type is DataType.OUTPUTS and found[0].reads == 0:
         found[0] = _with_bits(found[0], layer.output_bits)  # only final values reach DRAM
     return found, crossing
+
+
+def first_arrivals(layer: Layer, mapping: Mapping, level: str) -> int:
+    """Outputs whose first arrival at ``level`` starts from zero: the distinct output elements one
+    instance ever holds, times the instances. Timeloop builds since 2023 leave these fills out
+    (first-read elision); ``fills - first_arrivals`` is their count."""
+    placed, starts = flatten(mapping)
+    index = [item.level for item in mapping.levels].index(level)
+    forms = coordinate_forms(layer, mapping, DataType.OUTPUTS)
+    return _first_touches(forms, placed, starts[index], _instances(placed, starts[index]))
 
 
 def _first_touches(forms, placed, start, instances) -> int:

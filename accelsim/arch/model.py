@@ -35,6 +35,19 @@ class MulticastRule(str, Enum):
     UNION = "union"
 
 
+class TemporalReuse(str, Enum):
+    """How a level counts the elements it receives as the loops above it advance.
+
+    ``sliding``: every step fetches only the elements the level does not hold already (a sliding
+    window keeps its overlap). ``timeloop``: Timeloop v3's count, over its extrapolated steps,
+    with the overlap kept only while the tile keeps moving by the same translation (see
+    :func:`accelsim.analysis.nest.timeloop_moving_count`).
+    """
+
+    SLIDING = "sliding"
+    TIMELOOP = "timeloop"
+
+
 class Axis(str, Enum):
     X = "X"  # along the array's columns
     Y = "Y"  # along the array's rows
@@ -120,6 +133,7 @@ class Arch:
     description: str = ""
     area_mm2: float | None = None
     fixed_precision: tuple[tuple[str, int], ...] = ()  # bits every layer runs at, if set
+    temporal_reuse: TemporalReuse = TemporalReuse.SLIDING
     raw: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     @property
