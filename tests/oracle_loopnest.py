@@ -26,6 +26,11 @@ Semantics (Timeloop's, as stated in docs/DESIGN.md):
   as Timeloop's tiling does: the outer fan-out's accesses are scaled by (what the inner level
   serves, in total) / (what the outer fan-out's children receive, in total). Outputs' first
   arrivals (no read) are the distinct elements an instance ever serves.
+* ``temporal="timeloop"`` (Timeloop v3's temporal reuse, replayed step by step): only the steps
+  Timeloop evaluates are walked, every temporal loop at index 0 (weight 1) and 1 (weight
+  bound - 1, for everything inside it); a tile whose translation (the move of its lowest corner)
+  equals the last remembered one, or comes after a reset, fetches what it lacks and is
+  remembered; a tile whose translation changed is fetched whole and forgets the translation.
 """
 
 from __future__ import annotations
@@ -81,10 +86,24 @@ class Nest:
                 if loop.bound > 1:
                     self.loops.append(NestLoop(index, loop.dim, loop.bound, loop.spatial))
         self.rule = "union"
+        self.temporal = "sliding"
         self.channels_per_group = 1
         for loop in self.loops:
             if loop.dim is Dim.C:
                 self.channels_per_group *= loop.bound
+
+    def steps(self, positions: list[int]) -> Iterator[tuple[int, Point]]:
+        """(weight, point) over the temporal loops at ``positions``: every step, weight 1; or,
+        under Timeloop's temporal rule, its extrapolated steps (indices 0 and 1 only)."""
+        if self.temporal != "timeloop":
+            for point in self.assignments(positions):
+                yield 1, point
+            return
+        for values in itertools.product(*[(0, 1) for _ in positions]):
+            weight = 1
+            for at, value in zip(positions, values, strict=True):
+                weight *= self.loops[at].bound - 1 if value else 1
+            yield weight, dict(zip(positions, values, strict=True))
 
     def positions(self, first: int, stop: int, *, spatial: bool | None) -> list[int]:
         """Nest positions in [first, stop), only spatial / temporal loops unless ``None``."""
@@ -127,12 +146,14 @@ class Nest:
 
 
 def oracle_counts(
-    layer: Layer, mapping: Mapping, rule: str = "union"
+    layer: Layer, mapping: Mapping, rule: str = "union", temporal: str = "sliding"
 ) -> dict[tuple[str, DataType], OracleCounts]:
     """Counts for every (level name, data type) whose level keeps the data type, under the
-    multicast ``rule`` ("union" or "identical")."""
+    multicast ``rule`` ("union" or "identical") and ``temporal`` reuse ("sliding" or
+    "timeloop", the latter only with ``rule="identical"``)."""
     nest = Nest(layer, mapping)
     nest.rule = rule
+    nest.temporal = temporal
     found = {}
     for data_type in DataType:
         chain = [i for i, level in enumerate(mapping.levels) if data_type in level.keeps]
@@ -179,12 +200,11 @@ def _fills(nest: Nest, data_type: DataType, start: int) -> tuple[int, int, int]:
     held_ever = 0
     sizes = set()
     for instance in nest.assignments(nest.positions(0, start, spatial=True)):
-        held: set[Coordinate] = set()
+        state = Remembered()
         ever: set[Coordinate] = set()
-        for step in nest.assignments(nest.positions(0, start, spatial=False)):
+        for weight, step in nest.steps(nest.positions(0, start, spatial=False)):
             tile = nest.touched({**instance, **step}, below, data_type)
-            fills += len(tile - held)
-            held = tile
+            fills += weight * len(state.fetch(tile, nest.temporal))
             ever |= tile
             sizes.add(len(tile))
         held_ever += len(ever)
@@ -231,15 +251,18 @@ def _fan_out_stats(
     free = nest.positions(child_start, len(nest.loops), spatial=None)
     unique = every = 0
     for instance in nest.assignments(nest.positions(0, nest.starts[level], spatial=True)):
-        held: dict[int, set[Coordinate]] = {}
-        for step in nest.assignments(nest.positions(0, child_start, spatial=False)):
+        states: dict[int, Remembered] = {}
+        steps = nest.positions(0, child_start, spatial=False)
+        for weight, step in (
+            nest.steps(steps) if holds else ((1, p) for p in nest.assignments(steps))
+        ):
             deltas = []
             for k, below in enumerate(nest.assignments(spatial)):
                 tile = nest.touched({**instance, **below, **step}, free, data_type)
-                deltas.append(frozenset(tile - held.get(k, set())))
-                held[k] = tile if holds else set()
-            every += sum(len(delta) for delta in deltas)
-            unique += sum(len(delta) for delta in set(deltas))
+                state = states.setdefault(k, Remembered())
+                deltas.append(frozenset(state.fetch(tile, nest.temporal if holds else "none")))
+            every += weight * sum(len(delta) for delta in deltas)
+            unique += weight * sum(len(delta) for delta in set(deltas))
     return unique, every
 
 
@@ -274,3 +297,29 @@ def _served_identical(
 
 def _stop(nest: Nest, level: int) -> int:
     return nest.starts[level + 1] if level + 1 < len(nest.starts) else len(nest.loops)
+
+
+class Remembered:
+    """What a child holds (its last tile) and, under Timeloop's rule, the last translation."""
+
+    def __init__(self) -> None:
+        self.tile: set[Coordinate] = set()
+        self.translation: tuple[int, ...] | None = None  # None: nothing remembered
+
+    def fetch(self, tile: set[Coordinate], temporal: str) -> set[Coordinate]:
+        """The elements fetched to hold ``tile`` next; "none": holds nothing (MACs)."""
+        if temporal == "none":
+            return set(tile)
+        new = tile - self.tile
+        if temporal == "timeloop" and self.tile:
+            move = tuple(
+                min(c[k] for c in tile) - min(c[k] for c in self.tile)
+                for k in range(len(next(iter(tile))))
+            )
+            if self.translation is None or move == self.translation:
+                self.translation = move
+            else:
+                new = set(tile)
+                self.translation = None
+        self.tile = tile
+        return new

@@ -29,6 +29,7 @@ from test_analysis_oracle import (
 
 from accelsim.analysis.counts import analyze
 from accelsim.arch import Arch, MulticastRule
+from accelsim.arch.model import TemporalReuse
 from accelsim.mapping.model import Mapping
 from accelsim.types import Dim
 from accelsim.workload.layer import Layer
@@ -38,9 +39,12 @@ def with_rule(arch: Arch, rule: MulticastRule) -> Arch:
     return replace(arch, network=replace(arch.network, multicast_rule=rule))
 
 
-def assert_identical_rule_matches_oracle(layer: Layer, arch: Arch, mapping: Mapping) -> None:
-    analysis = analyze(layer, with_rule(arch, MulticastRule.IDENTICAL), mapping)
-    expected = oracle_counts(layer, mapping, rule="identical")
+def assert_identical_rule_matches_oracle(
+    layer: Layer, arch: Arch, mapping: Mapping, temporal: TemporalReuse = TemporalReuse.SLIDING
+) -> None:
+    arch = replace(with_rule(arch, MulticastRule.IDENTICAL), temporal_reuse=temporal)
+    analysis = analyze(layer, arch, mapping)
+    expected = oracle_counts(layer, mapping, rule="identical", temporal=temporal.value)
     got = {(item.level, item.data_type): item for item in analysis.traffic}
     assert set(got) == set(expected)
     for key, oracle in expected.items():
@@ -124,3 +128,27 @@ def test_spatial_reduction_under_timeloop_rule() -> None:
 @given(cases())
 def test_identical_rule_matches_brute_force_nest(case) -> None:
     assert_identical_rule_matches_oracle(*case)
+
+
+def test_timeloop_temporal_reuse_resets_when_the_translation_changes() -> None:
+    # Timeloop v3 on the Eyeriss-like default problem fetched its global buffer's 9,831-element
+    # input tile whole 16 times, overlaps ignored. Small: a 1-D convolution, P = 8 split into
+    # two DRAM loops (2 outer x 4 inner), the buffer holding the R = 3 inputs of one output.
+    # Timeloop evaluates each loop at index 0 (weight 1) and 1 (weight bound - 1): P = 0 (3
+    # new), P = 1 (translation +1, remembered: 1 new, weight 3), P = 4 (translation +3 changed:
+    # all 3 again, forgotten), P = 5 (+1 after the reset: 1 new, weight 3).
+    layer = conv(p=8, r=3)
+    arch = make_arch([level_dict("DRAM", "dram", ALL), level_dict("buffer", "sram", ALL)])
+    mapping = Mapping((level("DRAM", [t(Dim.P, 2), t(Dim.P, 4)]), level("buffer", [t(Dim.R, 3)])))
+    timeloop = replace(
+        with_rule(arch, MulticastRule.IDENTICAL), temporal_reuse=TemporalReuse.TIMELOOP
+    )
+    assert analyze(layer, timeloop, mapping).at("buffer", INPUTS).fills == 3 + 3 * 1 + 3 + 3 * 1
+    assert analyze(layer, arch, mapping).at("buffer", INPUTS).fills == 3 + 7 * 1  # sliding
+    assert_identical_rule_matches_oracle(layer, arch, mapping, TemporalReuse.TIMELOOP)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(cases())
+def test_timeloop_temporal_rule_matches_brute_force_nest(case) -> None:
+    assert_identical_rule_matches_oracle(*case, TemporalReuse.TIMELOOP)
