@@ -40,8 +40,10 @@ KNOWN_TAGS = (
     "Spatial",
 )
 # Top-level keys that evaluation uses, and the ones that are read but ignored (with a note).
-USED_KEYS = ("architecture", "problem", "mapping", "ERT", "ART", "sparse_optimizations")
+USED_KEYS = ("architecture", "problem", "mapping", "ERT")
 IGNORED_KEYS = (
+    "ART",
+    "sparse_optimizations",
     "architecture_constraints",
     "compound_components",
     "components",
@@ -58,8 +60,11 @@ IGNORED_KEYS = (
 )
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader plus Timeloop's tags; every other tag stays unknown (an error)."""
+_SAFE: type = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's when built with it
+
+
+class _Loader(_SAFE):  # type: ignore[misc,valid-type]
+    """The safe loader plus Timeloop's tags; every other tag stays unknown (an error)."""
 
 
 def _construct(tag: str):
