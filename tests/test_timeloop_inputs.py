@@ -171,3 +171,32 @@ def test_bad_input_is_one_clear_error_and_exit_2(
     assert detail in err
     assert "Traceback" not in err
     assert not out.exists()
+
+
+def test_v03_tree_of_the_front_ends_merged_input(tmp_path: Path) -> None:
+    # The front end's parsed-processed-input.yaml (architecture as a v0.3 tree, plus keys that
+    # evaluation ignores, and an empty mapping replaced by the mapper's, given after it) counts
+    # exactly as the v0.4 spec with its tags does.
+    case = DATA / "simple_weight_stationary"
+    merged = [case / "parsed-processed-input.yaml", case / "map.yaml", case / "ERT.yaml"]
+    tree = evaluate_case(load_case(merged))
+    tagged = evaluate_case(load_case([case / file for file in FILES]))
+    assert tree.levels == tagged.levels
+    assert (tree.cycles, tree.computes) == (tagged.cycles, tagged.computes) == (903_168, 10_838_016)
+
+
+def test_cycles_are_throttled_by_the_busiest_port(tmp_path: Path) -> None:
+    # Timeloop: cycles = compute steps x the worst level's slowdown, per-instance fills +
+    # updates over write bandwidth (and reads over read bandwidth). Its simple_pim output of the
+    # exercises shows it: shared_glb writes 153,228 + 3,211,264 + 3,211,264 at 16 words/cycle
+    # -> 410,985 cycles. Here the 1-D convolution's Buffer gets 0.25 words/cycle of writes:
+    # fills 3 + 18 + 0 and updates 48 -> (21 + 48) / 0.25 = 276 cycles, above the 48 steps and
+    # above the reads (48 + 48 + 32 at 2 words/cycle: 64).
+    inputs = copy_case("conv1d_2level_ws", tmp_path)
+    edit(
+        tmp_path / "arch.yaml",
+        "      depth: 64\n",
+        "      depth: 64\n      write_bandwidth: 0.25\n      read_bandwidth: 2\n",
+    )
+    result = evaluate_case(load_case(inputs))
+    assert (result.compute_cycles, result.cycles) == (48, (21 + 48) * 4)

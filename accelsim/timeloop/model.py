@@ -10,7 +10,7 @@ the worst level's bandwidth throttling.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from math import ceil
 from pathlib import Path
 
@@ -31,6 +31,7 @@ from accelsim.timeloop.inputs import Inputs, merge_inputs, require
 from accelsim.timeloop.mapping import read_mapping
 from accelsim.timeloop.problem import TimeloopProblem, read_problem
 from accelsim.types import DATA_TYPES, DataType
+from accelsim.workload.layer import Layer
 
 COUNTS = ("reads", "fills", "updates")
 _ACTION = {"reads": "read", "fills": "fill", "updates": "update"}
@@ -91,7 +92,27 @@ def load_case(paths: list[Path]) -> TimeloopCase:
         require(inputs, "mapping", "a mapping"), arch, problem, inputs.source("mapping")
     )
     ert = read_ert(inputs.values["ERT"], inputs.source("ERT")) if "ERT" in inputs.values else None
+    problem = replace(problem, layer=_with_word_bits(problem.layer, spec, mapping))
     return TimeloopCase(spec, arch, problem, mapping, ert, inputs)
+
+
+def _with_word_bits(layer: Layer, spec: TimeloopArch, mapping: Mapping) -> Layer:
+    """The layer at the word width of the innermost level keeping each data space (Timeloop's
+    problems carry no precision; the counts do not depend on it, the engine's times do)."""
+    widths = {s.name: s.word_bits for s in spec.storage}
+    bits = {}
+    for data_type in DATA_TYPES:
+        keeping = [level.level for level in mapping.levels if data_type in level.keeps]
+        if keeping:
+            bits[data_type] = widths[keeping[-1]]
+    outputs = bits.get(DataType.OUTPUTS)
+    return replace(
+        layer,
+        weight_bits=bits.get(DataType.WEIGHTS, layer.weight_bits),
+        input_bits=bits.get(DataType.INPUTS, layer.input_bits),
+        output_bits=layer.output_bits if outputs is None else outputs,
+        psum_bits=layer.psum_bits if outputs is None else outputs,
+    )
 
 
 def to_arch(spec: TimeloopArch) -> Arch:
