@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import accelsim
 from accelsim.cli import main
 from accelsim.errors import ConfigError
 from accelsim.timeloop import evaluate_case, load_case
@@ -200,3 +201,21 @@ def test_cycles_are_throttled_by_the_busiest_port(tmp_path: Path) -> None:
     )
     result = evaluate_case(load_case(inputs))
     assert (result.compute_cycles, result.cycles) == (48, (21 + 48) * 4)
+
+
+def test_without_an_ert_the_energy_table_prices_as_evaluate_does(tmp_path: Path) -> None:
+    # One level under the MAC (MainMemory keeps everything; no first fill to elide there): the
+    # same counts priced with accelsim's timeloop45 table as `accelsim evaluate` prices them.
+    case = DATA / "conv1d_1level"
+    loaded = load_case([case / file for file in ("arch.yaml", "prob.yaml", "map.yaml")])
+    result = evaluate_case(loaded)
+    assert result.energy_pj == pytest.approx(
+        accelsim.evaluate(
+            loaded.arch, loaded.problem.layer, loaded.mapping, fidelity="ideal"
+        ).energy,
+        rel=1e-12,
+    )
+    assert (
+        result.levels[0].dataspaces
+        == evaluate_case(load_case([case / file for file in FILES])).levels[0].dataspaces
+    )

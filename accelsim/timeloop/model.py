@@ -158,11 +158,14 @@ def evaluate_case(
     """Counts, energy and cycles of one case (see the module docstring)."""
     layer = case.problem.layer
     analysis = analyze(layer, case.arch, case.mapping)
+    if elide_first_read:
+        analysis = _elided(case, analysis)
+    table = _table_energies(case, analysis) if case.ert is None else {}
     levels = []
     for storage in reversed(case.spec.storage):
-        spaces = _counts(case, analysis, storage.name, elide_first_read)
+        spaces = _counts(case, analysis, storage.name)
         used = [t.instances for t in analysis.traffic if t.level == storage.name]
-        energy = None
+        energy = table.get(storage.name)
         if case.ert is not None:  # every utilized instance (the spatial loops above it) pays
             energy = _energy(case.ert, storage, spaces, used[0] if used else 0)
         levels.append(LevelStats(storage.name, storage.instances, spaces, energy))
@@ -171,24 +174,45 @@ def evaluate_case(
         compute_cycles * max(1.0, *(_throttling(case, level, compute_cycles) for level in levels))
     )
     computes = layer.macs
-    compute_energy = None
+    compute_energy = table.get("mac")
     if case.ert is not None:
         compute_energy = computes * case.ert.energy(case.spec.compute.name, "compute")
     engine = _engine_cycles(case, analysis) if fidelity == "engine" else None
     return TimeloopResult(cycles, compute_cycles, computes, compute_energy, tuple(levels), engine)
 
 
-def _counts(case, analysis: Analysis, name: str, elide: bool) -> dict[str, dict[str, int]]:
+def _elided(case: TimeloopCase, analysis: Analysis) -> Analysis:
+    """The counts without outputs' first fills (they start from zero: Timeloop since 2023)."""
+    layer, mapping = case.problem.layer, case.mapping
+    traffic = tuple(
+        replace(item, fills=item.fills - first_arrivals(layer, mapping, item.level))
+        if item.data_type is DataType.OUTPUTS and item.fills
+        else item
+        for item in analysis.traffic
+    )
+    return replace(analysis, traffic=traffic)
+
+
+def _table_energies(case: TimeloopCase, analysis: Analysis) -> dict[str, float]:
+    """Without an ERT: pJ per level (and "mac") from the architecture's energy table
+    (accelsim's timeloop45, per word), as ``accelsim evaluate`` prices."""
+    from accelsim.cost import price
+    from accelsim.energy.table import load_energy_table
+
+    energies: dict[str, float] = {}
+    for item in price(analysis, case.arch, load_energy_table(case.arch.energy_table)):
+        energies[item.component] = energies.get(item.component, 0.0) + item.energy
+    return energies
+
+
+def _counts(case, analysis: Analysis, name: str) -> dict[str, dict[str, int]]:
     spaces: dict[str, dict[str, int]] = {}
     for data_type in DATA_TYPES:
         found = [t for t in analysis.traffic if t.level == name and t.data_type is data_type]
         if not found:
             continue
         item = found[0]
-        fills = item.fills
-        if elide and data_type is DataType.OUTPUTS and fills:
-            fills -= first_arrivals(case.problem.layer, case.mapping, name)
-        counts = {"reads": item.reads, "fills": fills, "updates": item.updates}
+        counts = {"reads": item.reads, "fills": item.fills, "updates": item.updates}
         spaces[case.problem.spaces[data_type]] = {k: v // item.instances for k, v in counts.items()}
     return spaces
 
