@@ -152,3 +152,22 @@ def test_timeloop_temporal_reuse_resets_when_the_translation_changes() -> None:
 @given(cases())
 def test_timeloop_temporal_rule_matches_brute_force_nest(case) -> None:
     assert_identical_rule_matches_oracle(*case, TemporalReuse.TIMELOOP)
+
+
+def test_builtin_defaults_rest_on_rules_agreeing_there() -> None:
+    # docs/timeloop.md: union stays the default of accelsim's own designs because, under the
+    # mapper's mappings, the two rules count the same there (their dataflows never spread partly
+    # overlapping windows over one fan-out). Checked here for the Eyeriss chip, row stationary,
+    # every AlexNet layer.
+    from accelsim.arch import arch_for_dataflow, load_arch
+    from accelsim.mapper import map_layer
+    from accelsim.workload.loaders import load_workload
+
+    arch = arch_for_dataflow(load_arch("eyeriss_chip"), "rs")
+    assert arch.network.multicast_rule is MulticastRule.UNION
+    for layer in load_workload("alexnet"):
+        layer = arch.apply_precision(layer)
+        mapping = map_layer(layer, arch, "rs").mapping
+        union = analyze(layer, arch, mapping).traffic
+        identical = analyze(layer, with_rule(arch, MulticastRule.IDENTICAL), mapping).traffic
+        assert union == identical, layer.name
