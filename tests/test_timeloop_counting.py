@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from oracle_loopnest import oracle_counts
 from test_analysis_oracle import (
@@ -28,8 +29,9 @@ from test_analysis_oracle import (
 )
 
 from accelsim.analysis.counts import analyze
-from accelsim.arch import Arch, MulticastRule
+from accelsim.arch import Arch, MulticastRule, arch_from_dict, load_arch
 from accelsim.arch.model import TemporalReuse
+from accelsim.errors import ConfigError
 from accelsim.mapping.model import Mapping
 from accelsim.types import Dim
 from accelsim.workload.layer import Layer
@@ -159,7 +161,7 @@ def test_builtin_defaults_rest_on_rules_agreeing_there() -> None:
     # mapper's mappings, the two rules count the same there (their dataflows never spread partly
     # overlapping windows over one fan-out). Checked here for the Eyeriss chip, row stationary,
     # every AlexNet layer.
-    from accelsim.arch import arch_for_dataflow, load_arch
+    from accelsim.arch import arch_for_dataflow
     from accelsim.mapper import map_layer
     from accelsim.workload.loaders import load_workload
 
@@ -171,3 +173,18 @@ def test_builtin_defaults_rest_on_rules_agreeing_there() -> None:
         union = analyze(layer, arch, mapping).traffic
         identical = analyze(layer, with_rule(arch, MulticastRule.IDENTICAL), mapping).traffic
         assert union == identical, layer.name
+
+
+def test_multicast_rule_is_read_from_the_arch_file_and_checked() -> None:
+    assert load_arch("timeloop_eyeriss_like").network.multicast_rule is MulticastRule.IDENTICAL
+    raw = {
+        "name": "x",
+        "pe_array": {"rows": 1, "cols": 1},
+        "network": {"multicast_rule": "timeloop"},
+        "levels": [level_dict("DRAM", "dram", ALL)],
+    }
+    with pytest.raises(ConfigError) as error:
+        arch_from_dict(raw, source="x.yaml")
+    assert str(error.value) == (
+        "x.yaml: network.multicast_rule: expected one of identical, union, got 'timeloop'"
+    )
