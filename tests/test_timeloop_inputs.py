@@ -219,3 +219,15 @@ def test_without_an_ert_the_energy_table_prices_as_evaluate_does(tmp_path: Path)
         result.levels[0].dataspaces
         == evaluate_case(load_case([case / file for file in FILES])).levels[0].dataspaces
     )
+
+
+def test_engine_fidelity_prints_the_engines_cycles_beside(tmp_path: Path, capsys) -> None:
+    inputs = copy_case("conv1d_2level_ws", tmp_path)
+    argv = ["timeloop", *map(str, inputs), "--out", str(tmp_path / "o"), "--fidelity", "engine"]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    result = evaluate_case(load_case(inputs), fidelity="engine")
+    # The engine never beats the compute steps (16 x 3 MACs on one MAC unit).
+    assert result.engine_cycles is not None and result.engine_cycles >= 16 * 3
+    assert f"Cycles (engine): {result.engine_cycles:,}" in out
+    assert "Cycles: 48 (compute steps 48)" in out
