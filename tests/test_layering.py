@@ -22,7 +22,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("analysis", "engine", "systolic", "functional"),
     ("energy.pricing",),
     ("mapper", "results"),
-    ("api",),
+    ("api", "timeloop"),
     ("report", "sweep", "precision"),
     ("cli",),
 )

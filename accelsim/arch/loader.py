@@ -9,7 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from accelsim.arch.model import Arch, Level, LevelEnergy, LevelKind, Network, PEArray
+from accelsim.arch.model import (
+    Arch,
+    Level,
+    LevelEnergy,
+    LevelKind,
+    MulticastRule,
+    Network,
+    PEArray,
+)
 from accelsim.config import apply_overrides, builtin_dir, check_keys, read_yaml, resolve_builtin
 from accelsim.energy.table import load_energy_table
 from accelsim.errors import Problems
@@ -23,7 +31,7 @@ TOP_KEYS = {
     "clock_mhz": "clock frequency in MHz",
     "pe_array": "{rows, cols}",
     "mac": "the MAC unit: {type, ...}",
-    "network": "{multicast, systolic, bandwidth_bits_per_cycle, energy_pj_per_bit}",
+    "network": "{multicast, multicast_rule, systolic, bandwidth_bits_per_cycle, energy_pj_per_bit}",
     "energy_table": "a built-in energy table name or a path",
     "area_mm2": "optional area",
     "per_dataflow": "overrides by dotted path per dataflow: {nlr: {levels.rf.capacity_bits: 0}}",
@@ -46,7 +54,13 @@ LEVEL_KEYS = [
     "latency_cycles",
     "energy",
 ]
-NETWORK_KEYS = ["multicast", "systolic", "bandwidth_bits_per_cycle", "energy_pj_per_bit"]
+NETWORK_KEYS = [
+    "multicast",
+    "multicast_rule",
+    "systolic",
+    "bandwidth_bits_per_cycle",
+    "energy_pj_per_bit",
+]
 
 
 def builtin_archs() -> list[str]:
@@ -144,9 +158,15 @@ def _network(found: Problems, raw: Any) -> Network:
             found.add(f"network.{flag}", "true or false", raw[flag])
     bandwidth = raw.get("bandwidth_bits_per_cycle")
     energy = raw.get("energy_pj_per_bit")
+    rules = [rule.value for rule in MulticastRule]
+    rule = raw.get("multicast_rule", MulticastRule.UNION.value)
+    if rule not in rules:
+        found.add("network.multicast_rule", f"one of {', '.join(rules)}", rule)
+        rule = MulticastRule.UNION.value
     return Network(
         multicast=bool(raw.get("multicast", True)),
         systolic=bool(raw.get("systolic", False)),
+        multicast_rule=MulticastRule(rule),
         bandwidth_bits=None
         if bandwidth is None
         else _number(found, "network.bandwidth_bits_per_cycle", bandwidth, positive=True),

@@ -22,6 +22,33 @@ class LevelKind(str, Enum):
     REGFILE = "regfile"  # a per-PE register file / scratchpad
 
 
+class MulticastRule(str, Enum):
+    """How a parent counts the data it sends to the children of a spatial fan-out.
+
+    ``identical`` (Timeloop's rule): at each level's fan-out, children whose new tiles are
+    identical are served once (multicast); every other child is charged in full, even when its
+    tile partly overlaps a sibling's (sliding windows spread over the array).
+    ``union``: the network delivers the union of what the children need once, overlapping windows
+    included (the Eyeriss chip's row/diagonal multicast network).
+    """
+
+    IDENTICAL = "identical"
+    UNION = "union"
+
+
+class TemporalReuse(str, Enum):
+    """How a level counts the elements it receives as the loops above it advance.
+
+    ``sliding``: every step fetches only the elements the level does not hold already (a sliding
+    window keeps its overlap). ``timeloop``: Timeloop v3's count, over its extrapolated steps,
+    with the overlap kept only while the tile keeps moving by the same translation (see
+    :func:`accelsim.analysis.nest.timeloop_moving_count`).
+    """
+
+    SLIDING = "sliding"
+    TIMELOOP = "timeloop"
+
+
 class Axis(str, Enum):
     X = "X"  # along the array's columns
     Y = "Y"  # along the array's rows
@@ -82,10 +109,12 @@ class Network:
     ``multicast``: one read at the source serves every PE that needs the same data.
     ``systolic``: data moves PE to PE over neighbour links (a systolic array).
     ``energy_pj_per_bit``: optional override of the table's per-bit delivery energy.
+    ``multicast_rule``: how reads at a fan-out's source are counted (see :class:`MulticastRule`).
     """
 
     multicast: bool = True
     systolic: bool = False
+    multicast_rule: MulticastRule = MulticastRule.UNION
     bandwidth_bits: float | None = None
     energy_pj_per_bit: float | None = None
 
@@ -110,6 +139,7 @@ class Arch:
     description: str = ""
     area_mm2: float | None = None
     fixed_precision: tuple[tuple[str, int], ...] = ()  # bits every layer runs at, if set
+    temporal_reuse: TemporalReuse = TemporalReuse.SLIDING
     variants: tuple[tuple[str, Arch], ...] = field(default=(), compare=False, repr=False)
 
     def for_dataflow(self, dataflow: str) -> Arch:

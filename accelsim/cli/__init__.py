@@ -19,9 +19,9 @@ from accelsim.version import __version__
 
 def _command_modules() -> list[ModuleType]:
     # One import per subcommand module; add yours here.
-    from accelsim.cli import cost_table, evaluate, plot, report, run, scalesim, sweep
+    from accelsim.cli import cost_table, evaluate, plot, report, run, scalesim, sweep, timeloop
 
-    return [run, evaluate, sweep, plot, report, cost_table, scalesim]
+    return [run, evaluate, sweep, plot, report, cost_table, scalesim, timeloop]
 
 
 def build_parser() -> argparse.ArgumentParser:
