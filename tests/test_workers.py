@@ -62,9 +62,12 @@ import os, sys, time
 from accelsim import workers
 workers._linux_death_signal = lambda: None  # as on a system without prctl
 workers.POLL_S = 0.05
+parent = os.getpid()  # taken before the fork: the parent may be gone when the child starts
 child = os.fork()
 if child == 0:
-    workers.die_with_parent(os.getppid())
+    quiet = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(quiet, 1)  # let go of the pipe, so that the test reads the pid without waiting
+    workers.die_with_parent(parent)
     time.sleep(30)
     os._exit(0)
 print(child, flush=True)
