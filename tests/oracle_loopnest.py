@@ -19,6 +19,18 @@ Semantics (Timeloop's, as stated in docs/DESIGN.md):
   each child is missing; with the MACs below, every temporal step of the whole nest, the distinct
   coordinates the MACs under the instance use (no reuse at a MAC). Outputs arriving below for the
   first time start at zero and cost no read.
+* ``rule="identical"`` (Timeloop's multicast rule, replayed the way Timeloop computes it): at the
+  fan-out of every mapping level between a level and the next one down keeping the data type, the
+  children's new tiles (delta sets) are compared step by step; identical ones are counted once,
+  every other one in full. A level that bypasses the data type is then folded into the one above
+  as Timeloop's tiling does: the outer fan-out's accesses are scaled by (what the inner level
+  serves, in total) / (what the outer fan-out's children receive, in total). Outputs' first
+  arrivals (no read) are the distinct elements an instance ever serves.
+* ``temporal="timeloop"`` (Timeloop v3's temporal reuse, replayed step by step): only the steps
+  Timeloop evaluates are walked, every temporal loop at index 0 (weight 1) and 1 (weight
+  bound - 1, for everything inside it); a tile whose translation (the move of its lowest corner)
+  equals the last remembered one, or comes after a reset, fetches what it lacks and is
+  remembered; a tile whose translation changed is fetched whole and forgets the translation.
 """
 
 from __future__ import annotations
@@ -26,6 +38,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
+from fractions import Fraction
 
 from accelsim.mapping.model import Mapping
 from accelsim.types import DataType, Dim
@@ -72,10 +85,25 @@ class Nest:
             for loop in level.temporal + level.spatial:
                 if loop.bound > 1:
                     self.loops.append(NestLoop(index, loop.dim, loop.bound, loop.spatial))
+        self.rule = "union"
+        self.temporal = "sliding"
         self.channels_per_group = 1
         for loop in self.loops:
             if loop.dim is Dim.C:
                 self.channels_per_group *= loop.bound
+
+    def steps(self, positions: list[int]) -> Iterator[tuple[int, Point]]:
+        """(weight, point) over the temporal loops at ``positions``: every step, weight 1; or,
+        under Timeloop's temporal rule, its extrapolated steps (indices 0 and 1 only)."""
+        if self.temporal != "timeloop":
+            for point in self.assignments(positions):
+                yield 1, point
+            return
+        for values in itertools.product(*[(0, 1) for _ in positions]):
+            weight = 1
+            for at, value in zip(positions, values, strict=True):
+                weight *= self.loops[at].bound - 1 if value else 1
+            yield weight, dict(zip(positions, values, strict=True))
 
     def positions(self, first: int, stop: int, *, spatial: bool | None) -> list[int]:
         """Nest positions in [first, stop), only spatial / temporal loops unless ``None``."""
@@ -117,9 +145,15 @@ class Nest:
         return {self.coordinate({**fixed, **inner}, data_type) for inner in self.assignments(free)}
 
 
-def oracle_counts(layer: Layer, mapping: Mapping) -> dict[tuple[str, DataType], OracleCounts]:
-    """Counts for every (level name, data type) whose level keeps the data type."""
+def oracle_counts(
+    layer: Layer, mapping: Mapping, rule: str = "union", temporal: str = "sliding"
+) -> dict[tuple[str, DataType], OracleCounts]:
+    """Counts for every (level name, data type) whose level keeps the data type, under the
+    multicast ``rule`` ("union" or "identical") and ``temporal`` reuse ("sliding" or
+    "timeloop", the latter only with ``rule="identical"``)."""
     nest = Nest(layer, mapping)
+    nest.rule = rule
+    nest.temporal = temporal
     found = {}
     for data_type in DataType:
         chain = [i for i, level in enumerate(mapping.levels) if data_type in level.keeps]
@@ -134,7 +168,10 @@ def _level_counts(
     nest: Nest, data_type: DataType, index: int, child: int | None, top: bool
 ) -> OracleCounts:
     fills, tile_elements, held_ever = _fills(nest, data_type, nest.starts[index])
-    served, first_touches = _served(nest, data_type, index, child)
+    if nest.rule == "identical":
+        served, first_touches = _served_identical(nest, data_type, index, child)
+    else:
+        served, first_touches = _served(nest, data_type, index, child)
     instances = 1
     for at in nest.positions(0, nest.starts[index], spatial=True):
         instances *= nest.loops[at].bound
@@ -163,12 +200,11 @@ def _fills(nest: Nest, data_type: DataType, start: int) -> tuple[int, int, int]:
     held_ever = 0
     sizes = set()
     for instance in nest.assignments(nest.positions(0, start, spatial=True)):
-        held: set[Coordinate] = set()
+        state = Remembered()
         ever: set[Coordinate] = set()
-        for step in nest.assignments(nest.positions(0, start, spatial=False)):
+        for weight, step in nest.steps(nest.positions(0, start, spatial=False)):
             tile = nest.touched({**instance, **step}, below, data_type)
-            fills += len(tile - held)
-            held = tile
+            fills += weight * len(state.fetch(tile, nest.temporal))
             ever |= tile
             sizes.add(len(tile))
         held_ever += len(ever)
@@ -202,3 +238,88 @@ def _served(nest: Nest, data_type: DataType, index: int, child: int | None) -> t
             first_touches += len(sent - arrived_ever)
             arrived_ever |= sent
     return served, first_touches
+
+
+def _fan_out_stats(
+    nest: Nest, data_type: DataType, level: int, child_start: int, holds: bool
+) -> tuple[int, int]:
+    """(distinct deltas counted once, deltas counted per child) summed over the instances of
+    ``level`` and the steps of the temporal loops above ``child_start``. The children of the
+    fan-out (the level's spatial loops) hold the set touched by every loop from ``child_start``
+    inwards; ``holds=False`` (MACs) means they keep nothing from one step to the next."""
+    spatial = nest.positions(nest.starts[level], _stop(nest, level), spatial=True)
+    free = nest.positions(child_start, len(nest.loops), spatial=None)
+    unique = every = 0
+    for instance in nest.assignments(nest.positions(0, nest.starts[level], spatial=True)):
+        states: dict[int, Remembered] = {}
+        steps = nest.positions(0, child_start, spatial=False)
+        for weight, step in (
+            nest.steps(steps) if holds else ((1, p) for p in nest.assignments(steps))
+        ):
+            deltas = []
+            for k, below in enumerate(nest.assignments(spatial)):
+                tile = nest.touched({**instance, **below, **step}, free, data_type)
+                state = states.setdefault(k, Remembered())
+                deltas.append(frozenset(state.fetch(tile, nest.temporal if holds else "none")))
+            every += weight * sum(len(delta) for delta in deltas)
+            unique += weight * sum(len(delta) for delta in set(deltas))
+    return unique, every
+
+
+def _served_identical(
+    nest: Nest, data_type: DataType, index: int, child: int | None
+) -> tuple[int, int]:
+    """(elements sent to the level below, first arrivals) under Timeloop's identical-delta rule,
+    summed over this level's instances."""
+    last = len(nest.starts) if child is None else child
+    child_start = len(nest.loops) if child is None else nest.starts[child]
+    holds = child is not None
+    served: Fraction | None = None
+    for level in reversed(range(index, last)):
+        if not nest.positions(nest.starts[level], _stop(nest, level), spatial=True):
+            continue
+        if served is None:  # the innermost fan-out: its children are the child level's tiles
+            served = Fraction(_fan_out_stats(nest, data_type, level, child_start, holds)[0])
+        else:  # fold the bypassing level below into this one, as Timeloop's tiling does
+            unique, every = _fan_out_stats(nest, data_type, level, _stop(nest, level), True)
+            served = unique * served / every
+    if served is None:  # no fan-out: the one child is served what it lacks
+        served = Fraction(_fan_out_stats(nest, data_type, index, child_start, holds)[0])
+    assert served.denominator == 1, f"fractional count {served}"
+    first_touches = 0
+    if data_type is DataType.OUTPUTS:
+        for instance in nest.assignments(nest.positions(0, nest.starts[index], spatial=True)):
+            below = nest.positions(nest.starts[index], len(nest.loops), spatial=None)
+            above = nest.positions(0, nest.starts[index], spatial=False)
+            first_touches += len(nest.touched(instance, below + above, data_type))
+    return int(served), first_touches
+
+
+def _stop(nest: Nest, level: int) -> int:
+    return nest.starts[level + 1] if level + 1 < len(nest.starts) else len(nest.loops)
+
+
+class Remembered:
+    """What a child holds (its last tile) and, under Timeloop's rule, the last translation."""
+
+    def __init__(self) -> None:
+        self.tile: set[Coordinate] = set()
+        self.translation: tuple[int, ...] | None = None  # None: nothing remembered
+
+    def fetch(self, tile: set[Coordinate], temporal: str) -> set[Coordinate]:
+        """The elements fetched to hold ``tile`` next; "none": holds nothing (MACs)."""
+        if temporal == "none":
+            return set(tile)
+        new = tile - self.tile
+        if temporal == "timeloop" and self.tile:
+            move = tuple(
+                min(c[k] for c in tile) - min(c[k] for c in self.tile)
+                for k in range(len(next(iter(tile))))
+            )
+            if self.translation is None or move == self.translation:
+                self.translation = move
+            else:
+                new = set(tile)
+                self.translation = None
+        self.tile = tile
+        return new

@@ -68,7 +68,7 @@ TOPOLOGY = (
     "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, "
     "Strides,\nConv1, 16, 16, 3, 3, 3, 10, 1,\n"
 )
-TABLE_CSV = "layer,w_bits,a_bits,cycles\nl,4,4,10\nl,4,8,20\nl,8,4,20\nl,8,8,40\n"
+TABLE_CSV = "layer,weight_bits,input_bits,cycles\nl,4,4,10\nl,4,8,20\nl,8,4,20\nl,8,8,40\n"
 DIR = object()  # a file entry that is a folder
 INF, NAN, HUGE = math.inf, math.nan, 10**30
 
@@ -349,9 +349,9 @@ def flag_cases() -> list[Case]:
         Case("run-dataflows-comma", [*run[:-2], "--dataflows", ","], [cmd, "--dataflows"]),
         Case("run-dataflows-unknown", [*run[:-2], "--dataflows", "xx"], [cmd, "--dataflows"]),
         Case("run-dataflows-one-bad", [*run[:-2], "--dataflows", "ws,,zz"], [cmd, "--dataflows"]),
-        Case("run-w-bits-zero", [*run, "--w-bits", "0"], [cmd, "--w-bits"]),
-        Case("run-w-bits-huge", [*run, "--w-bits", "99"], [cmd, "--w-bits"]),
-        Case("run-a-bits-negative", [*run, "--a-bits", "-1"], [cmd, "--a-bits"]),
+        Case("run-w-bits-zero", [*run, "--w-bits", "0"], [cmd, "--weight-bits"]),
+        Case("run-w-bits-huge", [*run, "--w-bits", "99"], [cmd, "--weight-bits"]),
+        Case("run-a-bits-negative", [*run, "--a-bits", "-1"], [cmd, "--input-bits"]),
         Case("run-objective", [*run, "--objective", "fast"], ["--objective", "invalid choice"]),
         Case("run-fidelity", [*run, "--fidelity", "fast"], ["--fidelity", "invalid choice"]),
         Case("run-unknown-flag", [*run, "--bogus"], ["unrecognized arguments: --bogus"]),
@@ -429,7 +429,9 @@ def flag_cases() -> list[Case]:
             [cmd, "--bits"],
         ),
         Case(
-            "cost-table-w-bits", [*COST_TABLE, "--w-bits", "0", "--out", "t.csv"], [cmd, "--w-bits"]
+            "cost-table-w-bits",
+            [*COST_TABLE, "--w-bits", "0", "--out", "t.csv"],
+            [cmd, "--weight-bits"],
         ),
         Case("cost-table-batch", [*COST_TABLE, "--batch", "0", "--out", "t.csv"], [cmd, "--batch"]),
         Case(
@@ -579,7 +581,7 @@ def flag_cases() -> list[Case]:
         Case(
             "cost-table-a-bits",
             [*COST_TABLE, "--a-bits", "40", "--out", "t.csv"],
-            [cmd, "--a-bits"],
+            [cmd, "--input-bits"],
         ),
         Case("cost-table-remap", [*COST_TABLE, "--remap", "x", "--out", "t.csv"], ["--remap"]),
         Case(

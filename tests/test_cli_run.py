@@ -57,7 +57,7 @@ def test_precision_flags_on_a_fixed_precision_arch_warn(tmp_path: Path, capsys) 
     assert main([*argv, "--w-bits", "4", "--out", str(tmp_path / "r"), "-q"]) == 0
     err = capsys.readouterr().err
     assert "warning: eyeriss_isca16 runs every layer at fixed precision (input_bits 16, " in err
-    assert "weight_bits 16); --w-bits and --a-bits have no effect on it" in err
+    assert "weight_bits 16); --weight-bits and --input-bits have no effect on it" in err
 
 
 @pytest.mark.parametrize("flag", ["-v", "--verbose", "-q", "--quiet"])

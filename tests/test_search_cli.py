@@ -34,7 +34,7 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def test_long_forms_read_back_whole(written: dict[str, Path], suffix: str) -> None:
     table = load_table(written[suffix])
     assert table.layers == ("conv1", "conv2", "fc")
-    assert table.w_bits == table.a_bits == tuple(range(1, 9))
+    assert table.weight_bits == table.input_bits == tuple(range(1, 9))
     assert (table.network, table.arch, table.dataflow, table.batch) == (
         "tiny",
         "bitfusion",
@@ -51,7 +51,7 @@ def test_haq_and_hawq_files_read_back(written: dict[str, Path]) -> None:
     reference = load_table(written[".csv"]).array("cycles")
     assert haq.layers == ("layer0", "layer1", "layer2") and np.array_equal(haq.array(), reference)
     hawq = load_table(written[".npz"])
-    assert hawq.layers == ("conv1", "conv2", "fc") and hawq.w_bits == (4, 8)
+    assert hawq.layers == ("conv1", "conv2", "fc") and hawq.weight_bits == (4, 8)
     cycles = hawq.array("cycles")
     assert np.array_equal(cycles[:, 0, 0], reference[:, 3, 3])  # INT4 = w4a4
     assert np.array_equal(cycles[:, 1, 1], reference[:, 7, 7])  # INT8 = w8a8
@@ -92,18 +92,38 @@ def test_search_on_hawq_arrays_picks_int4_or_int8(
     argv = ["search", str(written[".npz"]), "--budget", "80%", "--method", "greedy"]
     assert main([*argv, "--out", str(out_csv)]) == 0
     rows = out_csv.read_text().splitlines()
-    assert rows[0] == "layer,w_bits,a_bits"
+    assert rows[0] == "layer,weight_bits,input_bits"
     assert all(row.split(",")[1] == row.split(",")[2] in ("4", "8") for row in rows[1:])
 
 
 @pytest.mark.parametrize(
     ("content", "suffix", "expected"),
     [
-        ("layer,w_bits\nconv1,8\n", ".csv", "columns: expected columns layer, w_bits, a_bits"),
-        ("layer,w_bits,a_bits,cycles\nc,8,8,-1\n", ".csv", "cycles: expected non-negative"),
-        ("layer,w_bits,a_bits,cycles\nc,8,8,inf\n", ".csv", "cycles: expected non-negative"),
-        ("layer,w_bits,a_bits,cycles\nc,8,8,1\nc,8,8,2\n", ".csv", "rows: expected one row"),
-        ("layer,w_bits,a_bits,cycles\nc,x,8,1\n", ".csv", "w_bits: expected whole numbers"),
+        (
+            "layer,weight_bits\nconv1,8\n",
+            ".csv",
+            "columns: expected columns layer, weight_bits, input_bits",
+        ),
+        (
+            "layer,weight_bits,input_bits,cycles\nc,8,8,-1\n",
+            ".csv",
+            "cycles: expected non-negative",
+        ),
+        (
+            "layer,weight_bits,input_bits,cycles\nc,8,8,inf\n",
+            ".csv",
+            "cycles: expected non-negative",
+        ),
+        (
+            "layer,weight_bits,input_bits,cycles\nc,8,8,1\nc,8,8,2\n",
+            ".csv",
+            "rows: expected one row",
+        ),
+        (
+            "layer,weight_bits,input_bits,cycles\nc,x,8,1\n",
+            ".csv",
+            "weight_bits: expected whole numbers",
+        ),
         ('{"layer": 1}', ".json", "expected a JSON list of records"),
         ("not numpy", ".npy", "expected a NumPy array file"),
         ("not numpy", ".npz", "expected a NumPy .npz archive"),

@@ -9,6 +9,13 @@ For every level that keeps a data type:
   keeping the data type, operand reads by the MACs;
 * ``updates``: partial sums written back from below (a spatial reduction counts once).
 
+What "counts once" means is the network's :class:`~accelsim.arch.model.MulticastRule`. Under
+``identical`` (Timeloop's), each level's fan-out serves children with identical new tiles once and
+every other child in full: the children of a fan-out hold translates of one tile, identical exactly
+when their offsets are, so a parent sends (distinct offsets of each fan-out between it and the
+child level, multiplied) x (one child's fills). Under ``union`` it sends the union of what all
+children lack, overlapping sliding windows once.
+
 A tile is re-fetched only when a loop relevant to its data type advances, or when an irrelevant loop
 above a relevant one forces it around again; consecutive tiles that overlap (the sliding window of
 inputs) fetch only the new elements. See :mod:`accelsim.analysis.nest` for the closed forms.
@@ -18,19 +25,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from math import ceil, prod
+from typing import TYPE_CHECKING
 
 from accelsim.analysis.nest import (
     PlacedLoop,
     coordinate_forms,
     flatten,
     tile_steps,
+    timeloop_moving_count,
     transitions,
     union_delta,
 )
-from accelsim.arch.model import Arch, Axis
+from accelsim.arch.model import Arch, Axis, MulticastRule, TemporalReuse
 from accelsim.mapping.model import Mapping
 from accelsim.types import DATA_TYPES, DataType
 from accelsim.workload.layer import Layer
+
+if TYPE_CHECKING:
+    from accelsim.analysis.systolic import SystolicSchedule
 
 
 @dataclass(frozen=True)
@@ -84,17 +96,25 @@ class LinkTraffic:
 
 @dataclass(frozen=True)
 class Analysis:
-    """Everything the access analysis finds for one (layer, arch, mapping)."""
+    """Everything the access analysis finds for one (layer, arch, mapping): the one intermediate
+    every dataflow produces and :func:`accelsim.energy.pricing.price` prices.
+
+    ``mapping`` is the loop nest, or for a systolic dataflow its fold schedule
+    (:class:`accelsim.analysis.systolic.SystolicSchedule`, whose steps are cycles of the array).
+    ``register_bits`` counts accesses to PE-internal registers that are not a level of the
+    architecture (a systolic PE's operand and accumulator registers).
+    """
 
     layer: Layer
     arch_name: str
-    mapping: Mapping
+    mapping: Mapping | SystolicSchedule
     traffic: tuple[Traffic, ...]
     links: tuple[LinkTraffic, ...]
     temporal_steps: int
     used_pes: int
     total_pes: int
     lanes: int = 1  # MACs each PE issues per cycle (lane loops of the mapping)
+    register_bits: int = 0
 
     @property
     def macs(self) -> int:
@@ -102,14 +122,12 @@ class Analysis:
 
     @property
     def padded_macs(self) -> int:
-        """MACs the mapping issues, including those on padding when factors overshoot the layer."""
+        """MACs the mapping issues, including those on padding when factors overshoot the layer
+        (a systolic schedule issues exactly the layer's MACs: idle PEs of a partial fold issue
+        none)."""
+        if not isinstance(self.mapping, Mapping):
+            return self.macs
         return self.temporal_steps * self.used_pes * self.lanes
-
-    @property
-    def utilization(self) -> float:
-        """Useful MACs over the MAC slots (PEs x lanes used) of the whole array during the
-        temporal steps."""
-        return self.macs / (self.temporal_steps * self.total_pes * self.lanes)
 
     def at(self, level: str, data_type: DataType) -> Traffic:
         for item in self.traffic:
@@ -123,8 +141,12 @@ def analyze(layer: Layer, arch: Arch, mapping: Mapping) -> Analysis:
     placed, starts = flatten(mapping)
     traffic: list[Traffic] = []
     links: list[LinkTraffic] = []
+    rule = arch.network.multicast_rule
+    moving = _moving_count
+    if arch.temporal_reuse is TemporalReuse.TIMELOOP:
+        moving = _timeloop_moving
     for data_type in DATA_TYPES:
-        found, crossing = _data_type_counts(layer, mapping, data_type, placed, starts)
+        found, crossing = _data_type_counts(layer, mapping, data_type, placed, starts, rule, moving)
         traffic.extend(found)
         links.extend(crossing)
     return Analysis(
@@ -152,7 +174,26 @@ def _moving_count(tile, offsets, forms, temporal) -> int:
     return total
 
 
-def _data_type_counts(layer, mapping, data_type, placed, starts):
+def _distinct_offsets(forms, placed, first: int, stop: int) -> int:
+    """Product over the fan-outs of mapping levels ``first`` to ``stop - 1`` of the number of
+    distinct offsets of their children's tiles (equal offsets, identical tiles)."""
+    no_offsets = tuple(() for _ in forms)
+    total = 1
+    for level in range(first, stop):
+        fan_out = tuple(p for p in placed if p.level == level and p.loop.spatial)
+        if fan_out:
+            offsets = tuple(tile_steps(form, fan_out) for form in forms)
+            total *= union_delta(no_offsets, offsets, None)
+    return total
+
+
+def _timeloop_moving(tile, offsets, forms, temporal) -> int:
+    """Timeloop's count of one child's fills (``offsets`` must be empty: a single child)."""
+    assert all(not offset for offset in offsets)
+    return timeloop_moving_count(tile, forms, temporal)
+
+
+def _data_type_counts(layer, mapping, data_type, placed, starts, rule, moving):
     forms = coordinate_forms(layer, mapping, data_type)
     chain = [i for i, level in enumerate(mapping.levels) if data_type in level.keeps]
     temporal_all = tuple(p for p in placed if not p.loop.spatial)
@@ -168,13 +209,18 @@ def _data_type_counts(layer, mapping, data_type, placed, starts):
         fills = 0
         if position > 0:
             temporal = tuple(p for p in placed[:start] if not p.loop.spatial)
-            fills = instances * _moving_count(tile, no_offsets, forms, temporal)
+            fills = instances * moving(tile, no_offsets, forms, temporal)
         child = chain[position + 1] if position + 1 < len(chain) else None
         below = placed[start:] if child is None else placed[start : starts[child]]
         spatial = tuple(p for p in below if p.loop.spatial)
         offsets = tuple(tile_steps(form, spatial) for form in forms)
+        identical = rule is MulticastRule.IDENTICAL
         if child is None:
-            served = instances * steps * union_delta(no_offsets, offsets, None)
+            if identical:
+                distinct = _distinct_offsets(forms, placed, index, len(mapping.levels))
+            else:
+                distinct = union_delta(no_offsets, offsets, None)
+            served = instances * steps * distinct
             # every PE gets what its lanes need, once (lanes summing a reduction share one psum)
             lanes = tuple(p for p in spatial if p.loop.axis is Axis.LANE)
             pes = prod(p.loop.bound for p in spatial if p.loop.axis is not Axis.LANE)
@@ -184,10 +230,12 @@ def _data_type_counts(layer, mapping, data_type, placed, starts):
         else:
             child_tile = tuple(tile_steps(form, placed[starts[child] :]) for form in forms)
             temporal = tuple(p for p in placed[: starts[child]] if not p.loop.spatial)
-            served = instances * _moving_count(child_tile, offsets, forms, temporal)
-            delivered = _instances(placed, starts[child]) * _moving_count(
-                child_tile, no_offsets, forms, temporal
-            )
+            per_child = moving(child_tile, no_offsets, forms, temporal)
+            if identical:
+                served = instances * _distinct_offsets(forms, placed, index, child) * per_child
+            else:
+                served = instances * _moving_count(child_tile, offsets, forms, temporal)
+            delivered = _instances(placed, starts[child]) * per_child
             child_start = starts[child]
         reads, updates = served, 0
         if data_type is DataType.OUTPUTS:
@@ -215,6 +263,16 @@ def _data_type_counts(layer, mapping, data_type, placed, starts):
     if data_type is DataType.OUTPUTS and found[0].reads == 0:
         found[0] = _with_bits(found[0], layer.output_bits)  # only final values reach DRAM
     return found, crossing
+
+
+def first_arrivals(layer: Layer, mapping: Mapping, level: str) -> int:
+    """Outputs whose first arrival at ``level`` starts from zero: the distinct output elements one
+    instance ever holds, times the instances. Timeloop builds since 2023 leave these fills out
+    (first-read elision); ``fills - first_arrivals`` is their count."""
+    placed, starts = flatten(mapping)
+    index = [item.level for item in mapping.levels].index(level)
+    forms = coordinate_forms(layer, mapping, DataType.OUTPUTS)
+    return _first_touches(forms, placed, starts[index], _instances(placed, starts[index]))
 
 
 def _first_touches(forms, placed, start, instances) -> int:

@@ -18,6 +18,7 @@ from math import prod
 import numpy as np
 
 from accelsim.mapping.model import Loop, Mapping
+from accelsim.progressions import progression_sum
 from accelsim.types import DataType, Dim
 from accelsim.workload.layer import Layer
 
@@ -64,20 +65,6 @@ def flatten(mapping: Mapping) -> tuple[tuple[PlacedLoop, ...], tuple[int, ...]]:
 def shift(form: Form, placed: PlacedLoop) -> int:
     """How far coordinate ``form`` moves when ``placed`` advances by one."""
     return sum(coef for dim, coef in form if dim is placed.loop.dim) * placed.stride
-
-
-@lru_cache(maxsize=65536)
-def progression_sum(steps: tuple[tuple[int, int], ...]) -> np.ndarray:
-    """Bitmap of {sum_i k_i * step_i : 0 <= k_i < count_i} for ``steps`` = ((step, count), ...)."""
-    bitmap = np.ones(1, dtype=bool)
-    for step, count in steps:
-        if count <= 1 or step == 0:
-            continue
-        stamp = np.zeros((count - 1) * step + 1, dtype=bool)
-        stamp[::step] = True
-        bitmap = np.convolve(bitmap, stamp) > 0
-    bitmap.flags.writeable = False
-    return bitmap
 
 
 def tile_steps(form: Form, loops: tuple[PlacedLoop, ...]) -> tuple[tuple[int, int], ...]:
@@ -158,3 +145,54 @@ def transitions(
         result.append((outer * (carry.loop.bound - 1), moves))
         outer *= carry.loop.bound
     return result
+
+
+def extrapolated_steps(
+    forms: tuple[Form, ...], loops: tuple[PlacedLoop, ...]
+) -> list[tuple[int, tuple[int, ...]]]:
+    """(weight, position per coordinate) of the steps Timeloop's nest analysis evaluates.
+
+    Timeloop (gExtrapolateUniformTemporal, on by default) runs every temporal loop at index 0,
+    then at index 1 standing for the other ``bound - 1`` iterations (everything inside it is
+    weighted by ``bound - 1``); outer loops vary slowest. ``loops`` outermost first.
+    """
+    steps: list[tuple[int, tuple[int, ...]]] = [(1, tuple(0 for _ in forms))]
+    for placed in loops:
+        moved = tuple(shift(form, placed) for form in forms)
+        next_steps = []
+        for weight, position in steps:
+            next_steps.append((weight, position))
+            shifted = tuple(p + m for p, m in zip(position, moved, strict=True))
+            next_steps.append((weight * (placed.loop.bound - 1), shifted))
+        steps = next_steps
+    return steps
+
+
+def timeloop_moving_count(
+    tile: tuple[tuple[tuple[int, int], ...], ...],
+    forms: tuple[Form, ...],
+    loops: tuple[PlacedLoop, ...],
+) -> int:
+    """Elements a level receives over a run as Timeloop v3 counts them: over its extrapolated
+    steps (:func:`extrapolated_steps`), a tile that moves by the same translation as the last
+    move (or after a reset) fetches only its new elements, a stationary tile nothing, and a tile
+    whose translation changes is fetched whole and resets the remembered translation
+    (OperationSpace::SaveAndSubtractIfSameStride, v3.0.3)."""
+    no_offsets = tuple(() for _ in forms)
+    whole = union_delta(tile, no_offsets, None)
+    total = 0
+    previous: tuple[int, ...] | None = None
+    remembered: tuple[int, ...] | None = None  # None: no translation remembered
+    for weight, position in extrapolated_steps(forms, loops):
+        if previous is None:
+            total += weight * whole
+        else:
+            move = tuple(p - q for p, q in zip(position, previous, strict=True))
+            if remembered is None or move == remembered:
+                total += weight * union_delta(tile, no_offsets, move)
+                remembered = move
+            else:
+                total += weight * whole
+                remembered = None
+        previous = position
+    return total

@@ -1,7 +1,16 @@
 """Architectures: PE array, storage levels, network, MAC unit; loaded from YAML."""
 
-from accelsim.arch.loader import arch_for_dataflow, arch_from_dict, builtin_archs, load_arch
-from accelsim.arch.model import Arch, Axis, Level, LevelEnergy, LevelKind, Network, PEArray
+from accelsim.arch.loader import arch_from_dict, builtin_archs, load_arch
+from accelsim.arch.model import (
+    Arch,
+    Axis,
+    Level,
+    LevelEnergy,
+    LevelKind,
+    MulticastRule,
+    Network,
+    PEArray,
+)
 
 __all__ = [
     "Arch",
@@ -9,9 +18,9 @@ __all__ = [
     "Level",
     "LevelEnergy",
     "LevelKind",
+    "MulticastRule",
     "Network",
     "PEArray",
-    "arch_for_dataflow",
     "arch_from_dict",
     "builtin_archs",
     "load_arch",

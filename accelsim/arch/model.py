@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
+from accelsim.mac.base import MacUnit
 from accelsim.types import DataType
 from accelsim.workload.layer import Layer
 
@@ -19,6 +20,33 @@ class LevelKind(str, Enum):
     DRAM = "dram"
     SRAM = "sram"  # a shared on-chip buffer (global buffer, scratchpad shared by the array)
     REGFILE = "regfile"  # a per-PE register file / scratchpad
+
+
+class MulticastRule(str, Enum):
+    """How a parent counts the data it sends to the children of a spatial fan-out.
+
+    ``identical`` (Timeloop's rule): at each level's fan-out, children whose new tiles are
+    identical are served once (multicast); every other child is charged in full, even when its
+    tile partly overlaps a sibling's (sliding windows spread over the array).
+    ``union``: the network delivers the union of what the children need once, overlapping windows
+    included (the Eyeriss chip's row/diagonal multicast network).
+    """
+
+    IDENTICAL = "identical"
+    UNION = "union"
+
+
+class TemporalReuse(str, Enum):
+    """How a level counts the elements it receives as the loops above it advance.
+
+    ``sliding``: every step fetches only the elements the level does not hold already (a sliding
+    window keeps its overlap). ``timeloop``: Timeloop v3's count, over its extrapolated steps,
+    with the overlap kept only while the tile keeps moving by the same translation (see
+    :func:`accelsim.analysis.nest.timeloop_moving_count`).
+    """
+
+    SLIDING = "sliding"
+    TIMELOOP = "timeloop"
 
 
 class Axis(str, Enum):
@@ -81,22 +109,29 @@ class Network:
     ``multicast``: one read at the source serves every PE that needs the same data.
     ``systolic``: data moves PE to PE over neighbour links (a systolic array).
     ``energy_pj_per_bit``: optional override of the table's per-bit delivery energy.
+    ``multicast_rule``: how reads at a fan-out's source are counted (see :class:`MulticastRule`).
     """
 
     multicast: bool = True
     systolic: bool = False
+    multicast_rule: MulticastRule = MulticastRule.UNION
     bandwidth_bits: float | None = None
     energy_pj_per_bit: float | None = None
 
 
 @dataclass(frozen=True)
 class Arch:
-    """A whole accelerator. ``levels`` runs from the outermost (DRAM) to the innermost RF."""
+    """A whole accelerator. ``levels`` runs from the outermost (DRAM) to the innermost RF.
+
+    ``mac_unit`` is the PE's MAC unit, built once when the file is loaded. ``variants`` holds the
+    architecture as each dataflow named in the file's ``per_dataflow`` section uses it (built and
+    validated at load too); :meth:`for_dataflow` picks one.
+    """
 
     name: str
     pe_array: PEArray
     levels: tuple[Level, ...]
-    mac_spec: tuple[tuple[str, Any], ...]
+    mac_unit: MacUnit
     network: Network
     clock_mhz: float
     energy_table: str
@@ -104,21 +139,20 @@ class Arch:
     description: str = ""
     area_mm2: float | None = None
     fixed_precision: tuple[tuple[str, int], ...] = ()  # bits every layer runs at, if set
-    raw: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    temporal_reuse: TemporalReuse = TemporalReuse.SLIDING
+    variants: tuple[tuple[str, Arch], ...] = field(default=(), compare=False, repr=False)
 
-    @property
-    def mac(self) -> dict[str, Any]:
-        """The ``mac:`` section as written (type and parameters of the MAC unit)."""
-        return dict(self.mac_spec)
+    def for_dataflow(self, dataflow: str) -> Arch:
+        """The architecture as ``dataflow`` uses it: with that dataflow's ``per_dataflow``
+        overrides applied (the Eyeriss comparison gives every dataflow the same storage area,
+        split its own way), or this architecture itself when the file has none for it."""
+        return dict(self.variants).get(dataflow, self)
 
     def level(self, name: str) -> Level:
         for level in self.levels:
             if level.name == name:
                 return level
         raise KeyError(name)
-
-    def level_index(self, name: str) -> int:
-        return [level.name for level in self.levels].index(name)
 
     def apply_precision(self, layer: Layer) -> Layer:
         """``layer`` at this design's fixed precision (a 16-bit fixed-point chip runs every layer

@@ -15,15 +15,25 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from accelsim import __version__
 from accelsim.errors import ConfigError
+from accelsim.version import __version__
 
 
 def _command_modules() -> list[ModuleType]:
     # One import per subcommand module; add yours here.
-    from accelsim.cli import cost_table, evaluate, plot, report, run, scalesim, search, sweep
+    from accelsim.cli import (
+        cost_table,
+        evaluate,
+        plot,
+        report,
+        run,
+        scalesim,
+        search,
+        sweep,
+        timeloop,
+    )
 
-    return [run, evaluate, sweep, plot, report, cost_table, search, scalesim]
+    return [run, evaluate, sweep, plot, report, cost_table, search, scalesim, timeloop]
 
 
 def add_common_options(parser: argparse.ArgumentParser) -> None:

@@ -18,11 +18,11 @@ import pandas as pd
 
 from accelsim.api import as_arch, as_network, simulate
 from accelsim.arch.model import Arch
+from accelsim.atomic import write_csv
 from accelsim.config import LIMITS, bits, check_output, int_in
 from accelsim.dataflow import Dataflow, parse_dataflow
 from accelsim.errors import ConfigError, Problem, Problems
 from accelsim.progress import Progress
-from accelsim.report.files import write_csv
 from accelsim.results import LayerResult, NetworkResult
 from accelsim.workload.layer import Network
 
@@ -71,9 +71,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="what the mapper minimizes for each layer (edp: energy x cycles; default energy)",
     )
     parser.add_argument(
-        "--w-bits", type=int, default=None, help="weight bits for every layer (default: the file's)"
+        "--weight-bits",
+        "--w-bits",
+        type=int,
+        default=None,
+        help="weight bits for every layer (default: the file's)",
     )
     parser.add_argument(
+        "--input-bits",
         "--a-bits",
         type=int,
         default=None,
@@ -133,7 +138,7 @@ def _check_numbers(args: argparse.Namespace) -> None:
     if args.batch is not None and not int_in(args.batch, "batch"):
         high = f"{LIMITS['batch'].high:,.0f}"
         found.add("--batch", f"a positive integer (1 to {high})", args.batch)
-    for option, value in (("--w-bits", args.w_bits), ("--a-bits", args.a_bits)):
+    for option, value in (("--weight-bits", args.weight_bits), ("--input-bits", args.input_bits)):
         if value is not None:
             bits(found, option, value)
     found.raise_if_any()
@@ -156,11 +161,11 @@ def _dataflows(text: str | None) -> tuple[list[Dataflow], bool]:
 
 
 def _warn_fixed_precision(arch: Arch, args: argparse.Namespace) -> None:
-    if arch.fixed_precision and (args.w_bits is not None or args.a_bits is not None):
+    if arch.fixed_precision and (args.weight_bits is not None or args.input_bits is not None):
         widths = ", ".join(f"{key} {value}" for key, value in arch.fixed_precision)
         print(
             f"accelsim run: warning: {arch.name} runs every layer at fixed precision ({widths}); "
-            "--w-bits and --a-bits have no effect on it",
+            "--weight-bits and --input-bits have no effect on it",
             file=sys.stderr,
         )
 
@@ -178,8 +183,8 @@ def _simulate(
             dataflow=flow,
             objective=args.objective,
             energy_table=args.energy_table,
-            weight_bits=args.w_bits,
-            input_bits=args.a_bits,
+            weight_bits=args.weight_bits,
+            input_bits=args.input_bits,
             fidelity=args.fidelity,
         )
         layers.extend(result.layers)

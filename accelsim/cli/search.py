@@ -85,7 +85,8 @@ def run(args: argparse.Namespace) -> int:
     print(choice.to_frame().to_string(index=False))
     print(
         f"{args.objective}: {choice.cost:,.6g} of a budget of {choice.budget:,.6g} "
-        f"({choice.cost / widest:.1%} of all layers at w{table.w_bits[-1]}a{table.a_bits[-1]}); "
+        f"({choice.cost / widest:.1%} of all layers at "
+        f"w{table.weight_bits[-1]}a{table.input_bits[-1]}); "
         f"penalty {choice.penalty:.6g}; method {choice.method}"
     )
     if args.out is not None:

@@ -1,8 +1,9 @@
 """Read back a cost table written by ``accelsim cost-table`` (:func:`load_table`), in any of its
 formats, so that a search can run without the simulator:
 
-- ``.csv`` / ``.json``: the long form, one row per (layer, w_bits, a_bits): every quantity it
-  carries (``cycles``, ``energy``, ...) becomes an array; the identity columns give the names;
+- ``.csv`` / ``.json``: the long form, one row per (layer, weight_bits, input_bits): every
+  quantity it carries (``cycles``, ``energy``, ...) becomes an array; the identity columns give
+  the names;
 - ``.npy``: HAQ's (layers, 8, 8) int64 cycles, bits 1..8 on both axes (layers named ``layer0``,
   ``layer1``...; the file carries nothing else);
 - ``.npz``: HAWQ-V3's arrays: ``latency_int4``/``latency_int8`` (cycles) and
@@ -27,7 +28,7 @@ from accelsim.errors import ConfigError, Problem
 from accelsim.precision.export import FORMATS, HAQ_BITS
 from accelsim.precision.table import ARRAYS, CostTable
 
-_IDENTITY = ("layer", "w_bits", "a_bits")
+_IDENTITY = ("layer", "weight_bits", "input_bits")
 
 
 def load_table(path: str | Path) -> CostTable:
@@ -82,19 +83,21 @@ def _from_long(path: Path, frame: pd.DataFrame) -> CostTable:
         expected = f"columns {', '.join(_IDENTITY)} and at least one of {', '.join(ARRAYS)}"
         raise ConfigError(Problem(str(path), "columns", expected, list(frame.columns)))
     layers = tuple(str(name) for name in pd.unique(frame["layer"]))
-    w_bits, a_bits = (_bits(path, frame, column) for column in ("w_bits", "a_bits"))
+    weight_bits, input_bits = (
+        _bits(path, frame, column) for column in ("weight_bits", "input_bits")
+    )
     frame = frame.assign(
         layer=frame["layer"].astype(str),
-        w_bits=pd.to_numeric(frame["w_bits"]).astype(int),
-        a_bits=pd.to_numeric(frame["a_bits"]).astype(int),
+        weight_bits=pd.to_numeric(frame["weight_bits"]).astype(int),
+        input_bits=pd.to_numeric(frame["input_bits"]).astype(int),
     )
-    expected_rows = len(layers) * len(w_bits) * len(a_bits)
+    expected_rows = len(layers) * len(weight_bits) * len(input_bits)
     if frame.duplicated(subset=list(_IDENTITY)).any() or len(frame) != expected_rows:
-        expected = "one row per layer and (w_bits, a_bits) pair, every pair present"
+        expected = "one row per layer and (weight_bits, input_bits) pair, every pair present"
         raise ConfigError(Problem(str(path), "rows", expected, len(frame)))
-    index = pd.MultiIndex.from_product([list(layers), list(w_bits), list(a_bits)])
+    index = pd.MultiIndex.from_product([list(layers), list(weight_bits), list(input_bits)])
     frame = frame.set_index(list(_IDENTITY)).reindex(index)
-    shape = (len(layers), len(w_bits), len(a_bits))
+    shape = (len(layers), len(weight_bits), len(input_bits))
     arrays = {name: _values(path, frame[name], name).reshape(shape) for name in quantities}
     macs = frame["macs"].groupby(level=0, sort=False).first() if "macs" in frame else None
     return CostTable(
@@ -106,8 +109,8 @@ def _from_long(path: Path, frame: pd.DataFrame) -> CostTable:
         energy_unit="",
         layers=layers,
         macs=tuple(int(macs[name]) for name in layers) if macs is not None else (0,) * len(layers),
-        w_bits=w_bits,
-        a_bits=a_bits,
+        weight_bits=weight_bits,
+        input_bits=input_bits,
         arrays=arrays,
     )
 
@@ -188,7 +191,7 @@ def _table(
         energy_unit="",
         layers=layers,
         macs=(0,) * len(layers),
-        w_bits=bits,
-        a_bits=bits,
+        weight_bits=bits,
+        input_bits=bits,
         arrays=arrays,
     )

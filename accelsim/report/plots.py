@@ -24,7 +24,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
-from accelsim.cost import CATEGORIES
+from accelsim.energy.pricing import CATEGORIES
 from accelsim.errors import ConfigError, Problem
 from accelsim.types import DATA_TYPES
 
@@ -337,7 +337,7 @@ def sweep_scatter(
 
 def save(figure: Figure, path) -> None:
     """Write ``figure`` (PNG or SVG by the suffix) and close it; ``path`` is replaced whole."""
-    from accelsim.report.files import write_atomic
+    from accelsim.atomic import write_atomic
 
     suffix = str(path).rsplit(".", 1)[-1].lower()
     write_atomic(path, lambda tmp: figure.savefig(tmp, format=suffix, dpi=130, bbox_inches="tight"))

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from accelsim.atomic import write_atomic, write_csv
 from accelsim.progress import Progress
-from accelsim.report.files import write_atomic, write_csv
 from accelsim.sweep.execute import Outcome, execute
 from accelsim.sweep.points import Point, expand
 from accelsim.sweep.spec import SweepSpec

@@ -1,0 +1,250 @@
+"""Evaluate Timeloop inputs: architecture, problem, mapping and ERT in, Timeloop's counts out.
+
+The architecture becomes an accelsim :class:`~accelsim.arch.model.Arch` whose network uses
+Timeloop's multicast rule (``identical``), the problem a Layer, the mapping a Mapping; the counts
+come from :func:`accelsim.analysis.counts.analyze`. Then, as Timeloop does: outputs' first fills
+are elided (builds since 2023; ``elide_first_read=False`` for older outputs), accesses are priced
+per vector of ``block_size`` words from the ERT, and the cycles are the compute steps slowed by
+the worst level's bandwidth throttling.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from math import ceil
+from pathlib import Path
+
+from accelsim.analysis.counts import Analysis, analyze, first_arrivals
+from accelsim.arch.model import (
+    Arch,
+    Level,
+    LevelKind,
+    MulticastRule,
+    Network,
+    PEArray,
+    TemporalReuse,
+)
+from accelsim.mac import make_mac_unit
+from accelsim.mapping.model import Mapping
+from accelsim.timeloop.arch import StorageSpec, TimeloopArch, read_arch
+from accelsim.timeloop.ert import Ert, read_ert
+from accelsim.timeloop.inputs import Inputs, merge_inputs, require
+from accelsim.timeloop.mapping import read_mapping
+from accelsim.timeloop.problem import TimeloopProblem, read_problem
+from accelsim.types import DATA_TYPES, DataType
+from accelsim.workload.layer import Layer
+
+COUNTS = ("reads", "fills", "updates")
+_ACTION = {"reads": "read", "fills": "fill", "updates": "update"}
+
+
+@dataclass(frozen=True)
+class LevelStats:
+    """One storage level: its instances in the architecture, per-instance counts per data space
+    (named as in the problem; an instance the mapping leaves unused counts nothing) and the
+    energy of all instances, in pJ (None without an ERT)."""
+
+    name: str
+    instances: int
+    dataspaces: dict[str, dict[str, int]]
+    energy_pj: float | None
+
+
+@dataclass(frozen=True)
+class TimeloopResult:
+    """Timeloop's view of one evaluation. ``levels`` innermost first. ``engine_cycles`` is set
+    with ``fidelity="engine"``."""
+
+    cycles: int
+    compute_cycles: int
+    computes: int
+    compute_energy_pj: float | None
+    levels: tuple[LevelStats, ...]
+    engine_cycles: int | None = None
+
+    @property
+    def energy_pj(self) -> float | None:
+        if self.compute_energy_pj is None:
+            return None
+        return self.compute_energy_pj + sum(level.energy_pj or 0.0 for level in self.levels)
+
+
+@dataclass(frozen=True)
+class TimeloopCase:
+    """Parsed inputs, ready to evaluate."""
+
+    spec: TimeloopArch
+    arch: Arch
+    problem: TimeloopProblem
+    mapping: Mapping
+    ert: Ert | None
+    inputs: Inputs
+
+
+def load_case(paths: list[Path]) -> TimeloopCase:
+    """Read and merge Timeloop input files. Raises ConfigError (file, path, value, expected)."""
+    inputs = merge_inputs(paths)
+    spec = read_arch(
+        require(inputs, "architecture", "an architecture"), inputs.source("architecture")
+    )
+    problem = read_problem(require(inputs, "problem", "a problem"), inputs.source("problem"))
+    arch = to_arch(spec)
+    mapping = read_mapping(
+        require(inputs, "mapping", "a mapping"), arch, problem, inputs.source("mapping")
+    )
+    ert = read_ert(inputs.values["ERT"], inputs.source("ERT")) if "ERT" in inputs.values else None
+    problem = replace(problem, layer=_with_word_bits(problem.layer, spec, mapping))
+    return TimeloopCase(spec, arch, problem, mapping, ert, inputs)
+
+
+def _with_word_bits(layer: Layer, spec: TimeloopArch, mapping: Mapping) -> Layer:
+    """The layer at the word width of the innermost level keeping each data space (Timeloop's
+    problems carry no precision; the counts do not depend on it, the engine's times do)."""
+    widths = {s.name: s.word_bits for s in spec.storage}
+    bits = {}
+    for data_type in DATA_TYPES:
+        keeping = [level.level for level in mapping.levels if data_type in level.keeps]
+        if keeping:
+            bits[data_type] = widths[keeping[-1]]
+    outputs = bits.get(DataType.OUTPUTS)
+    return replace(
+        layer,
+        weight_bits=bits.get(DataType.WEIGHTS, layer.weight_bits),
+        input_bits=bits.get(DataType.INPUTS, layer.input_bits),
+        output_bits=layer.output_bits if outputs is None else outputs,
+        psum_bits=layer.psum_bits if outputs is None else outputs,
+    )
+
+
+def to_arch(spec: TimeloopArch) -> Arch:
+    """The accelsim architecture with Timeloop's levels, word sizes and multicast rule."""
+    levels = tuple(_level(storage, spec.compute.instances) for storage in spec.storage)
+    return Arch(
+        name=Path(spec.source).stem,
+        pe_array=PEArray(spec.compute.mesh_y, spec.compute.mesh_x),
+        levels=levels,
+        mac_unit=make_mac_unit({"type": "int"}, source=spec.source),
+        network=Network(multicast_rule=MulticastRule.IDENTICAL, energy_pj_per_bit=0.0),
+        clock_mhz=1000.0,
+        energy_table="timeloop45",
+        source=spec.source,
+        temporal_reuse=TemporalReuse.TIMELOOP,
+    )
+
+
+def _level(storage: StorageSpec, pes: int) -> Level:
+    capacity = storage.capacity_words
+    if storage.cls.endswith("DRAM"):
+        kind = LevelKind.DRAM
+    else:
+        kind = LevelKind.REGFILE if storage.instances == pes else LevelKind.SRAM
+    bits = storage.word_bits
+    read = storage.read_bandwidth or storage.shared_bandwidth
+    write = storage.write_bandwidth or storage.shared_bandwidth
+    return Level(
+        name=storage.name,
+        kind=kind,
+        keeps=frozenset() if storage.dummy else frozenset(DataType),
+        capacity_bits=None if capacity is None else capacity * bits,
+        word_bits=bits,
+        per_pe=storage.instances == pes,
+        read_bandwidth_bits=None if read is None else read * bits,
+        write_bandwidth_bits=None if write is None else write * bits,
+    )
+
+
+def evaluate_case(
+    case: TimeloopCase, *, elide_first_read: bool = True, fidelity: str = "ideal"
+) -> TimeloopResult:
+    """Counts, energy and cycles of one case (see the module docstring)."""
+    layer = case.problem.layer
+    analysis = analyze(layer, case.arch, case.mapping)
+    if elide_first_read:
+        analysis = _elided(case, analysis)
+    table = _table_energies(case, analysis) if case.ert is None else {}
+    levels = []
+    for storage in reversed(case.spec.storage):
+        spaces = _counts(case, analysis, storage.name)
+        used = [t.instances for t in analysis.traffic if t.level == storage.name]
+        energy = table.get(storage.name)
+        if case.ert is not None:  # every utilized instance (the spatial loops above it) pays
+            energy = _energy(case.ert, storage, spaces, used[0] if used else 0)
+        levels.append(LevelStats(storage.name, storage.instances, spaces, energy))
+    compute_cycles = analysis.temporal_steps
+    cycles = ceil(
+        compute_cycles * max(1.0, *(_throttling(case, level, compute_cycles) for level in levels))
+    )
+    computes = layer.macs
+    compute_energy = table.get("mac")
+    if case.ert is not None:
+        compute_energy = computes * case.ert.energy(case.spec.compute.name, "compute")
+    engine = _engine_cycles(case, analysis) if fidelity == "engine" else None
+    return TimeloopResult(cycles, compute_cycles, computes, compute_energy, tuple(levels), engine)
+
+
+def _elided(case: TimeloopCase, analysis: Analysis) -> Analysis:
+    """The counts without outputs' first fills (they start from zero: Timeloop since 2023)."""
+    layer, mapping = case.problem.layer, case.mapping
+    traffic = tuple(
+        replace(item, fills=item.fills - first_arrivals(layer, mapping, item.level))
+        if item.data_type is DataType.OUTPUTS and item.fills
+        else item
+        for item in analysis.traffic
+    )
+    return replace(analysis, traffic=traffic)
+
+
+def _table_energies(case: TimeloopCase, analysis: Analysis) -> dict[str, float]:
+    """Without an ERT: pJ per level (and "mac") from the architecture's energy table
+    (accelsim's timeloop45, per word), as ``accelsim evaluate`` prices."""
+    from accelsim.energy.pricing import price
+    from accelsim.energy.table import load_energy_table
+
+    energies: dict[str, float] = {}
+    for item in price(analysis, case.arch, load_energy_table(case.arch.energy_table)):
+        energies[item.component] = energies.get(item.component, 0.0) + item.energy
+    return energies
+
+
+def _counts(case, analysis: Analysis, name: str) -> dict[str, dict[str, int]]:
+    spaces: dict[str, dict[str, int]] = {}
+    for data_type in DATA_TYPES:
+        found = [t for t in analysis.traffic if t.level == name and t.data_type is data_type]
+        if not found:
+            continue
+        item = found[0]
+        counts = {"reads": item.reads, "fills": item.fills, "updates": item.updates}
+        spaces[case.problem.spaces[data_type]] = {k: v // item.instances for k, v in counts.items()}
+    return spaces
+
+
+def _energy(ert: Ert, storage: StorageSpec, spaces, instances: int) -> float:
+    total = 0.0
+    for counts in spaces.values():
+        for key, count in counts.items():
+            if count:
+                vectors = ceil(count / storage.block_size)  # per instance, whole vectors
+                total += vectors * ert.energy(storage.name, _ACTION[key])
+    return total * instances
+
+
+def _throttling(case: TimeloopCase, level: LevelStats, compute_cycles: int) -> float:
+    """How many times slower than the compute steps the level's per-instance traffic needs."""
+    storage = next(s for s in case.spec.storage if s.name == level.name)
+    reads = sum(c["reads"] for c in level.dataspaces.values())
+    writes = sum(c["fills"] + c["updates"] for c in level.dataspaces.values())
+    need = 0.0
+    for bandwidth, words in (
+        (storage.read_bandwidth, reads),
+        (storage.write_bandwidth, writes),
+        (storage.shared_bandwidth, reads + writes),
+    ):
+        if bandwidth:
+            need = max(need, words / bandwidth / compute_cycles)
+    return need
+
+
+def _engine_cycles(case: TimeloopCase, analysis: Analysis) -> int:
+    from accelsim.engine.timing import simulate_timing  # simpy: imported only when asked for
+
+    return simulate_timing(case.problem.layer, case.arch, case.mapping, analysis).cycles
