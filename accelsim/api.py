@@ -170,7 +170,7 @@ def _result(
         timing = simulate_timing(
             layer, arch, analysis.mapping, analysis, macs_per_cycle=1, compute_fraction=busy
         )
-        cycles, stalls = timing.cycles, timing.stall_cycles
+        cycles, stalls = timing.cycles, timing.stalls_by_cause
     return LayerResult(
         layer=layer.name,
         dataflow=dataflow,
