@@ -83,7 +83,7 @@ class Turnover:
     fetch: tuple[tuple[str, str | None, Timed | None, Timed | None], ...]
 
 
-class Schedule:
+class ScheduleState:
     """The state of one simulation, private; advance it only with :func:`run`.
 
     All times live in ``_times``: each resource's free time (end of its last transfer), the last
@@ -301,7 +301,7 @@ class Schedule:
         return True
 
 
-def run(schedule: Schedule, env: simpy.Environment) -> Generator[simpy.Event, None, None]:
+def run(schedule: ScheduleState, env: simpy.Environment) -> Generator[simpy.Event, None, None]:
     """The simpy process: walks the resolved loops, one section per simulated step, in bulk
     where exact, then advances ``env.now`` to the end of the last drain."""
     plan = schedule.plan
@@ -314,7 +314,13 @@ def run(schedule: Schedule, env: simpy.Environment) -> Generator[simpy.Event, No
     yield env.timeout(schedule.release - env.now)
 
 
-def _loop(schedule: Schedule, depth: int, zeros: tuple[bool, ...], carry: int, pending) -> None:
+def _loop(
+    schedule: ScheduleState,
+    depth: int,
+    zeros: tuple[bool, ...],
+    carry: int,
+    pending: list[StepKey],
+) -> None:
     """Steps of the loops from ``depth`` inwards; the first one arrives with ``carry``.
     ``zeros``: the zero flags (:meth:`Plan.zeros`) of that first step."""
     plan = schedule.plan

@@ -10,7 +10,7 @@ import simpy
 from accelsim.analysis.counts import Analysis, analyze
 from accelsim.arch.model import Arch
 from accelsim.engine.plan import Plan, bandwidths, exact_fraction, make_plan, room_bits
-from accelsim.engine.schedule import Schedule, run
+from accelsim.engine.schedule import ScheduleState, run
 from accelsim.mapping.model import Mapping
 from accelsim.workload.layer import Layer
 
@@ -87,14 +87,14 @@ def simulate_timing(
         raise ValueError(f"macs_per_cycle: expected a positive integer, got {macs_per_cycle}")
     fraction = exact_fraction(compute_fraction)
     plan = make_plan(layer, arch, mapping, analysis, macs_per_cycle, fraction)
-    schedule = Schedule(plan, bandwidths(arch, analysis), room_bits(arch, analysis), bulk=bulk)
+    schedule = ScheduleState(plan, bandwidths(arch, analysis), room_bits(arch, analysis), bulk=bulk)
     env = simpy.Environment()
     env.process(run(schedule, env))
     env.run()
     return _timing(layer, arch, plan, schedule, int(env.now))
 
 
-def _timing(layer: Layer, arch: Arch, plan: Plan, schedule: Schedule, cycles: int) -> Timing:
+def _timing(layer: Layer, arch: Arch, plan: Plan, schedule: ScheduleState, cycles: int) -> Timing:
     return Timing(
         layer=layer.name,
         cycles=cycles,
