@@ -26,9 +26,9 @@ it (same cycles, same stall cycles by cause, same busy cycles per resource):
 Stalls are attributed as they happen: the array idle before a step, to the cause of its last
 operand to arrive; a step stretched by its inner traffic, to the resource that ended last; the
 time after the last compute, to the drain that ended last. A job's cause is the resource whose
-transfer ended last (ties: the first in name order), ``latency`` when its transfers ended before
-it could start, or the cause of what it waited for when it moved nothing; among parts ending at
-the same cycle the cause last in name order wins. These tie rules are the production engine's.
+transfer ended last (ties: the first in name order); a job that moves nothing ends with
+``latency`` if it has one, else with the cause of what it waited for; among parts ending at the
+same cycle the cause last in name order wins. These tie rules are the production engine's.
 
 Meant for small layers (a few thousand steps): it costs several simpy events per step.
 """
