@@ -6,9 +6,9 @@ slow, literal way, every step, one event at a time, so that the tests can check 
 it (same cycles, same stall cycles by cause, same busy cycles per resource):
 
 - every resource (a level's read port, its write port, the array network) is a :class:`Port`: a
-  simpy process serving the transfers submitted to it one at a time, in the order they were
-  submitted (program order: a DMA queue), each once its ready event has fired, for
-  ``ceil(bits / bandwidth)`` cycles;
+  simpy ``Resource`` of capacity 1 serving the transfers submitted to it one at a time, in the
+  order they were submitted (program order: a DMA queue), each once its ready event has fired,
+  for ``ceil(bits / bandwidth)`` cycles;
 - a job (the transfers of one fetch part, the traffic inside a step, a drain) is a process that
   ends ``latency`` cycles after its slowest transfer;
 - the program is posted at time 0: for every step, in the order of the loop nest, the traffic
@@ -71,19 +71,21 @@ PortFactory = Callable[[simpy.Environment, str, Fraction | None], "Port"]
 class Port:
     """A resource of fixed bandwidth serving its transfers in submission order, one at a time.
 
-    :meth:`cycles` says how long a transfer of some bits holds it; :meth:`submit` queues a
-    transfer of some cycles that may start once ``ready`` has fired and returns the event that
-    fires, with the cycle it ended, when it has. A subclass may change either (docs/engine.md,
-    "Adding a kind of resource").
+    A ``simpy.Resource`` of capacity 1: a transfer requests it when submitted, so that requests
+    queue in program order, holds it from its turn until it has ended (waiting first for its
+    ready event: a DMA queue does not reorder), and holds it ``cycles(bits)`` cycles.
+    :meth:`cycles` says how long a transfer of some bits takes; :meth:`submit` queues a transfer
+    of some cycles that may start once ``ready`` has fired and returns the event that fires, with
+    the cycle it ended, when it has. A subclass may change either (docs/engine.md, "Adding a kind
+    of resource").
     """
 
     def __init__(self, env: simpy.Environment, name: str, bandwidth: Fraction | None) -> None:
         self._env = env
         self._name = name
         self._bandwidth = bandwidth
-        self._queue: simpy.Store = simpy.Store(env)
+        self._resource = simpy.Resource(env, capacity=1)
         self._busy = 0
-        env.process(self._serve())
 
     @property
     def name(self) -> str:
@@ -98,17 +100,18 @@ class Port:
         return 0 if self._bandwidth is None else ceil(bits / self._bandwidth)
 
     def submit(self, cycles: int, ready: simpy.Event) -> simpy.Event:
-        done = self._env.event()
-        self._queue.put((cycles, ready, done))
-        return done
+        turn = self._resource.request()  # now: the queue keeps the order of submission
+        return self._env.process(self._transfer(turn, cycles, ready))
 
-    def _serve(self) -> Generator[simpy.Event, Any, None]:
-        while True:
-            cycles, ready, done = yield self._queue.get()
-            yield ready
-            yield self._env.timeout(cycles)
-            self._busy += cycles
-            done.succeed(self._env.now)
+    def _transfer(
+        self, turn: simpy.resources.resource.Request, cycles: int, ready: simpy.Event
+    ) -> Generator[simpy.Event, Any, int]:
+        yield turn
+        yield ready
+        yield self._env.timeout(cycles)
+        self._busy += cycles
+        self._resource.release(turn)
+        return int(self._env.now)
 
 
 def simulate_reference(

@@ -84,7 +84,8 @@ class Turnover:
 
 
 class ScheduleState:
-    """The state of one simulation, private; advance it only with :func:`run`.
+    """The state of one simulation, private; advance it only with :func:`run` (its stepping
+    methods are private to this module; the properties read it).
 
     All times live in ``_times``: each resource's free time (end of its last transfer), the last
     compute end, the last release, the end of the next step's fetch, and per level with room
@@ -202,7 +203,7 @@ class ScheduleState:
         return end, cause
 
     # ---- one step --------------------------------------------------------------------------
-    def section(self, key: StepKey, after: StepKey | None) -> None:
+    def _section(self, key: StepKey, after: StepKey | None) -> None:
         """Steps 1-4 of the module docstring for a step of kind ``key`` followed by ``after``."""
         self._sections += 1
         times, marks = self._times, self._marks
@@ -262,16 +263,16 @@ class ScheduleState:
             end, cause = self.compute_end, "compute"
         self._times[NEXT_FETCH], self._causes[NEXT_FETCH] = end, cause
 
-    def first_fetch(self, key: StepKey) -> None:
+    def _first_fetch(self, key: StepKey) -> None:
         parts = self._plan.fetch(key)
         arrivals = [self._issue(self._timed(job), 0, "compute") for _, job in parts]
         self._times[NEXT_FETCH], self._causes[NEXT_FETCH] = max(arrivals, default=(0, "compute"))
 
-    def finish(self) -> None:
+    def _finish(self) -> None:
         self._stalls[self._causes[RELEASE]] += self.release - self.compute_end
 
     # ---- bulk stepping ---------------------------------------------------------------------
-    def snapshot(self) -> Snapshot:
+    def _snapshot(self) -> Snapshot:
         return Snapshot(
             dict(self._times),
             dict(self._busy),
@@ -280,7 +281,7 @@ class ScheduleState:
             self._sections,
         )
 
-    def jump(self, before: Snapshot, after: Snapshot, times: int) -> bool:
+    def _jump(self, before: Snapshot, after: Snapshot, times: int) -> bool:
         """Repeat ``times`` more the body that led from ``before`` to ``after`` if it shifted
         every time it used by the same number of cycles; whether it did. Times the body
         did not use are left as they are (no later identical body uses them either)."""
@@ -306,11 +307,11 @@ def run(schedule: ScheduleState, env: simpy.Environment) -> Generator[simpy.Even
     where exact, then advances ``env.now`` to the end of the last drain."""
     plan = schedule.plan
     zeros = plan.zeros(tuple(0 for _ in plan.bounds))
-    schedule.first_fetch((-1, zeros))
+    schedule._first_fetch((-1, zeros))
     pending = [(-1, zeros)]
     _loop(schedule, 0, zeros, -1, pending)
-    schedule.section(pending[0], None)
-    schedule.finish()
+    schedule._section(pending[0], None)
+    schedule._finish()
     yield env.timeout(schedule.release - env.now)
 
 
@@ -326,7 +327,7 @@ def _loop(
     plan = schedule.plan
     if depth == len(plan.bounds):
         if carry >= 0:
-            schedule.section(pending[0], (carry, zeros))
+            schedule._section(pending[0], (carry, zeros))
             pending[0] = (carry, zeros)
         return
     bound = plan.bounds[depth]
@@ -338,10 +339,10 @@ def _loop(
         _loop(schedule, depth + 1, moved, depth, pending)
         # bodies 2 .. bound-1 are identical (their first step's carry and zero flags agree, and
         # the step that closes each one is the first of the next); compare two of them.
-        now = schedule.snapshot()
+        now = schedule._snapshot()
         remaining = bound - 1 - digit
         bulk = schedule.bulk and digit >= 2 and remaining > 0
-        if bulk and previous is not None and schedule.jump(previous, now, remaining):
+        if bulk and previous is not None and schedule._jump(previous, now, remaining):
             return
         previous = now
         digit += 1
