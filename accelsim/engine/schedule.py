@@ -305,7 +305,7 @@ class ScheduleState:
 def run(schedule: ScheduleState, env: simpy.Environment) -> Generator[simpy.Event, None, None]:
     """The simpy process: walks the resolved loops, one section per simulated step, in bulk
     where exact, then advances ``env.now`` to the end of the last drain."""
-    plan = schedule.plan
+    plan = schedule._plan
     zeros = plan.zeros(tuple(0 for _ in plan.bounds))
     schedule._first_fetch((-1, zeros))
     pending = [(-1, zeros)]
@@ -324,7 +324,7 @@ def _loop(
 ) -> None:
     """Steps of the loops from ``depth`` inwards; the first one arrives with ``carry``.
     ``zeros``: the zero flags (:meth:`Plan.zeros`) of that first step."""
-    plan = schedule.plan
+    plan = schedule._plan
     if depth == len(plan.bounds):
         if carry >= 0:
             schedule._section(pending[0], (carry, zeros))
@@ -341,7 +341,7 @@ def _loop(
         # the step that closes each one is the first of the next); compare two of them.
         now = schedule._snapshot()
         remaining = bound - 1 - digit
-        bulk = schedule.bulk and digit >= 2 and remaining > 0
+        bulk = schedule._bulk and digit >= 2 and remaining > 0
         if bulk and previous is not None and schedule._jump(previous, now, remaining):
             return
         previous = now
