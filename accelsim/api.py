@@ -200,4 +200,4 @@ def _timing(
     timing = simulate_timing(
         layer, arch, analysis.mapping, analysis, macs_per_cycle=1, compute_fraction=busy
     )
-    return peak, ideal, timing.cycles, tuple(timing.stall_cycles)
+    return peak, ideal, timing.cycles, tuple(timing.stalls_by_cause)

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from accelsim.analysis.counts import Traffic
 from accelsim.energy.pricing import CATEGORIES, EnergyItem
 from accelsim.types import DATA_TYPES
+
+if TYPE_CHECKING:  # pandas is imported by to_frame only: `import accelsim` stays light
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,8 @@ class LayerResult:
         return row
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
         return pd.DataFrame([self.row()])
 
 
@@ -165,6 +169,8 @@ class NetworkResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per layer, with the network name and batch as columns."""
+        import pandas as pd
+
         frame = pd.DataFrame([layer.row() for layer in self.layers]).fillna(0)
         frame.insert(0, "network", self.network)
         frame.insert(1, "batch", self.batch)
