@@ -238,9 +238,28 @@ window.addEventListener('load', function () {
   var boxes = Array.from(document.querySelectorAll('.box'));
   var images = Array.from(document.images);
   var right = function (e) { return e.getBoundingClientRect().right; };
+  // the layers' table: sort it by cycles (click, click again), then scroll its box
+  var layers = boxes[boxes.length - 1], table = layers.querySelector('table');
+  var cycles = Array.from(table.tHead.rows[0].cells).findIndex(function (th) {
+    return th.title === 'cycles';
+  });
+  var column = function () {
+    return Array.from(table.tBodies[0].rows).map(function (r) {
+      return parseFloat(r.cells[cycles].dataset.v);
+    });
+  };
+  table.tHead.rows[0].cells[cycles].click();
+  var up = column();
+  table.tHead.rows[0].cells[cycles].click();
+  var down = column();
+  layers.scrollTop = 100;
   var probe = document.createElement('pre');
   probe.id = 'probe';
   probe.textContent = JSON.stringify({
+    sorted_up: up, sorted_down: down,
+    scrolled: layers.scrollTop,
+    header_offset: table.tHead.rows[0].cells[0].getBoundingClientRect().top -
+      layers.getBoundingClientRect().top,
     viewport: document.documentElement.clientWidth,
     page: document.documentElement.scrollWidth,
     widest_box: Math.max.apply(null, boxes.map(right)),
@@ -275,3 +294,9 @@ def test_the_page_in_a_real_browser_fits_the_window(study, tmp_path):
     assert layout["page"] <= layout["viewport"]  # nothing runs off the right edge
     assert layout["widest_box"] <= layout["viewport"]
     assert layout["widest_image"] <= layout["viewport"]
+    # the headers sort (numbers by value, both ways) and stay in view when the box scrolls
+    layers = pd.read_csv(study / "layers.csv")
+    assert layout["sorted_up"] == sorted(layers["cycles"])
+    assert layout["sorted_down"] == sorted(layers["cycles"], reverse=True)
+    assert layout["scrolled"] == 100  # the box scrolls (its table is taller than 30em)
+    assert abs(layout["header_offset"]) <= 2  # sticky: still at the top of its box

@@ -40,9 +40,9 @@ img { max-width: 100%; margin-bottom: 2em; }
 """
 # Click a header to sort by it (numbers by value, text alphabetically); click again to reverse.
 SCRIPT = """
-document.querySelectorAll('table.sortable th').forEach(function (th, column) {
+document.querySelectorAll('table.sortable th').forEach(function (th) {
   th.addEventListener('click', function () {
-    var body = th.closest('table').tBodies[0], up = th.dataset.up !== '1';
+    var column = th.cellIndex, body = th.closest('table').tBodies[0], up = th.dataset.up !== '1';
     th.dataset.up = up ? '1' : '0';
     var rows = Array.from(body.rows), key = function (row) {
       var c = row.cells[column], v = c.dataset.v;
