@@ -206,6 +206,12 @@ def test_bars_per_point_are_labelled_by_the_points_parameters(study, tmp_path, t
         for _, r in ws_points.iterrows()
     ]
     plots.plt.close(figure)
+    # rotated one-line labels (a group per layer) get room below the axis: it keeps its height
+    figure = plots.energy_breakdown(layers, by="category", bars="point", per="layer")
+    inches = figure.axes[0].get_position().height * figure.get_figheight()
+    assert inches >= 2.5
+    assert {t.get_rotation() for t in figure.axes[0].get_xticklabels()} == {90.0}
+    plots.plt.close(figure)
 
 
 def test_where_on_a_sweep_names_the_columns_that_still_vary(study, tmp_path, capsys):

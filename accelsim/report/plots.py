@@ -111,8 +111,11 @@ def energy_breakdown(
     groups = tables[0].index.get_level_values(0).unique()
     per_bar = 1.3 if names and len(tables[0]) <= 12 else 0.42  # room for two-line labels
     width = max(4.5, per_bar * len(tables[0]) + 1.5)
+    longest = max(len(str(name)) for name in tables[0].index.get_level_values(1))
+    rotated = len(groups) > 1 or len(tables[0]) > 12  # as _stacked draws them
+    labels = 0.075 * longest if rotated and longest > 8 else 0.0  # inches under the axis
     figure, axes = plt.subplots(
-        len(kinds), 1, figsize=(width + 2.2, 3.6 * len(kinds)), squeeze=False
+        len(kinds), 1, figsize=(width + 2.2, (3.6 + labels) * len(kinds)), squeeze=False
     )
     unit = _unit(layers)
     for axis, kind, table in zip(axes[:, 0], kinds, tables, strict=True):
