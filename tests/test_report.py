@@ -306,3 +306,25 @@ def test_the_page_in_a_real_browser_fits_the_window(study, tmp_path):
     assert layout["sorted_down"] == sorted(layers["cycles"], reverse=True)
     assert layout["scrolled"] == 100  # the box scrolls (its table is taller than 30em)
     assert abs(layout["header_offset"]) <= 2  # sticky: still at the top of its box
+
+
+def test_each_parameters_effect_is_stated_from_the_table(study, tables):
+    points, _ = tables
+    page = build_page(load_results(study))
+    ran = points[points["status"] == "ok"]
+
+    def best(flow, rows, measure):
+        return ran[(ran["dataflow"] == flow) & (ran["pe_array.rows"] == rows)][measure].min()
+
+    # ws from a 2 x 2 to an 8 x 8 array; rs cannot map on 2 x 2, so it has no change to state
+    energy = best("ws", 8, "energy") / best("ws", 2, "energy") - 1
+    cycles = best("ws", 8, "cycles") / best("ws", 2, "cycles") - 1
+    assert (
+        f"<li>pe_array.rows × pe_array.cols 2×2 → 8×8: energy ws {energy * 100:+.1f} %; "
+        f"cycles ws {cycles * 100:+.1f} %</li>"
+    ) in page
+    # the buffer does not change the tiny layers' results: no change, for both dataflows
+    assert (
+        "<li>levels.buffer.capacity_kb 2 → 8: energy rs +0.0 %, ws +0.0 %; "
+        "cycles rs +0.0 %, ws +0.0 %</li>"
+    ) in page

@@ -13,30 +13,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from accelsim.cost import CATEGORIES
-from accelsim.report.findings import Axis, Findings, cell
+from accelsim.report.findings import Findings, cell, effect_axes, effect_table
 from accelsim.report.plots import COLORS, _scale, _unit, context, plt, unit_label, wrap_label
 
 MEASURES = (("energy", "energy"), ("cycles", "cycles"))
-
-
-def effect_table(findings: Findings, axis: Axis, measure: str) -> pd.DataFrame:
-    """The numbers :func:`parameter_effects` draws for one axis and measure: rows are the axis's
-    values (in sweep order), columns ``(dataflow, "min" | "max")`` over the other axes."""
-    points = findings.points
-    key = points[list(axis.columns)].astype(str).agg("×".join, axis=1)
-    order = ["×".join(str(v) for v in value) for value in axis.values]
-    flows = points["dataflow"] if "dataflow" in points else pd.Series("all", index=points.index)
-    grouped = points[measure].groupby([key, flows], sort=False).agg(["min", "max"])
-    table = (
-        grouped.unstack(level=1).swaplevel(axis=1).sort_index(axis=1, level=0, sort_remaining=False)
-    )
-    flows_order = list(dict.fromkeys(flows))
-    return table.reindex(order)[[(flow, stat) for flow in flows_order for stat in ("min", "max")]]
-
-
-def effect_axes(findings: Findings) -> list[Axis]:
-    """The swept axes other than the dataflow (the dataflow is the lines of each panel)."""
-    return [axis for axis in findings.axes if axis.columns != ("dataflow",)]
 
 
 def parameter_effects(findings: Findings, *, title: str | None = None) -> Figure | None:
