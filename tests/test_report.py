@@ -328,3 +328,13 @@ def test_each_parameters_effect_is_stated_from_the_table(study, tables):
         "<li>levels.buffer.capacity_kb 2 → 8: energy rs +0.0 %, ws +0.0 %; "
         "cycles rs +0.0 %, ws +0.0 %</li>"
     ) in page
+
+
+def test_a_one_dataflow_run_reports_without_rankings(tmp_path):
+    assert main(["run", "--arch", "tiny", "--workload", "tiny", "--batch", "2",
+                 "--dataflows", "ws", "--out", str(tmp_path)]) == 0  # fmt: skip
+    assert main(["report", str(tmp_path), "--out", str(tmp_path / "report")]) == 0
+    page = (tmp_path / "report" / "index.html").read_text("utf-8")
+    assert "<li>1 point ran.</li>" in page and "Best point per objective" not in page
+    assert "tiny, batch 2, tiny, eyeriss_normalized table, 8-bit weights × 8-bit inputs, " in page
+    assert page.count("<img alt=") == 2  # the run's energy breakdown and cycles per layer

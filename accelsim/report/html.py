@@ -134,7 +134,8 @@ def _findings_section(found: Findings) -> str:
     ran = f"{len(found.points)} point{'s' if len(found.points) != 1 else ''} ran"
     failed = f", {found.failed} failed" if found.failed else ""
     base = html.escape(_name(found, found.baseline))
-    items.append(f"<li>{ran}{failed}; margins are taken against the baseline, {base}.</li>")
+    against = f"; margins are taken against the baseline, {base}" if len(found.points) > 1 else ""
+    items.append(f"<li>{ran}{failed}{against}.</li>")
     parts = ["<section id='findings'><h2>Findings</h2>",
              "<h3>Swept parameters (changes: best over the other parameters)</h3>",
              f"<ul class='findings'>{''.join(items)}</ul>"]  # fmt: skip
