@@ -130,6 +130,8 @@ def test_the_page_opens_with_the_findings_and_shows_no_nan_nor_keys(study, table
     assert "energy [norm.]" in page and "utilization [%]" in page
     assert "http://" not in page and "https://" not in page  # self-contained
     assert page.count("data:image/png;base64,") == 3  # scatter, effects, Pareto breakdown
+    layers_head = re.findall(r"<th[^>]*>([^<]*)</th>", page[page.index("<h2>Layers</h2>") :])
+    assert layers_head[:6] == ["point", "dataflow", "capacity_kb", "rows", "cols", "network"]
 
 
 def test_effect_table_is_min_and_max_over_the_other_axes(tables):

@@ -22,6 +22,7 @@ from accelsim.report.findings import (
     effect_axes,
     effects,
     findings,
+    parameter_columns,
     short,
 )
 from accelsim.report.tables import Results
@@ -91,8 +92,7 @@ def build_page(results: Results, *, baseline: int | None = None) -> str:
         constant = list(found.constants) if found is not None else []
         sections.append("<h2>Points</h2>" + _table(results.points, hidden + constant))
     if results.layers is not None:
-        columns = [c for c in LAYER_COLUMNS if c in results.layers.columns]
-        sections.append("<h2>Layers</h2>" + _table(results.layers[columns], []))
+        sections.append("<h2>Layers</h2>" + _table(_layer_columns(results.layers), []))
     sections.append(f"<p>Results: {html.escape(results.source)}</p>")
     return (
         "<!DOCTYPE html><html><head><meta charset='utf-8'>"
@@ -223,6 +223,14 @@ def _layer_plots(layers: pd.DataFrame | None) -> list[str]:
         "<h2>Cycles per layer</h2>"
         + _figure(plots.layer_cycles(layers), "cycles and utilization per layer"),
     ]
+
+
+def _layer_columns(layers: pd.DataFrame) -> pd.DataFrame:
+    """The per-layer table as shown: the point, the parameters that vary (a sweep's), then the
+    network, dataflow, layer and the main results."""
+    swept = [c for c in parameter_columns(layers) if layers[c].astype(str).nunique() > 1]
+    columns = [c for c in LAYER_COLUMNS if c in layers.columns]
+    return layers[list(dict.fromkeys([*columns[:1], *swept, *columns]))]
 
 
 def _per_dataflow(layers: pd.DataFrame | None) -> bool:
