@@ -23,8 +23,8 @@ MEASURED = (
     "network", "layers", "macs", "cycles", "stall_cycles", "utilization", "seconds", "energy",
     "energy_per_mac", "energy_unit", "edp", *(f"energy_{category}" for category in CATEGORIES),
 )  # fmt: skip
-# Objectives, as (column, name, unit key); EDP is energy x cycles.
-OBJECTIVES = (("energy", "energy", "energy"), ("cycles", "cycles", "cycles"), ("edp", "EDP", "edp"))
+# Objectives, as (column, name); EDP is energy x cycles.
+OBJECTIVES = (("energy", "energy"), ("cycles", "cycles"), ("edp", "EDP"))
 # Relative difference under which two values count as a tie (float sums in another order).
 TIE = 1e-9
 
@@ -124,8 +124,8 @@ def findings(
 ) -> Findings:
     """Read a per-point table. ``layers`` (the per-layer table) fills parameters the points
     table leaves empty with the values the layers used (a precision not swept is the
-    architecture's); ``baseline`` is a value of the ``point`` column (default: the first point,
-    the first value of every axis). Raises ValueError when no point ran or the baseline is not
+    architecture's); ``baseline`` is a value of the ``point`` column (default: the first point
+    that ran, normally the first value of every axis). Raises ValueError when no point ran or the baseline is not
     one of those that ran."""
     ran = points[points["status"] == "ok"] if "status" in points else points
     ran = _effective(ran.reset_index(drop=True), layers)
@@ -142,7 +142,7 @@ def findings(
         failed=len(points) - len(ran),
         constants=constants,
         axes=_axes(ran, swept),
-        best=tuple(_best(ran, column, name, base) for column, name, _ in OBJECTIVES),
+        best=tuple(_best(ran, column, name, base) for column, name in OBJECTIVES),
         pareto=ran.iloc[front],
         baseline=base,
     )
