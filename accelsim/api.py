@@ -15,18 +15,17 @@ from math import ceil
 from pathlib import Path
 
 from accelsim.analysis.counts import Analysis, analyze
-from accelsim.arch import Arch, arch_for_dataflow, load_arch
-from accelsim.cost import price
+from accelsim.analysis.systolic import analyze_systolic
+from accelsim.arch import Arch, load_arch
 from accelsim.dataflow import SYSTOLIC, Dataflow, parse_dataflow
 from accelsim.energy import EnergyTable, load_energy_table
+from accelsim.energy.pricing import price
 from accelsim.engine import simulate_timing
 from accelsim.errors import ConfigError, Problem
-from accelsim.mac import make_mac_unit
 from accelsim.mapper import Objective, map_layer, naming
 from accelsim.mapping.model import Mapping
 from accelsim.mapping.validate import check_mapping
 from accelsim.results import LayerResult, NetworkResult
-from accelsim.systolic_costing import systolic_result
 from accelsim.workload import Layer, Network, load_workload
 
 ArchLike = Arch | str | Path
@@ -97,7 +96,7 @@ def simulate(
     """
     _check_fidelity(fidelity)
     flow = parse_dataflow(dataflow)
-    arch = arch_for_dataflow(as_arch(arch), flow.value)
+    arch = as_arch(arch).for_dataflow(flow.value)
     network = as_network(workload)
     if batch is not None:
         network = network.with_batch(batch)
@@ -108,7 +107,8 @@ def simulate(
     for layer in network:
         layer = arch.apply_precision(layer)
         if flow in SYSTOLIC:
-            results.append(systolic_result(layer, arch, flow, table))
+            analysis = analyze_systolic(layer, arch, flow)
+            results.append(_result(layer, arch, analysis, table, flow.value, fidelity))
             continue
         try:
             costed = _mapped_layer(replace(layer, name=""), arch, flow, objective, table, fidelity)
@@ -135,11 +135,11 @@ def _mapped_layer(
 
 def clear_caches() -> None:
     """Forget every cached mapping, analysis term and layer result (for cold-start timing)."""
-    from accelsim.analysis import nest
-    from accelsim.mapper import _cached, divisors
+    from accelsim import analysis, mapper
 
-    for cached in (_mapped_layer, _cached, divisors, nest.progression_sum, nest._coordinate_terms):
-        cached.cache_clear()
+    _mapped_layer.cache_clear()
+    mapper.clear_caches()
+    analysis.clear_caches()
 
 
 def _check_fidelity(fidelity: str) -> None:
@@ -156,21 +156,7 @@ def _result(
     fidelity: str = "engine",
 ) -> LayerResult:
     _check_fidelity(fidelity)
-    unit = make_mac_unit(arch.mac, source=arch.source)
-    peak = unit.macs_per_cycle(layer.weight_bits, layer.input_bits)
-    # A PE issues its lane loops' MACs together: one temporal step is one cycle, or a fraction
-    # of one for a unit that skips zero weights in time.
-    busy = unit.busy_fraction(
-        layer.weight_bits, layer.input_bits, weight_density=layer.weight_density
-    )
-    ideal = ceil(analysis.temporal_steps * Fraction(str(busy)))
-    cycles = ideal
-    stalls: tuple[tuple[str, int], ...] = ()
-    if fidelity == "engine":
-        timing = simulate_timing(
-            layer, arch, analysis.mapping, analysis, macs_per_cycle=1, compute_fraction=busy
-        )
-        cycles, stalls = timing.cycles, timing.stall_cycles
+    peak, ideal, cycles, stalls = _timing(layer, arch, analysis, fidelity)
     return LayerResult(
         layer=layer.name,
         dataflow=dataflow,
@@ -193,3 +179,25 @@ def _result(
         energy_items=price(analysis, arch, table),
         mapping=str(analysis.mapping),
     )
+
+
+def _timing(
+    layer: Layer, arch: Arch, analysis: Analysis, fidelity: str
+) -> tuple[int, int, int, tuple[tuple[str, int], ...]]:
+    """(peak MACs per PE per cycle, ideal cycles, cycles, stall cycles by cause)."""
+    if not isinstance(analysis.mapping, Mapping):  # a systolic schedule: its steps are cycles
+        return 1, analysis.temporal_steps, analysis.temporal_steps, ()
+    unit = arch.mac_unit
+    peak = unit.macs_per_cycle(layer.weight_bits, layer.input_bits)
+    # A PE issues its lane loops' MACs together: one temporal step is one cycle, or a fraction
+    # of one for a unit that skips zero weights in time.
+    busy = unit.busy_fraction(
+        layer.weight_bits, layer.input_bits, weight_density=layer.weight_density
+    )
+    ideal = ceil(analysis.temporal_steps * Fraction(str(busy)))
+    if fidelity != "engine":
+        return peak, ideal, ideal, ()
+    timing = simulate_timing(
+        layer, arch, analysis.mapping, analysis, macs_per_cycle=1, compute_fraction=busy
+    )
+    return peak, ideal, timing.cycles, tuple(timing.stall_cycles)

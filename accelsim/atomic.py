@@ -7,6 +7,10 @@ import os
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def write_atomic(path: str | Path, write: Callable[[Path], object]) -> Path:
@@ -30,3 +34,8 @@ def write_atomic(path: str | Path, write: Callable[[Path], object]) -> Path:
 
 def write_text(path: str | Path, text: str) -> Path:
     return write_atomic(path, lambda tmp: tmp.write_text(text, encoding="utf-8", newline=""))
+
+
+def write_csv(path: str | Path, frame: pd.DataFrame) -> Path:
+    """Write a pandas frame as CSV (no index), atomically."""
+    return write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False))

@@ -29,26 +29,9 @@ by :mod:`accelsim.systolic` (skew, fill and drain), not by the mapper and the ti
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
 
 from accelsim.errors import ConfigError, Problem
-from accelsim.types import DataType, Dim
-
-
-class Dataflow(str, Enum):
-    RS = "rs"
-    WS = "ws"
-    OS = "os"
-    OSA = "osa"
-    OSB = "osb"
-    OSC = "osc"
-    NLR = "nlr"
-    SYSTOLIC_WS = "systolic_ws"
-    SYSTOLIC_OS = "systolic_os"
-    SYSTOLIC_IS = "systolic_is"
-
-
-SYSTOLIC = frozenset({Dataflow.SYSTOLIC_WS, Dataflow.SYSTOLIC_OS, Dataflow.SYSTOLIC_IS})
+from accelsim.types import SYSTOLIC, Dataflow, DataType, Dim
 
 
 @dataclass(frozen=True)

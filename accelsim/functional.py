@@ -39,7 +39,7 @@ MAX_ITERATIONS = 1 << 20
 
 
 @dataclass(frozen=True)
-class Schedule:
+class MacSchedule:
     """Every MAC of a layer in the order a mapping runs it.
 
     Arrays of equal length, one entry per MAC (padding MACs included, overshoot left out):
@@ -55,7 +55,7 @@ class Schedule:
         return self.coordinates[:, DIMS.index(dim)]
 
 
-def schedule(layer: Layer, mapping: Mapping) -> Schedule:
+def schedule(layer: Layer, mapping: Mapping) -> MacSchedule:
     """The MACs ``mapping`` runs for ``layer``, in (step, PE) order.
 
     Raises ConfigError if the nest has more than :data:`MAX_ITERATIONS` iterations or does not
@@ -80,7 +80,7 @@ def schedule(layer: Layer, mapping: Mapping) -> Schedule:
     bounds = np.array([layer.loop_bounds[dim] for dim in DIMS], dtype=np.int64)
     inside = np.all(coordinates < bounds, axis=1)
     order = np.lexsort((pe[inside], step[inside]))
-    found = Schedule(coordinates[inside][order], step[inside][order], pe[inside][order])
+    found = MacSchedule(coordinates[inside][order], step[inside][order], pe[inside][order])
     _check_coverage(found, bounds)
     return found
 
@@ -102,7 +102,7 @@ def _mixed_radix(total: int, digits: list[tuple[NDArray[np.int64], int]]) -> NDA
     return value
 
 
-def _check_coverage(found: Schedule, bounds: NDArray[np.int64]) -> None:
+def _check_coverage(found: MacSchedule, bounds: NDArray[np.int64]) -> None:
     flat = np.ravel_multi_index(tuple(found.coordinates.T), tuple(bounds))
     visits = np.bincount(flat, minlength=int(prod(bounds)))
     if np.all(visits == 1):
@@ -184,7 +184,7 @@ def _operands(layer: Layer, weights: ArrayLike, inputs: ArrayLike) -> tuple[NDAr
 
 
 def _gather(
-    layer: Layer, found: Schedule, w: NDArray, a: NDArray
+    layer: Layer, found: MacSchedule, w: NDArray, a: NDArray
 ) -> tuple[NDArray[np.int64], NDArray, NDArray]:
     """Per MAC outside the padding: the flat output index and the weight and input it uses."""
     n, g, m, c, p, q, r, s = (found.column(dim) for dim in DIMS)
@@ -199,7 +199,7 @@ def _gather(
     return out_index[real], w_values[real], a_values
 
 
-def im2col(layer: Layer, inputs: ArrayLike) -> NDArray:
+def input_patches(layer: Layer, inputs: ArrayLike) -> NDArray:
     """Input patches (N, G, P, Q, C x R x S), zero-padded, reduction index ``(c * R + r) * S + s``.
 
     Independent of any mapping: the reference's view of which input each MAC uses.
@@ -231,7 +231,7 @@ def reference_conv(layer: Layer, weights: ArrayLike, inputs: ArrayLike) -> NDArr
     """
     w = np.asarray(weights)
     wide = np.int64 if w.dtype.kind in "iub" else np.float64
-    patches = im2col(layer, inputs).astype(wide)
+    patches = input_patches(layer, inputs).astype(wide)
     kernels = w.astype(wide).reshape(layer.groups, layer.m // layer.groups, -1)
     out = np.einsum("ngpqk,gmk->ngmpq", patches, kernels)
     return out.reshape(layer.n, layer.m, layer.p, layer.q)

@@ -23,18 +23,17 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from functools import lru_cache
 from itertools import product
-from math import prod
+from math import isqrt, prod
 
 from accelsim.analysis.counts import Analysis, analyze, bandwidth_cycles
 from accelsim.arch.model import Arch, Axis
-from accelsim.cost import price
 from accelsim.dataflow import Dataflow, Template, parse_dataflow, templates
+from accelsim.energy.pricing import price
 from accelsim.energy.table import EnergyTable, load_energy_table
 from accelsim.errors import ConfigError, Problem
-from accelsim.mac import make_mac_unit
 from accelsim.mapping.model import LevelMapping, Loop, Mapping
 from accelsim.mapping.validate import extent_bits, fits, tile_bits
-from accelsim.types import Dim
+from accelsim.types import REDUCTION_DIMS, Dim
 from accelsim.workload.layer import Layer
 
 KEEP_SPATIAL = 4  # spatial options carried to the next stage
@@ -151,7 +150,15 @@ def _score(objective: Objective, energy: float, cycles: int) -> tuple[float, flo
 
 @lru_cache(maxsize=4096)
 def divisors(n: int) -> tuple[int, ...]:
-    return tuple(d for d in range(1, n + 1) if n % d == 0)
+    """The divisors of ``n`` in increasing order (trial division up to its square root)."""
+    small = [d for d in range(1, isqrt(n) + 1) if n % d == 0]
+    return tuple(small + [n // d for d in reversed(small) if d * d != n])
+
+
+def clear_caches() -> None:
+    """Forget every cached mapping (for cold-start timing)."""
+    _cached.cache_clear()
+    divisors.cache_clear()
 
 
 # ---- structure of the architecture ---------------------------------------------------------
@@ -192,9 +199,7 @@ def _candidates(layer: Layer, arch: Arch, dataflow: Dataflow, template: Template
     places = _places(arch, dataflow, template)
     keeps = _keeps(arch, template)
     bounds = layer.loop_bounds
-    lanes_wanted = make_mac_unit(arch.mac, source=arch.source).macs_per_cycle(
-        layer.weight_bits, layer.input_bits
-    )
+    lanes_wanted = arch.mac_unit.macs_per_cycle(layer.weight_bits, layer.input_bits)
     for spatial_array, lanes in (
         (array, lanes)
         for array in _spatial_options(bounds, arch, template, lanes_wanted)
@@ -216,7 +221,6 @@ def _candidates(layer: Layer, arch: Arch, dataflow: Dataflow, template: Template
 
 
 LANE_DIMS = (Dim.C, Dim.S, Dim.R, Dim.M, Dim.Q, Dim.P, Dim.N, Dim.G)
-REDUCTION = frozenset({Dim.C, Dim.R, Dim.S})
 
 
 def _lane_options(bounds: dict[Dim, int], wanted: int) -> list[tuple[Loop, ...]]:
@@ -238,7 +242,7 @@ def _lane_options(bounds: dict[Dim, int], wanted: int) -> list[tuple[Loop, ...]]
             )
             factors = [(first, f1)] + ([] if second is None else [(second, f2)])
             loops = tuple(Loop(dim, f, Axis.LANE) for dim, f in factors if f > 1)
-            reduction_only = all(loop.dim in REDUCTION for loop in loops)
+            reduction_only = all(loop.dim in REDUCTION_DIMS for loop in loops)
             for key in {False, reduction_only}:
                 if f1 * f2 > best.get(key, (0, ()))[0]:
                     best[key] = (f1 * f2, loops)

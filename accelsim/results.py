@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from accelsim.analysis.counts import Traffic
-from accelsim.cost import CATEGORIES, EnergyItem
+from accelsim.energy.pricing import CATEGORIES, EnergyItem
 from accelsim.types import DATA_TYPES
 
 

@@ -1,4 +1,4 @@
-"""Names shared by every stage: loop dimensions and data types.
+"""Names shared by every stage: loop dimensions, data types and dataflows.
 
 Glossary (one word each, used everywhere): *weights* (filters), *inputs* (ifmaps, activations),
 *outputs* (ofmaps, partial sums while they accumulate).
@@ -47,3 +47,21 @@ RELEVANT: dict[DataType, frozenset[Dim]] = {
 
 # Dimensions summed over to make one output: the reduction (partial-sum) dimensions.
 REDUCTION_DIMS: frozenset[Dim] = frozenset({Dim.C, Dim.R, Dim.S})
+
+
+class Dataflow(str, Enum):
+    """A dataflow's name (its constraints on mappings live in :mod:`accelsim.dataflow`)."""
+
+    RS = "rs"
+    WS = "ws"
+    OS = "os"
+    OSA = "osa"
+    OSB = "osb"
+    OSC = "osc"
+    NLR = "nlr"
+    SYSTOLIC_WS = "systolic_ws"
+    SYSTOLIC_OS = "systolic_os"
+    SYSTOLIC_IS = "systolic_is"
+
+
+SYSTOLIC = frozenset({Dataflow.SYSTOLIC_WS, Dataflow.SYSTOLIC_OS, Dataflow.SYSTOLIC_IS})

@@ -53,7 +53,7 @@ def pareto_points(table, count: int = 24) -> tuple[np.ndarray, np.ndarray]:
     each maximises the mean bits (penalty = minus the layer's MAC share times w + a)."""
     cycles = table.array("cycles")
     share = np.array(table.macs, dtype=float) / sum(table.macs)
-    bits = np.add.outer(np.array(table.w_bits), np.array(table.a_bits)) / 2
+    bits = np.add.outer(np.array(table.weight_bits), np.array(table.input_bits)) / 2
     penalty = -share[:, None, None] * bits[None, :, :]
     low, high = cycles.min(axis=(1, 2)).sum(), cycles.max(axis=(1, 2)).sum()
     points = []
@@ -72,7 +72,7 @@ def plot_pareto(table, path: Path) -> None:
 
     mean_bits, total = pareto_points(table)
     cycles = table.array("cycles")
-    uniform = [(b, cycles[:, b - 1, b - 1].sum()) for b in table.w_bits]
+    uniform = [(b, cycles[:, b - 1, b - 1].sum()) for b in table.weight_bits]
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.step(mean_bits, total / 1e6, where="post", label="mixed precision (milp)")
     ax.plot(*zip(*[(b, c / 1e6) for b, c in uniform], strict=True), "o", label="uniform w = a")

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 import pytest
 
 import accelsim
-from accelsim.arch import LevelKind, arch_for_dataflow, load_arch
+from accelsim.arch import LevelKind, load_arch
 from accelsim.energy import load_energy_table
-from accelsim.mac import make_mac_unit
+from accelsim.mac import IntMac, make_mac_unit
 from accelsim.types import DataType
 
 WEIGHTS, INPUTS, OUTPUTS = DataType.WEIGHTS, DataType.INPUTS, DataType.OUTPUTS
@@ -111,7 +111,7 @@ def test_every_builtin_arch_loads(name: str) -> None:
     assert arch.pe_array.pes > 0 and arch.clock_mhz > 0
     assert arch.source.endswith(f"{name}.yaml")
     load_energy_table(arch.energy_table)  # the table it names exists and is valid
-    make_mac_unit(arch.mac, source=arch.source)  # its MAC unit builds
+    assert arch.mac_unit.supported_weight_bits()  # its MAC unit was built at load
 
 
 def test_the_shipped_configs_include_the_documented_ones() -> None:
@@ -137,7 +137,9 @@ def test_eyeriss_chip_pe_count_and_interfaces() -> None:
     assert arch.pe_array.pes == 168 == 12 * 14
     assert arch.level("DRAM").read_bandwidth_bits == 64  # the chip's 64-bit data bus
     assert arch.level("buffer").read_bandwidth_bits == 3 * 64  # filter, ifmap, psum networks
-    assert arch.mac == {"type": "int", "weight_bits": 16, "input_bits": 16}
+    assert arch.mac_unit == make_mac_unit(
+        {"type": "int", "weight_bits": 16, "input_bits": 16}, source=""
+    )
 
 
 def test_eyeriss_chip_runs_every_layer_at_16_bits() -> None:
@@ -152,14 +154,15 @@ def test_tpu_like_is_a_systolic_int8_array() -> None:
     arch = load_arch("tpu_like")
     assert arch.pe_array.pes == 32 * 32
     assert arch.network.systolic
-    assert arch.mac["weight_bits"] == arch.mac["input_bits"] == 8
+    assert isinstance(arch.mac_unit, IntMac)
+    assert arch.mac_unit.weight_bits == arch.mac_unit.input_bits == 8
     assert arch.level("DRAM").read_bandwidth_bits == 64
     assert arch.level("unified_buffer").read_bandwidth_bits == 32 * 8 + 32 * 32
 
 
 def test_eyeriss_isca16_nlr_variant_moves_the_rf_area_to_the_buffer() -> None:
     arch = load_arch("eyeriss_isca16")
-    nlr = arch_for_dataflow(arch, "nlr")
+    nlr = arch.for_dataflow("nlr")
     assert nlr.level("buffer").capacity_bits == 384 * 1024 * 8  # 128 KB + 256 x 512 B x 2
     assert nlr.level("rf").capacity_bits == 0
     assert nlr.level("rf").keeps == frozenset()
@@ -169,12 +172,12 @@ def test_eyeriss_isca16_nlr_variant_moves_the_rf_area_to_the_buffer() -> None:
 @pytest.mark.parametrize("dataflow", ["rs", "ws", "os"])
 def test_eyeriss_isca16_other_dataflows_keep_the_rs_split(dataflow: str) -> None:
     arch = load_arch("eyeriss_isca16")
-    assert arch_for_dataflow(arch, dataflow) is arch
+    assert arch.for_dataflow(dataflow) is arch
 
 
 def test_arch_without_per_dataflow_is_its_own_variant() -> None:
     arch = load_arch("eyeriss_chip")
-    assert arch_for_dataflow(arch, "nlr") is arch
+    assert arch.for_dataflow("nlr") is arch
 
 
 SUPPORTED = [(name, flow) for name in sorted(DOCUMENTED) for flow in DOCUMENTED[name].dataflows]

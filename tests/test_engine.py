@@ -168,9 +168,8 @@ def fc_case(*, dram=8, latency=0, rf_bits=4096):
     """
     arch = small_arch(dram=dram, rf_bits=rf_bits)
     if latency:
-        raw = dict(arch.raw)
-        raw["levels"] = [{**raw["levels"][0], "latency_cycles": latency}, *raw["levels"][1:]]
-        arch = arch_from_dict(raw)
+        dram = replace(arch.levels[0], latency_cycles=latency)
+        arch = replace(arch, levels=(dram, *arch.levels[1:]))
     mapping = Mapping(
         (
             LevelMapping("DRAM", (), (), ALL),
@@ -299,13 +298,8 @@ def weight_prefetch_case(buffer_bits=None):
     layer = conv(m=4, c=8, q=4)
     arch = small_arch(dram=8)
     if buffer_bits is not None:
-        raw = dict(arch.raw)
-        raw["levels"] = [
-            raw["levels"][0],
-            {**raw["levels"][1], "capacity_bits": buffer_bits},
-            raw["levels"][2],
-        ]
-        arch = arch_from_dict(raw)
+        buffer = replace(arch.levels[1], capacity_bits=buffer_bits)
+        arch = replace(arch, levels=(arch.levels[0], buffer, *arch.levels[2:]))
     mapping = Mapping(
         (
             LevelMapping("DRAM", loops((Dim.M, 2)), (), ALL),

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from accelsim.arch import arch_from_dict
 from accelsim.errors import ConfigError
-from accelsim.functional import im2col, reference_conv, run_layer
+from accelsim.functional import input_patches, reference_conv, run_layer
 from accelsim.mac import FpMac, make_mac_unit, round_float32_mantissa
 from accelsim.mac.intops import int_range
 from accelsim.mapper import map_layer
@@ -110,7 +110,7 @@ def fp_reference(unit: FpMac, layer: Layer, weights, inputs) -> tuple[np.ndarray
         def multiply(x, y):
             return round_float32_mantissa(np.multiply(x, y, dtype=np.float32), 7)
 
-    patches = im2col(layer, a)[:, :, np.newaxis]  # n, g, 1, p, q, k
+    patches = input_patches(layer, a)[:, :, np.newaxis]  # n, g, 1, p, q, k
     kernels = w.reshape(layer.groups, layer.m // layer.groups, 1, 1, -1)
     products = multiply(patches, kernels).astype(np.float64)  # n, g, m, p, q, k
     shape = (layer.n, layer.m, layer.p, layer.q)

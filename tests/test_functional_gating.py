@@ -19,7 +19,7 @@ from accelsim.mac import make_mac_unit
 from accelsim.workload.build import make_layer
 
 TINY = Path(__file__).parents[1] / "accelsim/builtin/arch_configs/tiny.yaml"
-GATED = 0.1  # gated_mac_fraction of accelsim/mac/energy_45nm.yaml
+GATED = 0.1  # gated_mac_fraction of accelsim/energy/components_45nm.yaml
 LAYER = make_layer("conv", "conv", in_channels=4, out_channels=8, input_size=6, kernel_size=3)
 TERNARY = LAYER.with_precision(2, 8)
 

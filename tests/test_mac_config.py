@@ -112,7 +112,7 @@ def test_accumulator_narrower_than_a_product():
 
 
 @pytest.mark.parametrize(
-    ("unit", "w_bits", "a_bits", "message"),
+    ("unit", "weight_bits", "input_bits", "message"),
     [
         (
             IntMac(),
@@ -126,9 +126,9 @@ def test_accumulator_narrower_than_a_product():
         (TernaryMac(), 8, 8, r"weight_bits: expected 2 \(weight bits the ternary x 8-bit"),
     ],
 )
-def test_bits_out_of_range(unit, w_bits, a_bits, message):
+def test_bits_out_of_range(unit, weight_bits, input_bits, message):
     with pytest.raises(ConfigError, match=message):
-        unit.check_precision(w_bits, a_bits, source="arch.yaml", path="layers[2]")
+        unit.check_precision(weight_bits, input_bits, source="arch.yaml", path="layers[2]")
 
 
 def test_every_method_checks_the_precision():

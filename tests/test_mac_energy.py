@@ -1,4 +1,5 @@
-"""Throughput and energy per MAC, written as arithmetic on the 45 nm table (energy_45nm.yaml)."""
+"""Throughput and energy per MAC, written as arithmetic on the 45 nm component figures
+(accelsim/energy/mac/components_45nm.yaml)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from accelsim.mac import (
     IntMac,
     LutMac,
     TernaryMac,
-    default_energy_table,
-    parse_energy_table,
+    default_component_energies,
+    parse_component_energies,
 )
 
 MULT_8 = 0.2  # Horowitz 45 nm, pJ
@@ -114,7 +115,7 @@ def test_fp_energies():
 
 
 @pytest.mark.parametrize(
-    ("a_bits", "w_bits", "macs"),
+    ("input_bits", "weight_bits", "macs"),
     [
         (8, 8, (8 // 8) * (8 // 8)),  # 1
         (8, 4, (8 // 8) * (8 // 4)),  # 2
@@ -124,11 +125,11 @@ def test_fp_energies():
         (8, 2, (8 // 8) * (8 // 2)),  # 4
     ],
 )
-def test_bitfusion_throughput_and_energy(a_bits, w_bits, macs):
+def test_bitfusion_throughput_and_energy(input_bits, weight_bits, macs):
     unit = BitFusionMac()
-    assert unit.macs_per_cycle(w_bits, a_bits) == macs
-    assert unit.energy_per_mac_pj(w_bits, a_bits) == pytest.approx(0.560 / macs)
-    assert unit.cycles(100, w_bits, a_bits) == math.ceil(100 / macs)
+    assert unit.macs_per_cycle(weight_bits, input_bits) == macs
+    assert unit.energy_per_mac_pj(weight_bits, input_bits) == pytest.approx(0.560 / macs)
+    assert unit.cycles(100, weight_bits, input_bits) == math.ceil(100 / macs)
 
 
 def test_bitfusion_table_values():
@@ -143,7 +144,7 @@ def test_throughput_of_fixed_units():
 
 
 def test_every_table_entry_has_a_source():
-    table = default_energy_table()
+    table = default_component_energies()
     assert table.technology_nm == 45
     assert all(entry.source.strip() for entry in table.entries)
 
@@ -151,7 +152,7 @@ def test_every_table_entry_has_a_source():
 def test_energy_table_problems_are_listed():
     raw = {"technology_nm": 45, "entries": {"int_mult_8x8_pj": {"value": -1, "source": ""}}}
     with pytest.raises(ConfigError) as caught:
-        parse_energy_table(raw, source="t.yaml")
+        parse_component_energies(raw, source="t.yaml")
     message = str(caught.value)
     assert (
         "t.yaml: entries.int_mult_8x8_pj.value: expected a non-negative number, got -1" in message

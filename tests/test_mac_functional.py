@@ -121,14 +121,14 @@ def test_lut_table_holds_every_product():
 @given(data=st.data())
 @settings(max_examples=25, deadline=None)
 def test_bitfusion_bricks_equal_numpy(bits, signed, data):
-    w_bits, a_bits = bits
+    weight_bits, input_bits = bits
     m, k, n = data.draw(SHAPES)
-    w_lo, w_hi = int_range(w_bits, signed)
-    a_lo, a_hi = int_range(a_bits, signed)
+    w_lo, w_hi = int_range(weight_bits, signed)
+    a_lo, a_hi = int_range(input_bits, signed)
     weights = data.draw(hnp.arrays(np.int64, (m, k), elements=st.integers(w_lo, w_hi)))
     inputs = data.draw(hnp.arrays(np.int64, (k, n), elements=st.integers(a_lo, a_hi)))
     unit = BitFusionMac(signed=signed)
-    assert np.array_equal(unit.matmul(weights, inputs, w_bits, a_bits), weights @ inputs)
+    assert np.array_equal(unit.matmul(weights, inputs, weight_bits, input_bits), weights @ inputs)
 
 
 def test_bricks_rebuild_the_value():

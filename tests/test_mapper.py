@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -32,7 +34,7 @@ def test_mapping_is_valid_and_covers_the_layer_exactly(flow, layer):
 def test_every_alexnet_layer_maps_under_the_four_dataflows():
     arch = load_arch("eyeriss_isca16")
     for flow in ("rs", "ws", "os", "nlr"):
-        variant = accelsim.arch.arch_for_dataflow(arch, flow)
+        variant = arch.for_dataflow(flow)
         for layer in accelsim.load_workload("alexnet").with_batch(16):
             layer = variant.apply_precision(layer)
             check_mapping(layer, variant, map_layer(layer, variant, flow).mapping)
@@ -95,8 +97,7 @@ def test_a_buffer_too_small_for_any_tile_is_reported():
 
 def test_a_dataflow_whose_spread_cannot_fit_the_array_says_why():
     # RS spreads the filter rows (R = 3 on tiny's layers) down the array: 2 rows cannot hold 3
-    arch = accelsim.arch.arch_from_dict({**accelsim.load_arch("tiny").raw,
-                                         "pe_array": {"rows": 2, "cols": 4}})  # fmt: skip
+    arch = replace(accelsim.load_arch("tiny"), pe_array=accelsim.arch.PEArray(2, 4))
     with pytest.raises(accelsim.ConfigError, match="R = 3 has no factor that fits the 2 rows"):
         accelsim.simulate(arch, "tiny", dataflow="rs")
 

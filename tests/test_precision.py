@@ -11,6 +11,7 @@ import pytest
 
 from accelsim import ConfigError, Network, load_arch, make_layer, simulate
 from accelsim.cli import main
+from accelsim.config import read_yaml
 from accelsim.precision import cost_table
 from accelsim.precision.export import write_table
 from accelsim.precision.sanity import sanity_report
@@ -83,9 +84,16 @@ def test_energy_split_sums_to_total(bitfusion_table) -> None:
 def test_long_form_frame(bitfusion_table) -> None:
     frame = bitfusion_table.to_frame()
     assert len(frame) == 3 * 8 * 8
-    row = frame[(frame.layer == "dw") & (frame.w_bits == 4) & (frame.a_bits == 2)].iloc[0]
+    row = frame[(frame.layer == "dw") & (frame.weight_bits == 4) & (frame.input_bits == 2)].iloc[0]
     assert row.cycles == bitfusion_table.array("cycles")[1, 3, 1]
-    assert set(frame.columns) >= {"layer", "w_bits", "a_bits", "cycles", "seconds", "energy_dram"}
+    assert set(frame.columns) >= {
+        "layer",
+        "weight_bits",
+        "input_bits",
+        "cycles",
+        "seconds",
+        "energy_dram",
+    }
 
 
 def test_haq_npy_layout(bitfusion_table, tmp_path: Path) -> None:
@@ -115,7 +123,7 @@ def test_unsupported_policies() -> None:
         "name": "int4",
         "pe_array": {"rows": 4, "cols": 4},
         "mac": {"type": "int", "weight_bits": 4, "input_bits": 4},
-        "levels": load_arch("tiny").raw["levels"],
+        "levels": read_yaml(Path(load_arch("tiny").source))["levels"],
     }
     from accelsim.arch import arch_from_dict
 
@@ -134,8 +142,14 @@ def test_unsupported_policies() -> None:
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"w_bits": [0, 1]}, r"cost_table: w_bits: expected distinct integers from 1 to 32"),
-        ({"a_bits": [4, 33]}, r"cost_table: a_bits: expected distinct integers from 1 to 32"),
+        (
+            {"weight_bits": [0, 1]},
+            r"cost_table: weight_bits: expected distinct integers from 1 to 32",
+        ),
+        (
+            {"input_bits": [4, 33]},
+            r"cost_table: input_bits: expected distinct integers from 1 to 32",
+        ),
         ({"metric": "speed"}, r"cost_table: metric: expected one of cycles, energy, both"),
         ({"unsupported": "skip"}, r"cost_table: unsupported: expected one of promote, nan, error"),
         ({"batch": 0}, r"cost_table: batch: expected a positive integer, got 0"),
@@ -148,7 +162,7 @@ def test_bad_arguments(kwargs, message) -> None:
 
 def test_haq_needs_bits_one_to_eight(tmp_path: Path) -> None:
     table = cost_table("bitfusion", NET, [4, 8], [4, 8], dataflow="ws", fidelity="ideal")
-    with pytest.raises(ConfigError, match=r"w_bits: expected bits 1..8 in order"):
+    with pytest.raises(ConfigError, match=r"weight_bits: expected bits 1..8 in order"):
         write_table(table, tmp_path / "x.npy")
     with pytest.raises(ConfigError, match=r"expected an output file ending in .npy"):
         write_table(table, tmp_path / "x.txt")
@@ -215,7 +229,8 @@ def test_sanity_flags_a_violation(bitfusion_table) -> None:
     arrays["cycles"][0, 0, 0] = arrays["cycles"][0, 1, 0] + 1
     report = sanity_report(replace(bitfusion_table, arrays=arrays))
     found = [
-        (v.layer, v.w_bits, v.a_bits, v.wider_w_bits, v.wider_a_bits) for v in report.violations
+        (v.layer, v.weight_bits, v.input_bits, v.wider_weight_bits, v.wider_input_bits)
+        for v in report.violations
     ]
     assert found == [("conv", 1, 1, 2, 1), ("conv", 1, 1, 1, 2)]  # 1-bit runs at 2-bit speed
 

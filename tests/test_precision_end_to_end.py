@@ -80,15 +80,15 @@ def test_the_mapper_uses_the_room_low_precision_frees():
 
 
 @pytest.mark.parametrize(
-    ("w_bits", "a_bits", "per_cycle"),
+    ("weight_bits", "input_bits", "per_cycle"),
     [(8, 8, 1), (4, 8, 2), (8, 2, 4), (4, 4, 4), (2, 2, 16), (1, 1, 16), (3, 3, 4)],
 )
-def test_bitfusion_lanes_divide_the_ideal_cycles(w_bits, a_bits, per_cycle):
+def test_bitfusion_lanes_divide_the_ideal_cycles(weight_bits, input_bits, per_cycle):
     """A fusion unit's MACs per cycle are lane loops of the mapping: with the cycles objective
     the mapper issues more MACs per cycle (PEs x lanes) as the unit's throughput rises, and the
     ideal cycles are exactly the MACs over PEs x lanes."""
-    layer = CONV.with_precision(w_bits, a_bits)
-    assert make_mac_unit(BITFUSION.mac, source="").macs_per_cycle(w_bits, a_bits) == per_cycle
+    layer = CONV.with_precision(weight_bits, input_bits)
+    assert BITFUSION.mac_unit.macs_per_cycle(weight_bits, input_bits) == per_cycle
     mapping = map_layer(layer, BITFUSION, "ws", "cycles").mapping
     result = evaluate(BITFUSION, layer, mapping, fidelity="ideal")
     assert result.ideal_cycles == mapping.temporal_steps
@@ -117,7 +117,7 @@ def test_bitfusion_energy_per_cycle_is_the_table_figure():
     assert unit.cycle_energy_pj() == pytest.approx(0.560)
 
 
-def test_cli_w_bits_a_bits_override_every_layer(tmp_path, capsys):
+def test_cli_weight_bits_input_bits_override_every_layer(tmp_path, capsys):
     args = ["run", "--arch", "bitfusion", "--workload", "tiny", "--dataflows", "ws"]
     assert main([*args, "--w-bits", "4", "--a-bits", "4", "--out", str(tmp_path / "low")]) == 0
     assert main([*args, "--out", str(tmp_path / "full")]) == 0

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from accelsim import Network, evaluate, load_workload, simulate
-from accelsim.arch import arch_for_dataflow, load_arch
+from accelsim.arch import load_arch
 from accelsim.dataflow import Dataflow
 from accelsim.energy import load_energy_table
 from accelsim.mapper import Objective, map_layer
@@ -25,7 +25,7 @@ from accelsim.precision.sanity import sanity_report
 MOBILENET = load_workload("mobilenet_v2")
 NAMES = ("features.2.conv.0.0", "features.14.conv.1.0", "features.15.conv.1.0")
 NET = Network("mbv2-part", tuple(MOBILENET[name] for name in NAMES)).with_batch(16)
-ARCH = arch_for_dataflow(load_arch("bitfusion"), "ws")
+ARCH = load_arch("bitfusion").for_dataflow("ws")
 FIDELITIES = ("ideal", "engine")
 GROUP_TOP = {1: 2, 2: 2, 3: 4, 4: 4}  # bitfusion's lanes change at 2 and 4 bits: the widest
 # pair of a bit's group (5..8 bits: 8)

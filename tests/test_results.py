@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 import accelsim
 from accelsim.analysis.counts import analyze
-from accelsim.cost import price
 from accelsim.energy import load_energy_table
+from accelsim.energy.pricing import price
 from accelsim.mapper import map_layer
 from accelsim.mapping.validate import tile_bits
 
@@ -93,3 +93,22 @@ def test_capacity_check_tiles_equal_the_analysis_tiles(m, c, size, kernel, strid
             traffic = analysis.at(level.name, data_type)
             per_element = layer.psum_bits if data_type.value == "outputs" else traffic.element_bits
             assert bits == traffic.tile_elements * per_element
+
+
+def test_a_lut_unit_pays_its_table_load_once_per_layer_in_every_used_pe():
+    # tiny with a 4x4 LUT unit, horowitz45 (no mac entry: the unit's own pJ): the ALU energy is
+    # MACs x (8 product bits x 0.009 pJ read + 32-bit add 0.1 pJ) plus, per used PE, the
+    # 2^(4+4)-entry table of 8-bit products written once at 0.009 pJ per bit
+    from pathlib import Path
+
+    from accelsim.arch import arch_from_dict
+    from accelsim.config import read_yaml
+
+    raw = read_yaml(Path(accelsim.load_arch("tiny").source))
+    arch = arch_from_dict({**raw, "mac": {"type": "lut"}, "energy_table": "horowitz45"})
+    layer = accelsim.load_workload("tiny")[0].with_precision(4, 4)
+    result = accelsim.simulate(arch, layer, dataflow="ws", fidelity="ideal").layers[0]
+    alu = {item.action: item.energy for item in result.energy_items if item.category == "ALU"}
+    assert alu["compute"] == pytest.approx(result.macs * (8 * 0.009 + 0.1))
+    assert alu["setup"] == pytest.approx(result.used_pes * 2 ** (4 + 4) * 8 * 0.009)
+    assert result.energy_by("category")["ALU"] == pytest.approx(sum(alu.values()))

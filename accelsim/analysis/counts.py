@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from math import ceil, prod
+from typing import TYPE_CHECKING
 
 from accelsim.analysis.nest import (
     PlacedLoop,
@@ -31,6 +32,9 @@ from accelsim.arch.model import Arch, Axis
 from accelsim.mapping.model import Mapping
 from accelsim.types import DATA_TYPES, DataType
 from accelsim.workload.layer import Layer
+
+if TYPE_CHECKING:
+    from accelsim.analysis.systolic import SystolicSchedule
 
 
 @dataclass(frozen=True)
@@ -84,17 +88,25 @@ class LinkTraffic:
 
 @dataclass(frozen=True)
 class Analysis:
-    """Everything the access analysis finds for one (layer, arch, mapping)."""
+    """Everything the access analysis finds for one (layer, arch, mapping): the one intermediate
+    every dataflow produces and :func:`accelsim.energy.pricing.price` prices.
+
+    ``mapping`` is the loop nest, or for a systolic dataflow its fold schedule
+    (:class:`accelsim.analysis.systolic.SystolicSchedule`, whose steps are cycles of the array).
+    ``register_bits`` counts accesses to PE-internal registers that are not a level of the
+    architecture (a systolic PE's operand and accumulator registers).
+    """
 
     layer: Layer
     arch_name: str
-    mapping: Mapping
+    mapping: Mapping | SystolicSchedule
     traffic: tuple[Traffic, ...]
     links: tuple[LinkTraffic, ...]
     temporal_steps: int
     used_pes: int
     total_pes: int
     lanes: int = 1  # MACs each PE issues per cycle (lane loops of the mapping)
+    register_bits: int = 0
 
     @property
     def macs(self) -> int:
@@ -102,14 +114,12 @@ class Analysis:
 
     @property
     def padded_macs(self) -> int:
-        """MACs the mapping issues, including those on padding when factors overshoot the layer."""
+        """MACs the mapping issues, including those on padding when factors overshoot the layer
+        (a systolic schedule issues exactly the layer's MACs: idle PEs of a partial fold issue
+        none)."""
+        if not isinstance(self.mapping, Mapping):
+            return self.macs
         return self.temporal_steps * self.used_pes * self.lanes
-
-    @property
-    def utilization(self) -> float:
-        """Useful MACs over the MAC slots (PEs x lanes used) of the whole array during the
-        temporal steps."""
-        return self.macs / (self.temporal_steps * self.total_pes * self.lanes)
 
     def at(self, level: str, data_type: DataType) -> Traffic:
         for item in self.traffic:

@@ -18,6 +18,7 @@ from math import prod
 import numpy as np
 
 from accelsim.mapping.model import Loop, Mapping
+from accelsim.progressions import progression_sum
 from accelsim.types import DataType, Dim
 from accelsim.workload.layer import Layer
 
@@ -64,20 +65,6 @@ def flatten(mapping: Mapping) -> tuple[tuple[PlacedLoop, ...], tuple[int, ...]]:
 def shift(form: Form, placed: PlacedLoop) -> int:
     """How far coordinate ``form`` moves when ``placed`` advances by one."""
     return sum(coef for dim, coef in form if dim is placed.loop.dim) * placed.stride
-
-
-@lru_cache(maxsize=65536)
-def progression_sum(steps: tuple[tuple[int, int], ...]) -> np.ndarray:
-    """Bitmap of {sum_i k_i * step_i : 0 <= k_i < count_i} for ``steps`` = ((step, count), ...)."""
-    bitmap = np.ones(1, dtype=bool)
-    for step, count in steps:
-        if count <= 1 or step == 0:
-            continue
-        stamp = np.zeros((count - 1) * step + 1, dtype=bool)
-        stamp[::step] = True
-        bitmap = np.convolve(bitmap, stamp) > 0
-    bitmap.flags.writeable = False
-    return bitmap
 
 
 def tile_steps(form: Form, loops: tuple[PlacedLoop, ...]) -> tuple[tuple[int, int], ...]:

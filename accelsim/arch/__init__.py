@@ -1,6 +1,6 @@
 """Architectures: PE array, storage levels, network, MAC unit; loaded from YAML."""
 
-from accelsim.arch.loader import arch_for_dataflow, arch_from_dict, builtin_archs, load_arch
+from accelsim.arch.loader import arch_from_dict, builtin_archs, load_arch
 from accelsim.arch.model import Arch, Axis, Level, LevelEnergy, LevelKind, Network, PEArray
 
 __all__ = [
@@ -11,7 +11,6 @@ __all__ = [
     "LevelKind",
     "Network",
     "PEArray",
-    "arch_for_dataflow",
     "arch_from_dict",
     "builtin_archs",
     "load_arch",

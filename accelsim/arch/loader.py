@@ -13,8 +13,8 @@ from accelsim.arch.model import Arch, Level, LevelEnergy, LevelKind, Network, PE
 from accelsim.config import apply_overrides, builtin_dir, check_keys, read_yaml, resolve_builtin
 from accelsim.energy.table import load_energy_table
 from accelsim.errors import Problems
-from accelsim.mac import make_mac_unit
-from accelsim.types import DataType
+from accelsim.mac import MacUnit, make_mac_unit
+from accelsim.types import Dataflow, DataType
 
 TOP_KEYS = {
     "name": "the architecture's name",
@@ -70,25 +70,20 @@ def arch_from_dict(raw: dict[str, Any], *, source: str = "<dict>") -> Arch:
     levels = _levels(found, raw.get("levels"))
     network = _network(found, raw.get("network", {}))
     clock = _number(found, "clock_mhz", raw.get("clock_mhz", 200), positive=True)
-    mac = raw.get("mac", {"type": "int"})
-    if not isinstance(mac, dict) or "type" not in mac:
-        found.add("mac", "a mapping with a 'type' (int, binary, ternary, lut, fp, bitfusion)", mac)
-        mac = {"type": "int"}
-    else:
-        with found.collecting():
-            make_mac_unit(mac, source=source, path="mac")
+    mac_unit = _mac_unit(found, raw.get("mac", {"type": "int"}), source)
     table = _energy_table(found, raw.get("energy_table", "eyeriss_normalized"), source)
     area = raw.get("area_mm2")
     if area is not None:
         _number(found, "area_mm2", area, positive=True)
     fixed = _fixed_precision(found, raw.get("fixed_precision"))
-    _check_per_dataflow(found, raw, source)
+    variants = _variants(found, raw, source)
     found.raise_if_any()
+    assert mac_unit is not None  # raise_if_any raised otherwise
     return Arch(
         name=str(raw["name"]),
         pe_array=pe_array,
         levels=levels,
-        mac_spec=tuple(sorted(mac.items())),
+        mac_unit=mac_unit,
         network=network,
         clock_mhz=float(clock),
         energy_table=str(table),
@@ -96,8 +91,17 @@ def arch_from_dict(raw: dict[str, Any], *, source: str = "<dict>") -> Arch:
         description=str(raw.get("description", "")),
         area_mm2=None if area is None else float(area),
         fixed_precision=fixed,
-        raw=raw,
+        variants=variants,
     )
+
+
+def _mac_unit(found: Problems, mac: Any, source: str) -> MacUnit | None:
+    if not isinstance(mac, dict) or "type" not in mac:
+        found.add("mac", "a mapping with a 'type' (int, binary, ternary, lut, fp, bitfusion)", mac)
+        return None
+    with found.collecting():
+        return make_mac_unit(mac, source=source, path="mac")
+    return None
 
 
 def _is_int(value: Any) -> bool:
@@ -309,36 +313,27 @@ def _energy_table(found: Problems, table: Any, source: str) -> str:
     return table
 
 
-def _check_per_dataflow(found: Problems, arch_raw: dict[str, Any], source: str) -> None:
-    """Each dataflow's overrides name a dataflow and give a valid architecture."""
-    from accelsim.dataflow import Dataflow
-
+def _variants(
+    found: Problems, arch_raw: dict[str, Any], source: str
+) -> tuple[tuple[str, Arch], ...]:
+    """Each dataflow's overrides name a dataflow and give a valid architecture: built here."""
     raw = arch_raw.get("per_dataflow")
     if raw is None:
-        return
+        return ()
     names = [d.value for d in Dataflow]
     if not isinstance(raw, dict):
         found.add("per_dataflow", "a mapping from dataflow name to overrides", raw)
-        return
+        return ()
+    base = {k: v for k, v in arch_raw.items() if k != "per_dataflow"}
+    variants = []
     for name, overrides in raw.items():
         if name not in names:
             found.add(f"per_dataflow.{name}", f"a dataflow name ({', '.join(names)})", name)
         if not isinstance(overrides, dict):
             found.add(f"per_dataflow.{name}", "a mapping of dotted paths to values", overrides)
             continue
-        base = {k: v for k, v in arch_raw.items() if k != "per_dataflow"}
         with found.collecting():
             variant = apply_overrides(base, overrides, source=f"{source}: per_dataflow.{name}")
-            arch_from_dict(variant, source=f"{source} (per_dataflow.{name})")
-
-
-def arch_for_dataflow(arch: Arch, dataflow: str) -> Arch:
-    """The architecture as ``dataflow`` uses it: with that dataflow's ``per_dataflow`` overrides
-    applied (the Eyeriss comparison gives every dataflow the same storage area, split its own
-    way), or ``arch`` itself when it has none."""
-    overrides = (arch.raw.get("per_dataflow") or {}).get(dataflow)
-    if not overrides:
-        return arch
-    raw = {k: v for k, v in arch.raw.items() if k != "per_dataflow"}
-    variant = apply_overrides(raw, overrides, source=f"{arch.source}: per_dataflow.{dataflow}")
-    return arch_from_dict(variant, source=f"{arch.source} (per_dataflow.{dataflow})")
+            built = arch_from_dict(variant, source=f"{source} (per_dataflow.{name})")
+            variants.append((str(name), built))
+    return tuple(variants)

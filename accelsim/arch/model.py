@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import Any
 
+from accelsim.mac.base import MacUnit
 from accelsim.types import DataType
 from accelsim.workload.layer import Layer
 
@@ -91,12 +92,17 @@ class Network:
 
 @dataclass(frozen=True)
 class Arch:
-    """A whole accelerator. ``levels`` runs from the outermost (DRAM) to the innermost RF."""
+    """A whole accelerator. ``levels`` runs from the outermost (DRAM) to the innermost RF.
+
+    ``mac_unit`` is the PE's MAC unit, built once when the file is loaded. ``variants`` holds the
+    architecture as each dataflow named in the file's ``per_dataflow`` section uses it (built and
+    validated at load too); :meth:`for_dataflow` picks one.
+    """
 
     name: str
     pe_array: PEArray
     levels: tuple[Level, ...]
-    mac_spec: tuple[tuple[str, Any], ...]
+    mac_unit: MacUnit
     network: Network
     clock_mhz: float
     energy_table: str
@@ -104,21 +110,19 @@ class Arch:
     description: str = ""
     area_mm2: float | None = None
     fixed_precision: tuple[tuple[str, int], ...] = ()  # bits every layer runs at, if set
-    raw: dict[str, Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    variants: tuple[tuple[str, Arch], ...] = field(default=(), compare=False, repr=False)
 
-    @property
-    def mac(self) -> dict[str, Any]:
-        """The ``mac:`` section as written (type and parameters of the MAC unit)."""
-        return dict(self.mac_spec)
+    def for_dataflow(self, dataflow: str) -> Arch:
+        """The architecture as ``dataflow`` uses it: with that dataflow's ``per_dataflow``
+        overrides applied (the Eyeriss comparison gives every dataflow the same storage area,
+        split its own way), or this architecture itself when the file has none for it."""
+        return dict(self.variants).get(dataflow, self)
 
     def level(self, name: str) -> Level:
         for level in self.levels:
             if level.name == name:
                 return level
         raise KeyError(name)
-
-    def level_index(self, name: str) -> int:
-        return [level.name for level in self.levels].index(name)
 
     def apply_precision(self, layer: Layer) -> Layer:
         """``layer`` at this design's fixed precision (a 16-bit fixed-point chip runs every layer

@@ -13,8 +13,8 @@ import sys
 from collections.abc import Sequence
 from types import ModuleType
 
-from accelsim import __version__
 from accelsim.errors import ConfigError
+from accelsim.version import __version__
 
 
 def _command_modules() -> list[ModuleType]:

@@ -1,9 +1,9 @@
 """``accelsim cost-table``: per-layer cost tables over (weight bits, activation bits) pairs.
 
 The output format follows the file's suffix: ``.npy`` HAQ's latency table (int64 cycles, shape
-(layers, 8, 8), indexed [layer, w_bits - 1, a_bits - 1]; needs --bits 1-8); ``.npz`` HAWQ-V3's
-per-layer INT4 / INT8 latency arrays; ``.csv`` / ``.json`` the long form, one row per layer and
-bit pair. A sanity report (monotonic cycles, memory-wall layers) is printed.
+(layers, 8, 8), indexed [layer, weight_bits - 1, input_bits - 1]; needs --bits 1-8); ``.npz``
+HAWQ-V3's per-layer INT4 / INT8 latency arrays; ``.csv`` / ``.json`` the long form, one row per
+layer and bit pair. A sanity report (monotonic cycles, memory-wall layers) is printed.
 
     accelsim cost-table --arch bitfusion --workload mobilenet_v2 --dataflow ws --batch 16 \\
         --bits 1-8 --out reports/mobilenet_v2_haq.npy
@@ -32,8 +32,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--arch", required=True, help="built-in name or YAML file")
     parser.add_argument("--workload", required=True, help="built-in name or file (.onnx too)")
     parser.add_argument("--bits", default="1-8", help="bit widths: 1-8 or 2,4,8 (default 1-8)")
-    parser.add_argument("--w-bits", default=None, help="weight bits, if not --bits")
-    parser.add_argument("--a-bits", default=None, help="activation bits, if not --bits")
+    parser.add_argument(
+        "--weight-bits", "--w-bits", default=None, help="weight bits, if not --bits"
+    )
+    parser.add_argument(
+        "--input-bits", "--a-bits", default=None, help="activation bits, if not --bits"
+    )
     parser.add_argument("--batch", type=int, default=None, help="batch size")
     parser.add_argument("--dataflow", default="rs", help="dataflow (default rs)")
     parser.add_argument("--metric", default="cycles", choices=["cycles", "energy", "both"])
@@ -69,13 +73,17 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(Problem("command line", "--out", expected, str(args.out)))
     if args.batch is not None and args.batch < 1:
         raise ConfigError(Problem("command line", "--batch", "a positive integer", args.batch))
-    w_bits = parse_bits(args.w_bits or args.bits, option="--w-bits" if args.w_bits else "--bits")
-    a_bits = parse_bits(args.a_bits or args.bits, option="--a-bits" if args.a_bits else "--bits")
+    weight_bits = parse_bits(
+        args.weight_bits or args.bits, option="--w-bits" if args.weight_bits else "--bits"
+    )
+    input_bits = parse_bits(
+        args.input_bits or args.bits, option="--a-bits" if args.input_bits else "--bits"
+    )
     table = cost_table(
         args.arch,
         args.workload,
-        w_bits,
-        a_bits,
+        weight_bits,
+        input_bits,
         batch=args.batch,
         dataflow=args.dataflow,
         metric=args.metric,
@@ -87,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
     path = write_table(table, args.out, columns=columns)
     print(
         f"{table.network} on {table.arch} ({table.dataflow}, batch {table.batch}): "
-        f"{len(table.layers)} layers x {len(w_bits)} x {len(a_bits)} bit pairs"
+        f"{len(table.layers)} layers x {len(weight_bits)} x {len(input_bits)} bit pairs"
     )
     print(sanity_report(table).text())
     print(f"wrote {path}")

@@ -12,8 +12,8 @@ from pathlib import Path
 import pandas as pd
 
 from accelsim.api import as_arch, simulate
+from accelsim.atomic import write_csv
 from accelsim.dataflow import parse_dataflow
-from accelsim.report.files import write_csv
 from accelsim.results import NetworkResult
 
 DEFAULT_DATAFLOWS = "rs,ws,os,nlr"
@@ -32,8 +32,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--dataflows", default=DEFAULT_DATAFLOWS, help="comma-separated names")
     parser.add_argument("--energy-table", default=None, help="table name or file (default: arch's)")
     parser.add_argument("--objective", default="energy", choices=["energy", "cycles", "edp"])
-    parser.add_argument("--w-bits", type=int, default=None, help="weight bits for every layer")
-    parser.add_argument("--a-bits", type=int, default=None, help="activation bits for every layer")
+    parser.add_argument(
+        "--weight-bits", "--w-bits", type=int, default=None, help="weight bits for every layer"
+    )
+    parser.add_argument(
+        "--input-bits", "--a-bits", type=int, default=None, help="activation bits for every layer"
+    )
     parser.add_argument(
         "--fidelity",
         default="engine",
@@ -63,8 +67,8 @@ def run(args: argparse.Namespace) -> int:
             batch=args.batch,
             objective=args.objective,
             energy_table=args.energy_table,
-            weight_bits=args.w_bits,
-            input_bits=args.a_bits,
+            weight_bits=args.weight_bits,
+            input_bits=args.input_bits,
             fidelity=args.fidelity,
         )
         for flow in flows

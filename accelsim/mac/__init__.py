@@ -4,14 +4,19 @@ Units: ``int`` (:class:`IntMac`), ``binary`` XNOR-popcount (:class:`BinaryMac`),
 (:class:`TernaryMac`), ``lut`` table lookup (:class:`LutMac`), ``fp`` fp32/tf32/fp16/bf16
 (:class:`FpMac`), ``bitfusion`` precision-scalable (:class:`BitFusionMac`); all answer the
 :class:`MacUnit` interface. Build one from an architecture file's ``mac:`` mapping with
-:func:`make_mac_unit`. Energies come from ``energy_45nm.yaml`` (:func:`default_energy_table`).
+:func:`make_mac_unit`. Energies come from ``accelsim/energy/mac/components_45nm.yaml``
+(:func:`default_component_energies`).
 See docs/mac_units.md for the model and its limits.
 """
 
+from accelsim.energy.components import (
+    ComponentEnergies,
+    default_component_energies,
+    parse_component_energies,
+)
 from accelsim.mac.base import MacUnit
 from accelsim.mac.binary import BinaryMac
 from accelsim.mac.bitfusion import BitFusionMac, fused_macs_per_cycle
-from accelsim.mac.energy import EnergyTable, default_energy_table, parse_energy_table
 from accelsim.mac.factory import PARAMETERS, UNITS, make_mac_unit
 from accelsim.mac.floating import FpMac, round_float32_mantissa
 from accelsim.mac.integer import IntMac
@@ -23,16 +28,16 @@ __all__ = [
     "UNITS",
     "BinaryMac",
     "BitFusionMac",
-    "EnergyTable",
+    "ComponentEnergies",
     "FpMac",
     "IntMac",
     "LutMac",
     "MacUnit",
     "TernaryMac",
-    "default_energy_table",
+    "default_component_energies",
     "fused_macs_per_cycle",
     "make_mac_unit",
-    "parse_energy_table",
+    "parse_component_energies",
     "round_float32_mantissa",
     "weight_density_of",
 ]

@@ -23,8 +23,8 @@ from typing import ClassVar
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from accelsim.energy.components import ComponentEnergies, default_component_energies
 from accelsim.errors import ConfigError, Problem, Problems
-from accelsim.mac.energy import EnergyTable, default_energy_table
 
 
 def bits_text(allowed: Sequence[int]) -> str:
@@ -62,7 +62,9 @@ class MacUnit(ABC):
 
     kind: ClassVar[str] = ""
     gate_zero_inputs: bool = False
-    energy: EnergyTable = field(default_factory=default_energy_table, repr=False, compare=False)
+    energy: ComponentEnergies = field(
+        default_factory=default_component_energies, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         problems = self.invariant_problems()
@@ -87,27 +89,28 @@ class MacUnit(ABC):
         """A short name for messages, such as ``int 8x8-bit``."""
 
     @abstractmethod
-    def _macs_per_cycle(self, w_bits: int, a_bits: int) -> int: ...
+    def _macs_per_cycle(self, weight_bits: int, input_bits: int) -> int: ...
 
     @abstractmethod
-    def _energy_per_mac_pj(self, w_bits: int, a_bits: int) -> float: ...
+    def _energy_per_mac_pj(self, weight_bits: int, input_bits: int) -> float: ...
 
     @abstractmethod
-    def _accumulator_bits(self, w_bits: int, a_bits: int) -> int: ...
+    def _accumulator_bits(self, weight_bits: int, input_bits: int) -> int: ...
 
     @abstractmethod
-    def _dot(self, weights: NDArray, inputs: NDArray, w_bits: int, a_bits: int) -> NDArray:
+    def _dot(self, weights: NDArray, inputs: NDArray, weight_bits: int, input_bits: int) -> NDArray:
         """The result along the last axis of two broadcast operands."""
 
     # ---- the public interface --------------------------------------------------------------
     def check_precision(
-        self, w_bits: int, a_bits: int, *, source: str = "", path: str = "mac"
+        self, weight_bits: int, input_bits: int, *, source: str = "", path: str = "mac"
     ) -> None:
-        """ConfigError (a line per bad operand) unless the unit runs ``w_bits`` x ``a_bits``."""
+        """ConfigError (a line per bad operand) unless the unit runs ``weight_bits`` x
+        ``input_bits``."""
         found = Problems(source)
         pairs = (
-            ("weight_bits", w_bits, self.supported_weight_bits()),
-            ("input_bits", a_bits, self.supported_input_bits()),
+            ("weight_bits", weight_bits, self.supported_weight_bits()),
+            ("input_bits", input_bits, self.supported_input_bits()),
         )
         for name, bits, allowed in pairs:
             if not isinstance(bits, int) or isinstance(bits, bool) or bits not in allowed:
@@ -119,35 +122,42 @@ class MacUnit(ABC):
                 )
         found.raise_if_any()
 
-    def macs_per_cycle(self, w_bits: int, a_bits: int) -> int:
+    def macs_per_cycle(self, weight_bits: int, input_bits: int) -> int:
         """MACs one PE issues per cycle at this precision."""
-        self.check_precision(w_bits, a_bits)
-        return self._macs_per_cycle(w_bits, a_bits)
+        self.check_precision(weight_bits, input_bits)
+        return self._macs_per_cycle(weight_bits, input_bits)
 
     def cycles(
-        self, macs: int, w_bits: int, a_bits: int, *, weight_density: float | None = None
+        self, macs: int, weight_bits: int, input_bits: int, *, weight_density: float | None = None
     ) -> int:
         """Cycles one PE takes for ``macs`` MACs (dense count); ``weight_density`` matters only
         for a unit that skips zero weights in time."""
-        return math.ceil(macs / self.macs_per_cycle(w_bits, a_bits))
+        return math.ceil(macs / self.macs_per_cycle(weight_bits, input_bits))
 
     def busy_fraction(
-        self, w_bits: int, a_bits: int, *, weight_density: float | None = None
+        self, weight_bits: int, input_bits: int, *, weight_density: float | None = None
     ) -> float:
         """Fraction of its MAC slots the unit spends cycles on: 1, except for a unit that skips
         zero weights in time (then the weight density)."""
-        self.check_precision(w_bits, a_bits)
+        self.check_precision(weight_bits, input_bits)
         return 1.0
 
-    def energy_per_mac_pj(self, w_bits: int, a_bits: int) -> float:
+    def energy_per_mac_pj(self, weight_bits: int, input_bits: int) -> float:
         """Energy of one MAC that is carried out (pJ)."""
-        self.check_precision(w_bits, a_bits)
-        return self._energy_per_mac_pj(w_bits, a_bits)
+        self.check_precision(weight_bits, input_bits)
+        return self._energy_per_mac_pj(weight_bits, input_bits)
 
-    def energy_per_skipped_mac_pj(self, w_bits: int, a_bits: int) -> float:
+    def setup_energy_pj(self) -> float:
+        """Energy one PE's unit spends to get ready for a layer, once per layer (pJ): 0 for most
+        units; a LUT unit loads its product table."""
+        return 0.0
+
+    def energy_per_skipped_mac_pj(self, weight_bits: int, input_bits: int) -> float:
         """Energy of one MAC gated or skipped on a zero operand (pJ): the table's gated fraction
         of the full energy."""
-        return self.energy.value("gated_mac_fraction") * self.energy_per_mac_pj(w_bits, a_bits)
+        return self.energy.value("gated_mac_fraction") * self.energy_per_mac_pj(
+            weight_bits, input_bits
+        )
 
     def active_fraction(self, input_density: float, weight_density: float | None) -> float:
         """Fraction of MACs carried out: the input density when zero inputs are gated (zeros in
@@ -157,25 +167,31 @@ class MacUnit(ABC):
 
     def average_energy_per_mac_pj(
         self,
-        w_bits: int,
-        a_bits: int,
+        weight_bits: int,
+        input_bits: int,
         *,
         input_density: float = 1.0,
         weight_density: float | None = None,
     ) -> float:
         """Mean energy per (dense) MAC: ``active * full + (1 - active) * skipped`` (pJ)."""
         active = self.active_fraction(input_density, weight_density)
-        full = self.energy_per_mac_pj(w_bits, a_bits)
-        skipped = self.energy_per_skipped_mac_pj(w_bits, a_bits)
+        full = self.energy_per_mac_pj(weight_bits, input_bits)
+        skipped = self.energy_per_skipped_mac_pj(weight_bits, input_bits)
         return active * full + (1 - active) * skipped
 
-    def accumulator_bits(self, w_bits: int, a_bits: int) -> int:
+    def accumulator_bits(self, weight_bits: int, input_bits: int) -> int:
         """Width of the accumulator (partial sums wrap around beyond it)."""
-        self.check_precision(w_bits, a_bits)
-        return self._accumulator_bits(w_bits, a_bits)
+        self.check_precision(weight_bits, input_bits)
+        return self._accumulator_bits(weight_bits, input_bits)
 
     def dot(
-        self, weights: ArrayLike, inputs: ArrayLike, w_bits: int, a_bits: int, *, axis: int = -1
+        self,
+        weights: ArrayLike,
+        inputs: ArrayLike,
+        weight_bits: int,
+        input_bits: int,
+        *,
+        axis: int = -1,
     ) -> NDArray:
         """What the hardware computes for ``sum(weights * inputs, axis)``: exact integers for the
         integer units (wrapped to the accumulator), format-rounded floats for ``fp``.
@@ -183,14 +199,18 @@ class MacUnit(ABC):
         The operands broadcast together. Raises ConfigError for an unsupported precision or for
         operand values that do not fit it.
         """
-        self.check_precision(w_bits, a_bits)
+        self.check_precision(weight_bits, input_bits)
         w, a = np.broadcast_arrays(np.asarray(weights), np.asarray(inputs))
-        return self._dot(np.moveaxis(w, axis, -1), np.moveaxis(a, axis, -1), w_bits, a_bits)
+        return self._dot(
+            np.moveaxis(w, axis, -1), np.moveaxis(a, axis, -1), weight_bits, input_bits
+        )
 
-    def matmul(self, weights: ArrayLike, inputs: ArrayLike, w_bits: int, a_bits: int) -> NDArray:
+    def matmul(
+        self, weights: ArrayLike, inputs: ArrayLike, weight_bits: int, input_bits: int
+    ) -> NDArray:
         """``weights`` (M x K) times ``inputs`` (K x N) -> M x N, as :meth:`dot` computes it."""
         w, a = matrix_operands(weights, inputs)
-        return self.dot(w, a, w_bits, a_bits, axis=-1)
+        return self.dot(w, a, weight_bits, input_bits, axis=-1)
 
 
 def matrix_operands(weights: ArrayLike, inputs: ArrayLike) -> tuple[NDArray, NDArray]:

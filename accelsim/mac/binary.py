@@ -64,23 +64,23 @@ class BinaryMac(MacUnit):
     def describe(self) -> str:
         return f"binary {self.lanes}-lane XNOR-popcount"
 
-    def _macs_per_cycle(self, w_bits: int, a_bits: int) -> int:
+    def _macs_per_cycle(self, weight_bits: int, input_bits: int) -> int:
         return self.lanes
 
-    def _energy_per_mac_pj(self, w_bits: int, a_bits: int) -> float:
+    def _energy_per_mac_pj(self, weight_bits: int, input_bits: int) -> float:
         xnor = self.energy.int_mult_pj(1, 1)
         popcount_tree = self.energy.int_add_pj_per_bit
         accumulate = self.energy.int_add_pj(self.accumulator_width) / self.lanes
         return xnor + popcount_tree + accumulate
 
-    def energy_per_skipped_mac_pj(self, w_bits: int, a_bits: int) -> float:
+    def energy_per_skipped_mac_pj(self, weight_bits: int, input_bits: int) -> float:
         """+-1 operands are never zero: nothing is skipped, so this is the full energy."""
-        return self.energy_per_mac_pj(w_bits, a_bits)
+        return self.energy_per_mac_pj(weight_bits, input_bits)
 
-    def _accumulator_bits(self, w_bits: int, a_bits: int) -> int:
+    def _accumulator_bits(self, weight_bits: int, input_bits: int) -> int:
         return self.accumulator_width
 
-    def _dot(self, weights: NDArray, inputs: NDArray, w_bits: int, a_bits: int) -> NDArray:
+    def _dot(self, weights: NDArray, inputs: NDArray, weight_bits: int, input_bits: int) -> NDArray:
         length = weights.shape[-1]
         packed_weights = pack_signs(weights, name="weights")
         packed_inputs = pack_signs(inputs, name="inputs")

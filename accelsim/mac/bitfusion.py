@@ -29,9 +29,9 @@ MAX_BITS = 8
 BRICK_BITS = 2
 
 
-def fused_macs_per_cycle(w_bits: int, a_bits: int) -> int:
+def fused_macs_per_cycle(weight_bits: int, input_bits: int) -> int:
     """The BitFusion throughput rule for one fusion unit."""
-    return (MAX_BITS // max(a_bits, BRICK_BITS)) * (MAX_BITS // max(w_bits, BRICK_BITS))
+    return (MAX_BITS // max(input_bits, BRICK_BITS)) * (MAX_BITS // max(weight_bits, BRICK_BITS))
 
 
 def bricks(values: NDArray[np.int64], bits: int, signed: bool) -> list[NDArray[np.int64]]:
@@ -69,8 +69,8 @@ class BitFusionMac(MacUnit):
     def describe(self) -> str:
         return "bitfusion 2-bit-brick"
 
-    def _macs_per_cycle(self, w_bits: int, a_bits: int) -> int:
-        return fused_macs_per_cycle(w_bits, a_bits)
+    def _macs_per_cycle(self, weight_bits: int, input_bits: int) -> int:
+        return fused_macs_per_cycle(weight_bits, input_bits)
 
     def cycle_energy_pj(self) -> float:
         """Energy of the fusion unit per cycle (pJ)."""
@@ -78,18 +78,18 @@ class BitFusionMac(MacUnit):
             return self.energy_per_cycle_pj
         return self.energy.value("bitfusion_fusion_unit_cycle_pj")
 
-    def _energy_per_mac_pj(self, w_bits: int, a_bits: int) -> float:
-        return self.cycle_energy_pj() / fused_macs_per_cycle(w_bits, a_bits)
+    def _energy_per_mac_pj(self, weight_bits: int, input_bits: int) -> float:
+        return self.cycle_energy_pj() / fused_macs_per_cycle(weight_bits, input_bits)
 
-    def _accumulator_bits(self, w_bits: int, a_bits: int) -> int:
+    def _accumulator_bits(self, weight_bits: int, input_bits: int) -> int:
         return self.accumulator_width
 
-    def _dot(self, weights: NDArray, inputs: NDArray, w_bits: int, a_bits: int) -> NDArray:
-        w = as_int_operand(weights, w_bits, self.signed, name="weights")
-        a = as_int_operand(inputs, a_bits, self.signed, name="inputs")
+    def _dot(self, weights: NDArray, inputs: NDArray, weight_bits: int, input_bits: int) -> NDArray:
+        w = as_int_operand(weights, weight_bits, self.signed, name="weights")
+        a = as_int_operand(inputs, input_bits, self.signed, name="inputs")
         total = np.zeros(w.shape[:-1], dtype=np.int64)
-        for i, w_brick in enumerate(bricks(w, w_bits, self.signed)):
-            for j, a_brick in enumerate(bricks(a, a_bits, self.signed)):
+        for i, w_brick in enumerate(bricks(w, weight_bits, self.signed)):
+            for j, a_brick in enumerate(bricks(a, input_bits, self.signed)):
                 shift = BRICK_BITS * (i + j)
                 total = total + (w_brick * a_brick).sum(axis=-1) * (1 << shift)
         return wrap(total, self.accumulator_width)

@@ -10,7 +10,7 @@ Functional model (what the unit computes, bit for bit):
 
 Energy per MAC: the format's multiplier plus the fp32 adder (0.9 pJ). fp16 and fp32 multipliers
 are the 45 nm figures (1.1 and 3.7 pJ); bf16 (8 significand bits) and tf32 (11) are estimates
-scaled by significand width (rule in :mod:`accelsim.mac.energy`). Storage: fp32 and tf32 take
+scaled by significand width (rule in :mod:`accelsim.energy.components`). Storage: fp32 and tf32 take
 32-bit operands (tf32 rounds fp32 data on the way in), fp16 and bf16 16-bit.
 """
 
@@ -73,14 +73,14 @@ class FpMac(MacUnit):
     def describe(self) -> str:
         return f"fp {self.format}"
 
-    def _macs_per_cycle(self, w_bits: int, a_bits: int) -> int:
+    def _macs_per_cycle(self, weight_bits: int, input_bits: int) -> int:
         return 1
 
-    def _energy_per_mac_pj(self, w_bits: int, a_bits: int) -> float:
+    def _energy_per_mac_pj(self, weight_bits: int, input_bits: int) -> float:
         significand_bits = FORMATS[self.format][1] + 1
         return self.energy.fp_mult_pj(significand_bits) + self.energy.value("fp_add_32_pj")
 
-    def _accumulator_bits(self, w_bits: int, a_bits: int) -> int:
+    def _accumulator_bits(self, weight_bits: int, input_bits: int) -> int:
         return 32
 
     def round_to_format(self, values: ArrayLike) -> NDArray:
@@ -94,7 +94,7 @@ class FpMac(MacUnit):
             return (w * a).astype(np.float32)  # numpy rounds to the operands' dtype
         return self.round_to_format(w.astype(np.float32) * a.astype(np.float32))
 
-    def _dot(self, weights: NDArray, inputs: NDArray, w_bits: int, a_bits: int) -> NDArray:
+    def _dot(self, weights: NDArray, inputs: NDArray, weight_bits: int, input_bits: int) -> NDArray:
         products = self._product(self.round_to_format(weights), self.round_to_format(inputs))
         total = np.zeros(products.shape[:-1], dtype=np.float32)
         for k in range(products.shape[-1]):

@@ -3,7 +3,7 @@
 One MAC per cycle at any precision up to the built widths (narrower operands are sign- or
 zero-extended; they neither speed the unit up nor, in this model, save energy). Energy per MAC,
 unless ``energy_per_mac_pj`` overrides it: the multiplier at the built widths plus an adder at the
-accumulator width (rules in :mod:`accelsim.mac.energy`); 8x8 with a 32-bit accumulator is
+accumulator width (rules in :mod:`accelsim.energy.components`); 8x8 with a 32-bit accumulator is
 0.2 + 0.1 = 0.3 pJ.
 """
 
@@ -43,19 +43,19 @@ class IntMac(MacUnit):
         sign = "signed" if self.signed else "unsigned"
         return f"int {self.weight_bits}x{self.input_bits}-bit {sign}"
 
-    def _macs_per_cycle(self, w_bits: int, a_bits: int) -> int:
+    def _macs_per_cycle(self, weight_bits: int, input_bits: int) -> int:
         return 1
 
-    def _energy_per_mac_pj(self, w_bits: int, a_bits: int) -> float:
+    def _energy_per_mac_pj(self, weight_bits: int, input_bits: int) -> float:
         if self.fixed_energy_per_mac_pj is not None:
             return self.fixed_energy_per_mac_pj
         multiply = self.energy.int_mult_pj(self.weight_bits, self.input_bits)
         return multiply + self.energy.int_add_pj(self.accumulator_width)
 
-    def _accumulator_bits(self, w_bits: int, a_bits: int) -> int:
+    def _accumulator_bits(self, weight_bits: int, input_bits: int) -> int:
         return self.accumulator_width
 
-    def _dot(self, weights: NDArray, inputs: NDArray, w_bits: int, a_bits: int) -> NDArray:
-        w = as_int_operand(weights, w_bits, self.signed, name="weights")
-        a = as_int_operand(inputs, a_bits, self.signed, name="inputs")
+    def _dot(self, weights: NDArray, inputs: NDArray, weight_bits: int, input_bits: int) -> NDArray:
+        w = as_int_operand(weights, weight_bits, self.signed, name="weights")
+        a = as_int_operand(inputs, input_bits, self.signed, name="inputs")
         return wrap((w * a).sum(axis=-1), self.accumulator_width)

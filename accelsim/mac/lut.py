@@ -5,8 +5,9 @@ their products in ``weight_bits + input_bits`` bits. A lookup replaces the multi
 
 Energy of a MAC: one table read (``weight_bits + input_bits`` register bits at the 1-bit register
 read figure, the same for every table size within the limit) plus one add at the accumulator
-width. Loading the table writes every bit of it once: :meth:`LutMac.table_load_energy_pj`, counted
-once per load by the cost model. A table larger than ``max_entries`` is rejected.
+width. Loading the table writes every bit of it once: :meth:`LutMac.table_load_energy_pj`, which
+the cost model counts once per layer in every PE the mapping uses (:meth:`setup_energy_pj`). A
+table larger than ``max_entries`` is rejected.
 """
 
 from __future__ import annotations
@@ -63,10 +64,10 @@ class LutMac(MacUnit):
     def describe(self) -> str:
         return f"lut {self.weight_bits}x{self.input_bits}-bit ({self.table_entries} entries)"
 
-    def _macs_per_cycle(self, w_bits: int, a_bits: int) -> int:
+    def _macs_per_cycle(self, weight_bits: int, input_bits: int) -> int:
         return 1
 
-    def _energy_per_mac_pj(self, w_bits: int, a_bits: int) -> float:
+    def _energy_per_mac_pj(self, weight_bits: int, input_bits: int) -> float:
         read = self.product_bits * self.energy.value("register_bit_read_pj")
         return read + self.energy.int_add_pj(self.accumulator_width)
 
@@ -75,7 +76,10 @@ class LutMac(MacUnit):
         bits = self.table_entries * self.product_bits
         return bits * self.energy.value("register_bit_write_pj")
 
-    def _accumulator_bits(self, w_bits: int, a_bits: int) -> int:
+    def setup_energy_pj(self) -> float:
+        return self.table_load_energy_pj()
+
+    def _accumulator_bits(self, weight_bits: int, input_bits: int) -> int:
         return self.accumulator_width
 
     def product_table(self) -> NDArray[np.int64]:
@@ -95,8 +99,8 @@ class LutMac(MacUnit):
         a_code = a & ((1 << self.input_bits) - 1)
         return (w_code << self.input_bits) | a_code
 
-    def _dot(self, weights: NDArray, inputs: NDArray, w_bits: int, a_bits: int) -> NDArray:
-        w = as_int_operand(weights, w_bits, self.signed, name="weights")
-        a = as_int_operand(inputs, a_bits, self.signed, name="inputs")
+    def _dot(self, weights: NDArray, inputs: NDArray, weight_bits: int, input_bits: int) -> NDArray:
+        w = as_int_operand(weights, weight_bits, self.signed, name="weights")
+        a = as_int_operand(inputs, input_bits, self.signed, name="inputs")
         products = self.product_table()[self._index(w, a)]
         return wrap(products.sum(axis=-1), self.accumulator_width)

@@ -59,13 +59,13 @@ class TernaryMac(MacUnit):
     def describe(self) -> str:
         return f"ternary x {self.input_bits}-bit"
 
-    def _macs_per_cycle(self, w_bits: int, a_bits: int) -> int:
+    def _macs_per_cycle(self, weight_bits: int, input_bits: int) -> int:
         return 1
 
-    def _energy_per_mac_pj(self, w_bits: int, a_bits: int) -> float:
+    def _energy_per_mac_pj(self, weight_bits: int, input_bits: int) -> float:
         return self.energy.int_add_pj(self.accumulator_width)
 
-    def _accumulator_bits(self, w_bits: int, a_bits: int) -> int:
+    def _accumulator_bits(self, weight_bits: int, input_bits: int) -> int:
         return self.accumulator_width
 
     def _weight_density(self, weight_density: float | None) -> float:
@@ -79,17 +79,17 @@ class TernaryMac(MacUnit):
         return super().active_fraction(input_density, None) * self._weight_density(weight_density)
 
     def busy_fraction(
-        self, w_bits: int, a_bits: int, *, weight_density: float | None = None
+        self, weight_bits: int, input_bits: int, *, weight_density: float | None = None
     ) -> float:
         """The weight density when zero weights are skipped in time, else 1."""
-        self.check_precision(w_bits, a_bits)
+        self.check_precision(weight_bits, input_bits)
         return self._weight_density(weight_density) if self.skip_zero_cycles else 1.0
 
     def cycles(
-        self, macs: int, w_bits: int, a_bits: int, *, weight_density: float | None = None
+        self, macs: int, weight_bits: int, input_bits: int, *, weight_density: float | None = None
     ) -> int:
         """Cycles for ``macs`` dense MACs: only the non-zero ones when ``skip_zero_cycles``."""
-        self.check_precision(w_bits, a_bits)
+        self.check_precision(weight_bits, input_bits)
         if not self.skip_zero_cycles:
             return macs
         return math.ceil(macs * self._weight_density(weight_density))
@@ -98,15 +98,15 @@ class TernaryMac(MacUnit):
         self,
         weights: ArrayLike,
         inputs: ArrayLike,
-        w_bits: int,
-        a_bits: int,
+        weight_bits: int,
+        input_bits: int,
         *,
         axis: int = -1,
         scale: ArrayLike | None = None,
     ) -> NDArray:
         """Integer sum of +-inputs; with ``scale`` (broadcast against the result), that sum
         converted to float32 times the float32 scale (one rounding each)."""
-        total = super().dot(weights, inputs, w_bits, a_bits, axis=axis)
+        total = super().dot(weights, inputs, weight_bits, input_bits, axis=axis)
         if scale is None:
             return total
         return total.astype(np.float32) * np.asarray(scale, dtype=np.float32)
@@ -115,21 +115,21 @@ class TernaryMac(MacUnit):
         self,
         weights: ArrayLike,
         inputs: ArrayLike,
-        w_bits: int,
-        a_bits: int,
+        weight_bits: int,
+        input_bits: int,
         *,
         scale: ArrayLike | None = None,
     ) -> NDArray:
         """``weights`` (M x K) times ``inputs`` (K x N), times ``scale`` (M,) per output channel."""
         w, a = matrix_operands(weights, inputs)
         column = None if scale is None else np.asarray(scale, dtype=np.float32)[:, np.newaxis]
-        return self.dot(w, a, w_bits, a_bits, axis=-1, scale=column)
+        return self.dot(w, a, weight_bits, input_bits, axis=-1, scale=column)
 
-    def _dot(self, weights: NDArray, inputs: NDArray, w_bits: int, a_bits: int) -> NDArray:
+    def _dot(self, weights: NDArray, inputs: NDArray, weight_bits: int, input_bits: int) -> NDArray:
         w = as_int_operand(weights, 2, True, name="weights")
         if np.any(w == -2):
             raise ConfigError(Problem("", "weights", "ternary values -1, 0 or +1", -2))
-        a = as_int_operand(inputs, a_bits, self.signed, name="inputs")
+        a = as_int_operand(inputs, input_bits, self.signed, name="inputs")
         added = np.where(w == 1, a, 0).sum(axis=-1)
         subtracted = np.where(w == -1, a, 0).sum(axis=-1)
         return wrap(added - subtracted, self.accumulator_width)

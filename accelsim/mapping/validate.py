@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from accelsim.analysis.nest import progression_sum
 from accelsim.arch.model import Arch, Axis
 from accelsim.errors import Problems
 from accelsim.mapping.model import Mapping
+from accelsim.progressions import progression_sum
 from accelsim.types import DATA_TYPES, DataType, Dim
 from accelsim.workload.layer import Layer
 
@@ -123,9 +123,8 @@ def _check_spatial(found: Problems, arch: Arch, mapping: Mapping) -> None:
 
 
 def _check_lanes(found: Problems, layer: Layer, arch: Arch, mapping: Mapping) -> None:
-    from accelsim.mac import make_mac_unit
 
-    unit = make_mac_unit(arch.mac, source=arch.source)
+    unit = arch.mac_unit
     lanes = unit.macs_per_cycle(layer.weight_bits, layer.input_bits)
     if mapping.lanes > lanes:
         found.add(

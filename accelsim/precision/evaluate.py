@@ -29,7 +29,6 @@ from accelsim.api import evaluate
 from accelsim.arch.model import Arch
 from accelsim.dataflow import Dataflow
 from accelsim.energy import EnergyTable
-from accelsim.mac import make_mac_unit
 from accelsim.mapper import Objective, map_layer
 from accelsim.mapping.model import Mapping
 from accelsim.mapping.validate import fits
@@ -174,7 +173,7 @@ def _wider_neighbours(runs: Sequence[Pair]) -> dict[Pair, tuple[Pair, ...]]:
 def _runs_at(mapping: Mapping, layer: Layer, arch: Arch) -> bool:
     """Whether a mapping found at other bits is valid for ``layer``: its lane loops within the
     MACs per cycle the unit does at the layer's bits, and every tile within its level."""
-    unit = make_mac_unit(arch.mac, source=arch.source)
+    unit = arch.mac_unit
     lanes = unit.macs_per_cycle(layer.weight_bits, layer.input_bits)
     return mapping.lanes <= lanes and fits(layer, arch, mapping)
 
@@ -206,7 +205,7 @@ def _cost(context: Context, layer: Layer, mapping: Mapping) -> PairCost:
 def pair_cost(result: LayerResult, arch: Arch, mapping: Mapping) -> PairCost:
     """The cost-table figures of one layer result on ``arch`` under ``mapping``."""
     by = result.energy_by("category")
-    unit = make_mac_unit(arch.mac, source=arch.source)
+    unit = arch.mac_unit
     return PairCost(
         cycles=result.cycles,
         ideal_cycles=result.ideal_cycles,

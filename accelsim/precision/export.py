@@ -2,8 +2,8 @@
 atomically (a temporary file renamed into place), so a failed run leaves nothing half-written.
 
 - ``.npy``: HAQ's latency table, int64 cycles of shape (layers, 8, 8) indexed
-  ``[layer, w_bits - 1, a_bits - 1]`` (the table must cover bits 1..8 on both axes, every pair
-  supported);
+  ``[layer, weight_bits - 1, input_bits - 1]`` (the table must cover bits 1..8 on both axes,
+  every pair supported);
 - ``.npz``: the per-layer INT4 and INT8 latency arrays of HAWQ-V3's integer program
   (``latency_int4``, ``latency_int8`` in cycles, ``seconds_int4``, ``seconds_int8``, and
   ``layer_names``), taken at w = a = 4 and w = a = 8;
@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from accelsim.atomic import write_atomic
 from accelsim.errors import ConfigError, Problem
 from accelsim.precision.table import CostTable
-from accelsim.report.files import write_atomic
 
 FORMATS = (".npy", ".npz", ".csv", ".json")
 HAQ_BITS = tuple(range(1, 9))
@@ -46,8 +46,9 @@ def write_table(table: CostTable, path: str | Path, *, columns: list[str] | None
 
 
 def haq_array(table: CostTable, *, source: str = "HAQ table") -> np.ndarray:
-    """Cycles as int64 of shape (layers, 8, 8), indexed ``[layer, w_bits - 1, a_bits - 1]``."""
-    for name, bits in (("w_bits", table.w_bits), ("a_bits", table.a_bits)):
+    """Cycles as int64 of shape (layers, 8, 8), indexed
+    ``[layer, weight_bits - 1, input_bits - 1]``."""
+    for name, bits in (("weight_bits", table.weight_bits), ("input_bits", table.input_bits)):
         if tuple(bits) != HAQ_BITS:
             expected = "bits 1..8 in order (HAQ's table is indexed by bits - 1; use --bits 1-8)"
             raise ConfigError(Problem(source, name, expected, list(bits)))
@@ -66,9 +67,11 @@ def hawq_arrays(table: CostTable, *, source: str = "HAWQ-V3 arrays") -> dict[str
     """HAWQ-V3's per-layer latency arrays at INT4 (w = a = 4) and INT8 (w = a = 8)."""
     arrays: dict[str, np.ndarray] = {"layer_names": np.array(table.layers)}
     for bits in (4, 8):
-        if bits not in table.w_bits or bits not in table.a_bits:
+        if bits not in table.weight_bits or bits not in table.input_bits:
             expected = "a table covering 4 and 8 bits on both axes (HAWQ-V3 uses INT4 and INT8)"
-            raise ConfigError(Problem(source, "bits", expected, [table.w_bits, table.a_bits]))
+            raise ConfigError(
+                Problem(source, "bits", expected, [table.weight_bits, table.input_bits])
+            )
         j, k = table.index(bits, bits)
         cycles = table.arrays["cycles"][:, j, k]
         if np.isnan(cycles).any():
@@ -83,7 +86,16 @@ def _long_form(table: CostTable, columns: list[str] | None) -> pd.DataFrame:
     frame = table.to_frame()
     if columns is None:
         return frame
-    identity = ["network", "arch", "dataflow", "batch", "layer_index", "layer", "w_bits", "a_bits"]
+    identity = [
+        "network",
+        "arch",
+        "dataflow",
+        "batch",
+        "layer_index",
+        "layer",
+        "weight_bits",
+        "input_bits",
+    ]
     return frame[identity + [c for c in columns if c not in identity]]
 
 

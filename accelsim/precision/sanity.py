@@ -26,10 +26,10 @@ class Violation:
     """``cycles`` at the narrower pair exceed ``wider_cycles`` at the wider one."""
 
     layer: str
-    w_bits: int
-    a_bits: int
-    wider_w_bits: int
-    wider_a_bits: int
+    weight_bits: int
+    input_bits: int
+    wider_weight_bits: int
+    wider_input_bits: int
     cycles: float
     wider_cycles: float
 
@@ -63,8 +63,8 @@ class SanityReport:
         else:
             lines.append(f"monotonic cycles: {len(self.violations)} violation(s)")
         lines += [
-            f"  {v.layer}: w{v.w_bits}a{v.a_bits} {v.cycles:,.0f} cycles > "
-            f"w{v.wider_w_bits}a{v.wider_a_bits} {v.wider_cycles:,.0f}"
+            f"  {v.layer}: w{v.weight_bits}a{v.input_bits} {v.cycles:,.0f} cycles > "
+            f"w{v.wider_weight_bits}a{v.wider_input_bits} {v.wider_cycles:,.0f}"
             for v in self.violations[:20]
         ]
         lines.append(f"memory wall: {len(self.memory_wall)} layer(s) bandwidth-bound at low bits")
@@ -86,19 +86,19 @@ def sanity_report(table: CostTable) -> SanityReport:
 
 def _violations(table: CostTable) -> tuple[Violation, ...]:
     cycles = table.arrays["cycles"]
-    order_w, order_a = np.argsort(table.w_bits), np.argsort(table.a_bits)
+    order_w, order_a = np.argsort(table.weight_bits), np.argsort(table.input_bits)
     found = []
     for i, layer in enumerate(table.layers):
-        for j, k in np.ndindex(len(table.w_bits), len(table.a_bits)):
+        for j, k in np.ndindex(len(table.weight_bits), len(table.input_bits)):
             for wj, wk in _wider(order_w, order_a, j, k):
                 if cycles[i, j, k] > cycles[i, wj, wk]:  # NaN compares False: skipped
                     found.append(
                         Violation(
                             layer,
-                            table.w_bits[j],
-                            table.a_bits[k],
-                            table.w_bits[wj],
-                            table.a_bits[wk],
+                            table.weight_bits[j],
+                            table.input_bits[k],
+                            table.weight_bits[wj],
+                            table.input_bits[wk],
                             float(cycles[i, j, k]),
                             float(cycles[i, wj, wk]),
                         )
@@ -118,8 +118,8 @@ def _wider(order_w, order_a, j: int, k: int) -> list[tuple[int, int]]:
 
 
 def _memory_wall(table: CostTable) -> tuple[MemoryWall, ...]:
-    jw, ka = int(np.argmax(table.w_bits)), int(np.argmax(table.a_bits))
-    jn, kn = int(np.argmin(table.w_bits)), int(np.argmin(table.a_bits))
+    jw, ka = int(np.argmax(table.weight_bits)), int(np.argmax(table.input_bits))
+    jn, kn = int(np.argmin(table.weight_bits)), int(np.argmin(table.input_bits))
     memory, ideal, cycles = (table.arrays[n] for n in ("memory_cycles", "ideal_cycles", "cycles"))
     walls = []
     for i, layer in enumerate(table.layers):

@@ -48,7 +48,7 @@ class BitChoice:
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(
-            {"layer": self.layers, "w_bits": self.weight_bits, "a_bits": self.input_bits}
+            {"layer": self.layers, "weight_bits": self.weight_bits, "input_bits": self.input_bits}
         )
 
 
@@ -80,11 +80,11 @@ def search(
     else:
         raise ConfigError(Problem("search", "method", f"one of {', '.join(METHODS)}", method))
     rows = np.arange(len(table.layers))
-    na = len(table.a_bits)
+    na = len(table.input_bits)
     return BitChoice(
         layers=table.layers,
-        weight_bits=tuple(table.w_bits[k // na] for k in chosen),
-        input_bits=tuple(table.a_bits[k % na] for k in chosen),
+        weight_bits=tuple(table.weight_bits[k // na] for k in chosen),
+        input_bits=tuple(table.input_bits[k % na] for k in chosen),
         metric=metric,
         cost=float(cost[rows, chosen].sum()),
         budget=float(budget),
@@ -95,14 +95,14 @@ def search(
 
 def default_penalty(table: CostTable, sensitivities: Sequence[float] | None = None) -> NDArray:
     """``s_l * (4**-w + 4**-a)`` of shape (layers, w, a); ``s_l`` = 1 when not given."""
-    w = 4.0 ** -np.array(table.w_bits, dtype=float)
-    a = 4.0 ** -np.array(table.a_bits, dtype=float)
+    w = 4.0 ** -np.array(table.weight_bits, dtype=float)
+    a = 4.0 ** -np.array(table.input_bits, dtype=float)
     scale = np.ones(len(table.layers)) if sensitivities is None else np.asarray(sensitivities)
     return scale[:, None, None] * (w[None, :, None] + a[None, None, :])
 
 
 def _penalty(table: CostTable, sensitivities, penalty) -> NDArray:
-    shape = (len(table.layers), len(table.w_bits), len(table.a_bits))
+    shape = (len(table.layers), len(table.weight_bits), len(table.input_bits))
     if penalty is not None:
         penalty = np.asarray(penalty, dtype=float)
         if penalty.shape != shape or not np.isfinite(penalty).all():
@@ -119,7 +119,7 @@ def _penalty(table: CostTable, sensitivities, penalty) -> NDArray:
 
 
 def _allowed(table: CostTable, pairs) -> NDArray[np.bool_]:
-    mask = np.zeros((len(table.w_bits), len(table.a_bits)), dtype=bool)
+    mask = np.zeros((len(table.weight_bits), len(table.input_bits)), dtype=bool)
     if pairs is None:
         mask[:] = True
     else:

@@ -1,9 +1,9 @@
 """Per-layer cost tables over (weight bits, activation bits) pairs, for mixed-precision search.
 
 :func:`cost_table` prices every layer of a network at every requested bit pair and returns a
-:class:`CostTable`: dense arrays of shape (layers, len(w_bits), len(a_bits)) for cycles, seconds,
-energy (total and its compute / on-chip / DRAM split) and the memory-bandwidth bound, and a
-long-form DataFrame (``to_frame``). See docs/precision.md for the model and its assumptions.
+:class:`CostTable`: dense arrays of shape (layers, len(weight_bits), len(input_bits)) for cycles,
+seconds, energy (total and its compute / on-chip / DRAM split) and the memory-bandwidth bound, and
+a long-form DataFrame (``to_frame``). See docs/precision.md for the model and its assumptions.
 """
 
 from __future__ import annotations
@@ -25,10 +25,9 @@ from accelsim.api import (
     as_network,
     as_table,
 )
-from accelsim.arch import arch_for_dataflow
 from accelsim.dataflow import Dataflow, parse_dataflow
 from accelsim.errors import ConfigError, Problem, Problems
-from accelsim.mac import MacUnit, make_mac_unit
+from accelsim.mac import MacUnit
 from accelsim.mapper import Objective
 from accelsim.mapping.model import Mapping
 from accelsim.precision.evaluate import Context, PairCost, Sweep, evaluate_sweeps
@@ -92,8 +91,9 @@ class Remap(str, Enum):
 class CostTable:
     """Costs of every layer at every (weight bits, activation bits) pair.
 
-    ``arrays[name]`` has shape (layers, len(w_bits), len(a_bits)); entry ``[i, j, k]`` is layer
-    ``i`` at ``w_bits[j]`` x ``a_bits[k]``. Cycles are the clock cycles ``accelsim.evaluate``
+    ``arrays[name]`` has shape (layers, len(weight_bits), len(input_bits)); entry ``[i, j, k]``
+    is layer ``i`` at ``weight_bits[j]`` x ``input_bits[k]``. Cycles are the clock cycles
+    ``accelsim.evaluate``
     reports for the entry's mapping (engine cycles with stalls, or ideal cycles, as the table's
     fidelity says); seconds at the clock of the
     architecture; energies in ``energy_unit``; ``memory_cycles`` is the bandwidth lower bound
@@ -111,8 +111,8 @@ class CostTable:
     energy_unit: str
     layers: tuple[str, ...]
     macs: tuple[int, ...]
-    w_bits: tuple[int, ...]
-    a_bits: tuple[int, ...]
+    weight_bits: tuple[int, ...]
+    input_bits: tuple[int, ...]
     arrays: dict[str, NDArray[np.float64]] = field(repr=False)
     mappings: tuple[tuple[tuple[Mapping | None, ...], ...], ...] = field(repr=False, default=())
 
@@ -122,31 +122,32 @@ class CostTable:
             raise ConfigError(Problem("cost table", "metric", f"one of {', '.join(ARRAYS)}", name))
         return self.arrays[name].copy()
 
-    def index(self, w_bits: int, a_bits: int) -> tuple[int, int]:
+    def index(self, weight_bits: int, input_bits: int) -> tuple[int, int]:
         """Positions of a bit pair along the table's w and a axes (ConfigError if absent)."""
         found = Problems("cost table")
-        if w_bits not in self.w_bits:
-            found.add("w_bits", f"one of {list(self.w_bits)}", w_bits)
-        if a_bits not in self.a_bits:
-            found.add("a_bits", f"one of {list(self.a_bits)}", a_bits)
+        if weight_bits not in self.weight_bits:
+            found.add("weight_bits", f"one of {list(self.weight_bits)}", weight_bits)
+        if input_bits not in self.input_bits:
+            found.add("input_bits", f"one of {list(self.input_bits)}", input_bits)
         found.raise_if_any()
-        return self.w_bits.index(w_bits), self.a_bits.index(a_bits)
+        return self.weight_bits.index(weight_bits), self.input_bits.index(input_bits)
 
-    def total(self, name: str, w_bits: Iterable[int], a_bits: Iterable[int]) -> float:
+    def total(self, name: str, weight_bits: Iterable[int], input_bits: Iterable[int]) -> float:
         """Network total of ``name`` with per-layer bits: the sum over layers (additivity)."""
         values = self.arrays[name]
-        pairs = zip(w_bits, a_bits, strict=True)
+        pairs = zip(weight_bits, input_bits, strict=True)
         return float(sum(values[(i, *self.index(w, a))] for i, (w, a) in enumerate(pairs)))
 
     def to_frame(self) -> pd.DataFrame:
-        """Long form: one row per (layer, w_bits, a_bits) with every quantity as a column."""
-        count, nw, na = len(self.layers), len(self.w_bits), len(self.a_bits)
+        """Long form: one row per (layer, weight_bits, input_bits) with every quantity as a
+        column."""
+        count, nw, na = len(self.layers), len(self.weight_bits), len(self.input_bits)
         frame = pd.DataFrame(
             {
                 "layer_index": np.repeat(np.arange(count), nw * na),
                 "layer": np.repeat(np.array(self.layers, dtype=object), nw * na),
-                "w_bits": np.tile(np.repeat(self.w_bits, na), count),
-                "a_bits": np.tile(np.array(self.a_bits), count * nw),
+                "weight_bits": np.tile(np.repeat(self.weight_bits, na), count),
+                "input_bits": np.tile(np.array(self.input_bits), count * nw),
                 "macs": np.repeat(np.array(self.macs, dtype=np.int64), nw * na),
             }
         )
@@ -168,8 +169,8 @@ class CostTable:
 def cost_table(
     arch: ArchLike,
     network: WorkloadLike,
-    w_bits: Iterable[int] = range(1, 9),
-    a_bits: Iterable[int] = range(1, 9),
+    weight_bits: Iterable[int] = range(1, 9),
+    input_bits: Iterable[int] = range(1, 9),
     *,
     batch: int | None = None,
     dataflow: Dataflow | str = Dataflow.RS,
@@ -197,14 +198,14 @@ def cost_table(
     unsupported pair under the ``error`` policy, or a layer the dataflow cannot map.
     """
     flow = parse_dataflow(dataflow)
-    w_list, a_list = _bits("w_bits", w_bits), _bits("a_bits", a_bits)
+    w_list, a_list = _bits("weight_bits", weight_bits), _bits("input_bits", input_bits)
     goal = _objective(metric, objective)
     policy = _enum(Unsupported, unsupported, "unsupported")
     mode = _enum(Remap, remap, "remap")
     if fidelity not in FIDELITIES:
         expected = f"one of {', '.join(FIDELITIES)}"
         raise ConfigError(Problem("cost_table", "fidelity", expected, fidelity))
-    base = arch_for_dataflow(as_arch(arch), flow.value)
+    base = as_arch(arch).for_dataflow(flow.value)
     net = as_network(network)
     if batch is not None:
         if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
@@ -212,7 +213,7 @@ def cost_table(
         net = net.with_batch(batch)
     table = as_table(energy_table, base)
     grid = _run_bits(base, net, w_list, a_list, policy)
-    sweeps = _sweeps(net, grid, mode, make_mac_unit(base.mac, source=base.source))
+    sweeps = _sweeps(net, grid, mode, base.mac_unit)
     context = Context(base, flow, goal, table, fidelity)
     costs = evaluate_sweeps(context, sweeps, workers=workers)
     return _assemble(net, base, flow, goal, table.unit, w_list, a_list, grid, costs)
@@ -256,7 +257,7 @@ Grid = dict[tuple[int, int], tuple[int, int] | None]  # requested (w, a) -> run 
 
 def _run_bits(arch, network: Network, w_list, a_list, policy: Unsupported) -> Grid:
     """The (w, a) each requested pair runs at; ``None`` when it cannot run (``nan`` policy)."""
-    unit = make_mac_unit(arch.mac, source=arch.source)
+    unit = arch.mac_unit
     probe = network.layers[0]
     grid: Grid = {}
     found = Problems(arch.source or arch.name)
@@ -351,8 +352,8 @@ def _assemble(network, arch, flow, goal, unit, w_list, a_list, grid, costs) -> C
         energy_unit=unit,
         layers=tuple(layer.name for layer in network),
         macs=tuple(layer.macs for layer in network),
-        w_bits=w_list,
-        a_bits=a_list,
+        weight_bits=w_list,
+        input_bits=a_list,
         arrays=arrays,
         mappings=tuple(tuple(tuple(row) for row in layer) for layer in mappings),
     )

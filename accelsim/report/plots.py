@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import EngFormatter, LogLocator
 
-from accelsim.cost import CATEGORIES
+from accelsim.energy.pricing import CATEGORIES
 from accelsim.errors import ConfigError, Problem
 from accelsim.report.findings import context, differing, pareto_front, point_labels, row_labels
 from accelsim.types import DATA_TYPES
@@ -369,7 +369,7 @@ def _label_front(axis, xs: np.ndarray, ys: np.ndarray, texts: list[str]) -> None
 
 def save(figure: Figure, path) -> None:
     """Write ``figure`` (PNG or SVG by the suffix) and close it; ``path`` is replaced whole."""
-    from accelsim.report.files import write_atomic
+    from accelsim.atomic import write_atomic
 
     suffix = str(path).rsplit(".", 1)[-1].lower()
     write_atomic(path, lambda tmp: figure.savefig(tmp, format=suffix, dpi=130, bbox_inches="tight"))

@@ -14,13 +14,13 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-import accelsim
 from accelsim.arch import arch_from_dict
 from accelsim.arch.loader import builtin_archs
 from accelsim.config import apply_overrides, read_yaml, resolve_builtin
 from accelsim.energy import EnergyTable, load_energy_table
 from accelsim.errors import ConfigError, Problems
 from accelsim.sweep.spec import SweepSpec
+from accelsim.version import __version__
 from accelsim.workload import Network, load_workload
 
 BASE_PARAMETERS = (
@@ -117,10 +117,10 @@ def _combinations(spec: SweepSpec):
     names = [name for name, _ in spec.grid]
     zip_names = [name for name, _ in spec.zipped]
     for combo in itertools.product(*axes):
-        workload, dataflow, batch, table, objective, (w_bits, i_bits) = combo[:6]
+        workload, dataflow, batch, table, objective, (weight_bits, input_bits) = combo[:6]
         overrides = dict(zip(names, combo[6 : 6 + len(names)], strict=True))
         overrides.update(zip(zip_names, combo[-1], strict=True))
-        base = (workload, dataflow.value, batch, table, objective.value, w_bits, i_bits)
+        base = (workload, dataflow.value, batch, table, objective.value, weight_bits, input_bits)
         yield base, overrides
 
 
@@ -133,7 +133,7 @@ def _point(
     combo: tuple[tuple[Any, ...], dict[str, Any]],
 ) -> Point:
     base, overrides = combo
-    workload, dataflow, batch, table, objective, w_bits, i_bits = base
+    workload, dataflow, batch, table, objective, weight_bits, input_bits = base
     source = f"{spec.source} (point {index})"
     error = ""
     try:
@@ -143,7 +143,7 @@ def _point(
     except ConfigError as problem:
         arch_raw, priced, error = base_raw, None, str(problem)
     config = {
-        "accelsim": accelsim.__version__,
+        "accelsim": __version__,
         "arch": arch_raw,
         "overrides": overrides,
         "workload": repr(networks[workload]),
@@ -165,7 +165,7 @@ def _point(
         batch=batch,
         energy_table=spec.resolve(table) if table is not None else None,
         objective=objective,
-        weight_bits=w_bits,
-        input_bits=i_bits,
+        weight_bits=weight_bits,
+        input_bits=input_bits,
         error=error,
     )

@@ -21,7 +21,7 @@ from pathlib import Path
 import pandas as pd
 from tqdm import tqdm
 
-from accelsim.report.files import write_atomic, write_csv
+from accelsim.atomic import write_atomic, write_csv
 from accelsim.sweep.execute import Outcome, execute
 from accelsim.sweep.points import Point, expand
 from accelsim.sweep.spec import SweepSpec

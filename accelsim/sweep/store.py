@@ -7,7 +7,7 @@ import json
 import logging
 from pathlib import Path
 
-from accelsim.report.files import write_text
+from accelsim.atomic import write_text
 from accelsim.sweep.execute import Outcome
 
 log = logging.getLogger(__name__)

@@ -108,10 +108,6 @@ class Layer:
             DataType.OUTPUTS: self.output_bits,
         }[data_type]
 
-    def tensor_bits(self, data_type: DataType) -> int:
-        """Size of the whole tensor in bits."""
-        return self.elements(data_type) * self.bits(data_type)
-
     # ---- variants --------------------------------------------------------------------------
     def with_batch(self, n: int) -> Layer:
         return replace(self, n=n)

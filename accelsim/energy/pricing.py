@@ -9,6 +9,7 @@ the PEs (``array``), per-PE register files (``RF``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from accelsim.analysis.counts import Analysis
 from accelsim.arch.model import Arch, Level, LevelKind
@@ -32,7 +33,7 @@ class EnergyItem:
     component: str  # "mac", a level name, or "network"
     category: str  # one of CATEGORIES
     data_type: DataType | None  # None for the MAC unit
-    action: str  # "compute", "read" or "write"
+    action: str  # "compute", "setup", "read", "write" or "transfer"
     energy: float
 
 
@@ -40,6 +41,10 @@ def price(analysis: Analysis, arch: Arch, table: EnergyTable) -> tuple[EnergyIte
     """Every energy item of one analysed layer. Zero-valued items are kept, so breakdowns always
     show every component."""
     items = [EnergyItem("mac", "ALU", None, "compute", mac_energy(analysis, arch, table))]
+    setup = arch.mac_unit.setup_energy_pj()
+    if setup:  # e.g. a LUT unit loading its product table, once per layer in each used PE
+        scaled = setup * _table_scale(table)
+        items.append(EnergyItem("mac", "ALU", None, "setup", analysis.used_pes * scaled))
     for traffic in analysis.traffic:
         level = arch.level(traffic.level)
         read_pj, write_pj = level_energy_per_bit(level, table)
@@ -51,6 +56,11 @@ def price(analysis: Analysis, arch: Arch, table: EnergyTable) -> tuple[EnergyIte
             EnergyItem(
                 level.name, category, traffic.data_type, "write", traffic.write_bits * write_pj
             )
+        )
+    if analysis.register_bits:
+        register_pj = _register_energy_per_bit(arch, table)
+        items.append(
+            EnergyItem("pe registers", "RF", None, "read", analysis.register_bits * register_pj)
         )
     network_pj = arch.network.energy_pj_per_bit
     if network_pj is None:
@@ -74,20 +84,38 @@ def mac_energy(analysis: Analysis, arch: Arch, table: EnergyTable) -> float:
 
 def mac_energy_per_mac(layer: Layer, arch: Arch, table: EnergyTable) -> float:
     """Mean energy of one of ``layer``'s MACs on ``arch``'s unit, in the table's unit."""
-    unit = make_mac_unit(arch.mac, source=arch.source)
-    per_mac = unit.average_energy_per_mac_pj(
+    per_mac = arch.mac_unit.average_energy_per_mac_pj(
         layer.weight_bits,
         layer.input_bits,
         input_density=layer.input_density,
         weight_density=layer.weight_density,
     )
-    if table.mac is not None:
-        bits = table.mac.reference_bits
-        reference = make_mac_unit(
-            {"type": "int", "weight_bits": bits, "input_bits": bits}, source="energy table"
-        )
-        per_mac = table.mac.per_mac * per_mac / reference.energy_per_mac_pj(bits, bits)
-    return per_mac
+    return per_mac * _table_scale(table)
+
+
+def _table_scale(table: EnergyTable) -> float:
+    """The factor from the MAC units' 45 nm pJ to the table's unit: 1 without a ``mac`` entry;
+    with one, the table's MAC energy over the 45 nm model's at the entry's reference precision
+    (so a normalized table stays normalized)."""
+    if table.mac is None:
+        return 1.0
+    return table.mac.per_mac / _reference_mac_pj(table.mac.reference_bits)
+
+
+@lru_cache(maxsize=64)
+def _reference_mac_pj(bits: int) -> float:
+    """Energy of a ``bits`` x ``bits`` integer MAC in the MAC units' 45 nm model: the reference
+    a table's ``mac`` entry is given at."""
+    spec = {"type": "int", "weight_bits": bits, "input_bits": bits}
+    return make_mac_unit(spec, source="energy table").energy_per_mac_pj(bits, bits)
+
+
+def _register_energy_per_bit(arch: Arch, table: EnergyTable) -> float:
+    """Read energy per bit of the innermost per-PE level, else of the table's register file."""
+    registers = [level for level in arch.levels if level.per_pe]
+    if registers:
+        return level_energy_per_bit(registers[-1], table)[0]
+    return table.kind("regfile").per_bit(None)
 
 
 def level_energy_per_bit(level: Level, table: EnergyTable) -> tuple[float, float]:

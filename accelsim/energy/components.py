@@ -1,6 +1,8 @@
-"""The energy table the MAC units are priced from, and the rules that scale its figures.
+"""The 45 nm component energies the MAC units are priced from (adders, multipliers, register bits:
+not to be confused with the storage energy tables of :mod:`accelsim.energy`), and the rules that
+scale them.
 
-The numbers live in ``energy_45nm.yaml`` (each with its source); this module only reads them and
+The numbers live in ``components_45nm.yaml`` (each with its source); this module only reads them and
 applies the scaling rules, all in pJ:
 
 - integer multiplier, ``w`` x ``a`` bits: ``w * a / 64 * int_mult_8x8`` (area, and so energy, of an
@@ -25,7 +27,7 @@ import yaml
 
 from accelsim.errors import ConfigError, Problems
 
-DEFAULT_TABLE_FILE = "energy_45nm.yaml"
+DEFAULT_TABLE_FILE = "components_45nm.yaml"
 REQUIRED_ENTRIES: tuple[str, ...] = (
     "int_mult_8x8_pj",
     "int_add_8_pj",
@@ -53,7 +55,7 @@ class EnergyEntry:
 
 
 @dataclass(frozen=True)
-class EnergyTable:
+class ComponentEnergies:
     """The figures of one technology; look them up with :meth:`value`."""
 
     source: str
@@ -92,7 +94,7 @@ class EnergyTable:
         return low * (significand_bits / FP16_SIGNIFICAND_BITS) ** exponent
 
 
-def parse_energy_table(raw: object, *, source: str) -> EnergyTable:
+def parse_component_energies(raw: object, *, source: str) -> ComponentEnergies:
     """Validate a loaded YAML energy table; every problem is reported in one ConfigError."""
     found = Problems(source)
     if not isinstance(raw, dict) or not isinstance(raw.get("entries"), dict):
@@ -108,7 +110,7 @@ def parse_energy_table(raw: object, *, source: str) -> EnergyTable:
     if not isinstance(technology, int) or isinstance(technology, bool) or technology <= 0:
         found.add("technology_nm", "a positive integer (nm)", technology)
     found.raise_if_any()
-    return EnergyTable(source, cast(int, technology), tuple(entries))  # checked above
+    return ComponentEnergies(source, cast(int, technology), tuple(entries))  # checked above
 
 
 def _parse_entry(found: Problems, name: str, body: object) -> EnergyEntry:
@@ -125,11 +127,15 @@ def _parse_entry(found: Problems, name: str, body: object) -> EnergyEntry:
 
 
 @lru_cache(maxsize=1)
-def default_energy_table() -> EnergyTable:
-    """The built-in 45 nm table (``accelsim/mac/energy_45nm.yaml``), read once."""
-    text = resources.files("accelsim.mac").joinpath(DEFAULT_TABLE_FILE).read_text(encoding="utf-8")
+def default_component_energies() -> ComponentEnergies:
+    """The built-in 45 nm table (``accelsim/energy/mac/components_45nm.yaml``), read once."""
+    text = (
+        resources.files("accelsim.energy")
+        .joinpath("mac", DEFAULT_TABLE_FILE)
+        .read_text(encoding="utf-8")
+    )
     try:
         raw = yaml.safe_load(text)
     except yaml.YAMLError as error:  # only if the shipped file is broken
         raise ConfigError(f"{DEFAULT_TABLE_FILE}: expected valid YAML ({error})") from None
-    return parse_energy_table(raw, source=DEFAULT_TABLE_FILE)
+    return parse_component_energies(raw, source=DEFAULT_TABLE_FILE)
