@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from accelsim.cost import CATEGORIES
+from accelsim.energy.pricing import CATEGORIES
 
 # Columns that identify a row or are measured, never a parameter of the design.
 IDENTITY = ("point", "key", "status", "error")
@@ -125,8 +125,8 @@ def findings(
     """Read a per-point table. ``layers`` (the per-layer table) fills parameters the points
     table leaves empty with the values the layers used (a precision not swept is the
     architecture's); ``baseline`` is a value of the ``point`` column (default: the first point
-    that ran, normally the first value of every axis). Raises ValueError when no point ran or the baseline is not
-    one of those that ran."""
+    that ran, normally the first value of every axis). Raises ValueError when no point ran or
+    the baseline is not one of those that ran."""
     ran = points[points["status"] == "ok"] if "status" in points else points
     ran = _effective(ran.reset_index(drop=True), layers)
     if ran.empty:

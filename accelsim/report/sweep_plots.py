@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from accelsim.cost import CATEGORIES
+from accelsim.energy.pricing import CATEGORIES
 from accelsim.report.findings import Findings, cell, effect_axes, effect_table
 from accelsim.report.plots import COLORS, _scale, _unit, context, plt, unit_label, wrap_label
 
