@@ -1,9 +1,12 @@
-"""A network through the systolic model, and SCALE-Sim-style report files.
+"""A network through the systolic model, and SCALE-Sim's report files.
 
-``COMPUTE_REPORT.csv`` has SCALE-Sim's columns (LayerID, Total Cycles, Stall Cycles, Overall Util %,
-Mapping Efficiency %, Compute Util %); ``SRAM_ACCESS_REPORT.csv`` has the SRAM columns of its
-DETAILED_ACCESS_REPORT (SRAM IFMAP Reads, SRAM Filter Reads, SRAM OFMAP Writes), in words. Both are
-written whole or not at all (a temporary file, then an atomic rename).
+With a DRAM model (USER bandwidth mode) the reports are SCALE-Sim's three, with its file and
+column names: ``COMPUTE_REPORT.csv`` (LayerID, Total Cycles (incl. prefetch), Total Cycles, Stall
+Cycles, Overall Util %, Mapping Efficiency %, Compute Util %), ``BANDWIDTH_REPORT.csv`` (average
+SRAM and DRAM words per cycle per operand) and ``DETAILED_ACCESS_REPORT.csv`` (first cycle, last
+cycle and words for the SRAM and DRAM traffic of each operand). Without one (CALC mode), the
+COMPUTE_REPORT has no prefetch column and the SRAM counts go to ``SRAM_ACCESS_REPORT.csv``. Files
+are written whole or not at all (a temporary file, then an atomic rename).
 """
 
 from __future__ import annotations
@@ -11,23 +14,47 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from accelsim.atomic import write_text
 from accelsim.systolic.gemm import gemm_from_layer
+from accelsim.systolic.memory import DramInterface, layer_memory_run
 from accelsim.systolic.model import Mode, SystolicResult, simulate_gemm
 from accelsim.systolic.scalesim_config import ScaleSimConfig
+from accelsim.systolic.streams import Offsets
 from accelsim.workload.layer import Network
 
 COMPUTE_REPORT = "COMPUTE_REPORT.csv"
+BANDWIDTH_REPORT = "BANDWIDTH_REPORT.csv"
+DETAILED_REPORT = "DETAILED_ACCESS_REPORT.csv"
 SRAM_REPORT = "SRAM_ACCESS_REPORT.csv"
 COMPUTE_COLUMNS = (
     "LayerID",
+    "Total Cycles (incl. prefetch)",
     "Total Cycles",
     "Stall Cycles",
     "Overall Util %",
     "Mapping Efficiency %",
     "Compute Util %",
+)
+BANDWIDTH_COLUMNS = (
+    "LayerID",
+    "Avg IFMAP SRAM BW",
+    "Avg FILTER SRAM BW",
+    "Avg OFMAP SRAM BW",
+    "Avg IFMAP DRAM BW",
+    "Avg FILTER DRAM BW",
+    "Avg OFMAP DRAM BW",
+)
+DETAILED_COLUMNS = (
+    "LayerID",
+    *(
+        f"{memory} {operand} {what}"
+        for memory in ("SRAM", "DRAM")
+        for operand, access in (("IFMAP", "Reads"), ("Filter", "Reads"), ("OFMAP", "Writes"))
+        for what in ("Start Cycle", "Stop Cycle", access)
+    ),
 )
 SRAM_COLUMNS = ("LayerID", "SRAM IFMAP Reads", "SRAM Filter Reads", "SRAM OFMAP Writes")
 
@@ -37,33 +64,74 @@ def simulate_network(
 ) -> tuple[SystolicResult, ...]:
     """Every layer of ``network`` on the configured array and dataflow, in order.
 
-    Raises ConfigError for a grouped layer (see :func:`~accelsim.systolic.gemm.gemm_from_layer`).
+    In compat mode with USER interface bandwidth, each result carries its memory run and its
+    cycles and stalls are the memory model's. Raises ConfigError for a grouped layer (see
+    :func:`~accelsim.systolic.gemm.gemm_from_layer`).
     """
-    return tuple(
-        simulate_gemm(
-            gemm_from_layer(layer),
-            config.dataflow,
-            config.array_rows,
-            config.array_cols,
-            mode,
-            layer.name,
-        )
-        for layer in network
+    interface = DramInterface(
+        config.sram_words if config.user_bandwidth else (1, 1, 1),
+        config.dram_rates if config.user_bandwidth else (1, 1, 1),
+        Offsets(config.ifmap_offset, config.filter_offset, config.ofmap_offset),
     )
+    results = []
+    for layer in network:
+        rows, cols = config.array_rows, config.array_cols
+        result = simulate_gemm(
+            gemm_from_layer(layer), config.dataflow, rows, cols, mode, layer.name
+        )
+        if config.user_bandwidth and mode is Mode.COMPAT:
+            memory = layer_memory_run(layer, config.dataflow, rows, cols, interface)
+            result = replace(
+                result, cycles=memory.total_cycles, stall_cycles=memory.stall_cycles, memory=memory
+            )
+        results.append(result)
+    return tuple(results)
 
 
 def compute_report_rows(results: Sequence[SystolicResult]) -> list[tuple]:
-    return [
-        (
-            layer_id,
-            result.cycles,
-            result.stall_cycles,
-            result.overall_util_pct,
-            result.mapping_efficiency_pct,
-            result.compute_util_pct,
+    rows = []
+    for layer_id, result in enumerate(results):
+        prefetch = () if result.memory is None else (result.memory.cycles_with_prefetch,)
+        rows.append(
+            (
+                layer_id,
+                *prefetch,
+                result.cycles,
+                result.stall_cycles,
+                result.overall_util_pct,
+                result.mapping_efficiency_pct,
+                result.compute_util_pct,
+            )
         )
-        for layer_id, result in enumerate(results)
-    ]
+    return rows
+
+
+def bandwidth_report_rows(results: Sequence[SystolicResult]) -> list[tuple]:
+    """SRAM words / Total Cycles, DRAM words / (last - first DRAM cycle + 1), as SCALE-Sim."""
+    rows = []
+    for layer_id, r in enumerate(results):
+        assert r.memory is not None
+        sram = (r.input_sram_reads, r.weight_sram_reads, r.output_sram_writes)
+        dram = [
+            words / (last - first + 1)
+            for words, (first, last) in zip(r.memory.dram_words, r.memory.dram_cycles, strict=True)
+        ]
+        rows.append((layer_id, *(words / r.cycles for words in sram), *dram))
+    return rows
+
+
+def detailed_report_rows(results: Sequence[SystolicResult]) -> list[tuple]:
+    rows = []
+    for layer_id, r in enumerate(results):
+        assert r.memory is not None
+        sram = (r.input_sram_reads, r.weight_sram_reads, r.output_sram_writes)
+        cells: list[int] = [layer_id]
+        for (first, last), words in zip(r.memory.sram_cycles, sram, strict=True):
+            cells += [first, last, words]
+        for (first, last), words in zip(r.memory.dram_cycles, r.memory.dram_words, strict=True):
+            cells += [first, last, words]
+        rows.append(tuple(cells))
+    return rows
 
 
 def sram_report_rows(results: Sequence[SystolicResult]) -> list[tuple]:
@@ -73,16 +141,24 @@ def sram_report_rows(results: Sequence[SystolicResult]) -> list[tuple]:
     ]
 
 
-def write_reports(results: Sequence[SystolicResult], out_dir: str | Path) -> tuple[Path, Path]:
-    """Write COMPUTE_REPORT.csv and SRAM_ACCESS_REPORT.csv into ``out_dir`` (created if needed)."""
+def write_reports(results: Sequence[SystolicResult], out_dir: str | Path) -> tuple[Path, ...]:
+    """Write the reports into ``out_dir`` (created if needed); returns their paths."""
+    with_memory = all(result.memory is not None for result in results)
+    if with_memory:
+        texts = {
+            COMPUTE_REPORT: _csv_text(COMPUTE_COLUMNS, compute_report_rows(results)),
+            BANDWIDTH_REPORT: _csv_text(BANDWIDTH_COLUMNS, bandwidth_report_rows(results)),
+            DETAILED_REPORT: _csv_text(DETAILED_COLUMNS, detailed_report_rows(results)),
+        }
+    else:
+        compute_columns = tuple(c for c in COMPUTE_COLUMNS if "prefetch" not in c)
+        texts = {
+            COMPUTE_REPORT: _csv_text(compute_columns, compute_report_rows(results)),
+            SRAM_REPORT: _csv_text(SRAM_COLUMNS, sram_report_rows(results)),
+        }
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    compute = _csv_text(COMPUTE_COLUMNS, compute_report_rows(results))
-    sram = _csv_text(SRAM_COLUMNS, sram_report_rows(results))
-    return (
-        write_text(out_dir / COMPUTE_REPORT, compute),
-        write_text(out_dir / SRAM_REPORT, sram),
-    )
+    return tuple(write_text(out_dir / name, text) for name, text in texts.items())
 
 
 def _csv_text(header: Sequence[str], rows: Iterable[Sequence]) -> str:
