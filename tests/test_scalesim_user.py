@@ -18,16 +18,21 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from accelsim.cli import main
+from accelsim.systolic.calc_model import simulate_calc
 from accelsim.systolic.gemm import Gemm, SystolicDataflow
 from accelsim.systolic.memory import DramInterface, gemm_memory_run, layer_memory_run
 from accelsim.systolic.streams import Offsets, build_streams
 from accelsim.systolic.user_model import simulate_user
-from accelsim.systolic.user_reference import set_layout, simulate_user_reference
+from accelsim.systolic.user_reference import (
+    calc_reads_reference,
+    set_layout,
+    simulate_user_reference,
+)
 from accelsim.workload.layer import Layer, LayerKind
 
 DATA = Path(__file__).parent / "data" / "scalesim"
 CASES = sorted(path.name for path in DATA.iterdir() if (path / "arch.cfg").is_file())
-USER_CASES = [case for case in CASES if case.startswith("user_")]
+USER_CASES = [case for case in CASES if case.startswith(("user_", "calc_"))]
 REPORTS = ("COMPUTE_REPORT.csv", "BANDWIDTH_REPORT.csv", "DETAILED_ACCESS_REPORT.csv")
 
 
@@ -135,3 +140,23 @@ def test_small_srams_refetch_and_stall():
     assert small.dram_words[0] > large.dram_words[0]  # the ifmap is fetched more than once
     assert small.stall_cycles > large.stall_cycles
     assert small.dram_words[0] >= 9 * 9 * 5  # at least every input word once
+
+
+@settings(max_examples=40)
+@given(
+    dataflow=st.sampled_from(list(SystolicDataflow)),
+    rows=st.integers(1, 6),
+    cols=st.integers(1, 6),
+    size=st.tuples(st.integers(1, 7), st.integers(1, 3), st.integers(1, 4), st.integers(1, 6)),
+    words=st.sampled_from([100, 250, 1024]),
+)
+def test_calc_reads_equal_the_per_request_reference(dataflow, rows, cols, size, words):
+    extent, filt, channels, filters = size
+    layer = _layer(extent + filt, extent + filt, filt, filt, channels, filters, 1)
+    streams = build_streams(layer, dataflow, rows, cols, Offsets())
+    run = simulate_calc(streams, (words, words, 1024))
+    cycles = list(range(streams.ifmap_demand.shape[0]))  # CALC: no stall with a large ofmap SRAM
+    assert run.stall_cycles == 0
+    for operand, demand in enumerate((streams.ifmap_demand, streams.filter_demand)):
+        reference = calc_reads_reference(demand, words, cycles)
+        assert (run.dram_cycles[operand], run.dram_words[operand]) == reference

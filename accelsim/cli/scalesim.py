@@ -47,6 +47,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         default=Mode.COMPAT.value,
         help="compat: SCALE-Sim v3.0.0's numbers; physical: accelsim's schedule",
     )
+    parser.add_argument(
+        "--no-dram",
+        action="store_true",
+        help="CALC mode only: skip the DRAM model (closed form, much faster for big layers; "
+        "writes COMPUTE_REPORT without the prefetch column and SRAM_ACCESS_REPORT)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -55,10 +61,12 @@ def run(args: argparse.Namespace) -> int:
         examples.config_path(args.config), examples.topology_path(args.topology)
     )
     mode = Mode(args.mode)
-    results = simulate_network(network, config, mode)
+    results = simulate_network(network, config, mode, dram=not args.no_dram)
     paths = write_reports(results, args.out or Path(config.run_name))
     for note in config.notes:
         print(f"note: {note}")
+    if args.no_dram and config.user_bandwidth:
+        print("note: --no-dram ignored: USER interface bandwidth needs the DRAM model")
     if config.user_bandwidth and mode is Mode.PHYSICAL:
         print("note: physical mode has no DRAM model; USER interface bandwidth ignored")
     print(_table(results, config, mode))

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from accelsim.systolic.calc_model import simulate_calc
 from accelsim.systolic.gemm import Gemm, SystolicDataflow
 from accelsim.systolic.streams import Offsets, build_streams
 from accelsim.systolic.user_model import simulate_user
@@ -48,6 +49,15 @@ def layer_memory_run(
     """Stalls and DRAM traffic of an ungrouped, batch-1 ``layer`` on a ``rows x cols`` array."""
     streams = build_streams(layer, dataflow, rows, cols, interface.offsets)
     return simulate_user(streams, interface.sram_words, interface.rates)
+
+
+def calc_memory_run(
+    layer: Layer, dataflow: SystolicDataflow, rows: int, cols: int, interface: DramInterface
+) -> MemoryRun:
+    """SCALE-Sim's CALC mode for ``layer``: no read stalls, DRAM reads derived from the requests
+    (``interface.rates`` is not used: the ofmap SRAM drains ``cols`` words per cycle)."""
+    streams = build_streams(layer, dataflow, rows, cols, interface.offsets)
+    return simulate_calc(streams, interface.sram_words)
 
 
 def gemm_memory_run(

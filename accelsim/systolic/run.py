@@ -1,12 +1,13 @@
 """A network through the systolic model, and SCALE-Sim's report files.
 
-With a DRAM model (USER bandwidth mode) the reports are SCALE-Sim's three, with its file and
-column names: ``COMPUTE_REPORT.csv`` (LayerID, Total Cycles (incl. prefetch), Total Cycles, Stall
-Cycles, Overall Util %, Mapping Efficiency %, Compute Util %), ``BANDWIDTH_REPORT.csv`` (average
-SRAM and DRAM words per cycle per operand) and ``DETAILED_ACCESS_REPORT.csv`` (first cycle, last
-cycle and words for the SRAM and DRAM traffic of each operand). Without one (CALC mode), the
-COMPUTE_REPORT has no prefetch column and the SRAM counts go to ``SRAM_ACCESS_REPORT.csv``. Files
-are written whole or not at all (a temporary file, then an atomic rename).
+With SCALE-Sim's memory model (compat mode, USER or CALC bandwidth) the reports are its three,
+with its file and column names: ``COMPUTE_REPORT.csv`` (LayerID, Total Cycles (incl. prefetch),
+Total Cycles, Stall Cycles, Overall Util %, Mapping Efficiency %, Compute Util %),
+``BANDWIDTH_REPORT.csv`` (average SRAM and DRAM words per cycle per operand) and
+``DETAILED_ACCESS_REPORT.csv`` (first cycle, last cycle and words for the SRAM and DRAM traffic
+of each operand). Without it (physical mode, or CALC with ``dram=False``) the COMPUTE_REPORT has
+no prefetch column and the SRAM counts go to ``SRAM_ACCESS_REPORT.csv``. Files are written whole
+or not at all (a temporary file, then an atomic rename).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from accelsim.atomic import write_text
 from accelsim.systolic.gemm import gemm_from_layer
-from accelsim.systolic.memory import DramInterface, layer_memory_run
+from accelsim.systolic.memory import DramInterface, calc_memory_run, layer_memory_run
 from accelsim.systolic.model import Mode, SystolicResult, simulate_gemm
 from accelsim.systolic.scalesim_config import ScaleSimConfig
 from accelsim.systolic.streams import Offsets
@@ -60,27 +61,31 @@ SRAM_COLUMNS = ("LayerID", "SRAM IFMAP Reads", "SRAM Filter Reads", "SRAM OFMAP 
 
 
 def simulate_network(
-    network: Network, config: ScaleSimConfig, mode: Mode = Mode.COMPAT
+    network: Network, config: ScaleSimConfig, mode: Mode = Mode.COMPAT, dram: bool = True
 ) -> tuple[SystolicResult, ...]:
     """Every layer of ``network`` on the configured array and dataflow, in order.
 
-    In compat mode with USER interface bandwidth, each result carries its memory run and its
-    cycles and stalls are the memory model's. Raises ConfigError for a grouped layer (see
-    :func:`~accelsim.systolic.gemm.gemm_from_layer`).
+    In compat mode with ``dram`` (the default), each result carries SCALE-Sim's memory run (USER
+    or CALC interface bandwidth, as the config says) and its cycles and stalls are the memory
+    run's. ``dram=False`` skips the address-level memory model in CALC mode (closed form only:
+    no DRAM columns, O(1) per layer); USER mode always needs it. Raises ConfigError for a
+    grouped layer (see :func:`~accelsim.systolic.gemm.gemm_from_layer`).
     """
     interface = DramInterface(
-        config.sram_words if config.user_bandwidth else (1, 1, 1),
+        config.sram_words,
         config.dram_rates if config.user_bandwidth else (1, 1, 1),
         Offsets(config.ifmap_offset, config.filter_offset, config.ofmap_offset),
     )
+    memory_run = layer_memory_run if config.user_bandwidth else calc_memory_run
+    with_memory = mode is Mode.COMPAT and (dram or config.user_bandwidth)
     results = []
     for layer in network:
         rows, cols = config.array_rows, config.array_cols
         result = simulate_gemm(
             gemm_from_layer(layer), config.dataflow, rows, cols, mode, layer.name
         )
-        if config.user_bandwidth and mode is Mode.COMPAT:
-            memory = layer_memory_run(layer, config.dataflow, rows, cols, interface)
+        if with_memory:
+            memory = memory_run(layer, config.dataflow, rows, cols, interface)
             result = replace(
                 result, cycles=memory.total_cycles, stall_cycles=memory.stall_cycles, memory=memory
             )

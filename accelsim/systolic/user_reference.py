@@ -243,3 +243,36 @@ def simulate_user_reference(
         ),
         dram_words=(ifmap.dram_reads, filters.dram_reads, ofmap.dram_writes),
     )  # fmt: skip
+
+
+def calc_reads_reference(
+    demand: np.ndarray, sram_words: int, cycle_of_row: list[int]
+) -> tuple[tuple[int, int], int]:
+    """CALC mode's DRAM reads of a read SRAM, one request at a time (the oracle of
+    :func:`accelsim.systolic.calc_model.dram_reads`): ((first, last) DRAM cycle, words)."""
+    per_set = max(1, sram_words // 100)
+    held: set[int] = set()  # what the SRAM holds in the current epoch
+    sets_closed = epochs = 0
+    prefetches: list[tuple[int, int]] = []  # (first, last) request cycle of each DRAM read
+    first_request = window_end = -1
+    for row, cycle in zip(demand, cycle_of_row, strict=True):
+        for address in row.tolist():
+            if address == NULL or address in held:
+                continue
+            first_request = cycle if first_request < 0 else first_request
+            held.add(address)
+            if len(held) == (sets_closed + 1) * per_set:
+                sets_closed += 1
+                if sets_closed == 50:  # an epoch closes: read it, forget it
+                    if not epochs:
+                        lines = math.ceil(50 * per_set / 10)
+                        prefetches.append((first_request - 1 - lines, first_request - 2))
+                    else:
+                        prefetches.append((prefetches[-1][1] + 1, window_end))
+                    epochs, sets_closed, held, window_end = epochs + 1, 0, set(), cycle
+    words = 50 * per_set * epochs + len(held)
+    if not epochs:
+        lines = math.ceil(math.ceil(len(held) / per_set) * per_set / 10)
+        return (-lines, -1), words
+    prefetches.append((prefetches[-1][1] + 1, window_end))  # the last, partial epoch
+    return (prefetches[0][0] + 1, prefetches[-1][1] + 1), words  # answered a cycle later
