@@ -21,7 +21,7 @@ from accelsim.cli import main
 from accelsim.systolic.calc_model import simulate_calc
 from accelsim.systolic.gemm import Gemm, SystolicDataflow
 from accelsim.systolic.memory import DramInterface, gemm_memory_run, layer_memory_run
-from accelsim.systolic.streams import Offsets, build_streams
+from accelsim.systolic.streams import Offsets, PrefetchOrder, build_streams
 from accelsim.systolic.user_model import simulate_user
 from accelsim.systolic.user_reference import (
     calc_reads_reference,
@@ -87,7 +87,7 @@ def test_by_hand_everything_fits():
 
 
 def test_set_layout_by_hand():
-    prefetch = np.arange(5000)
+    prefetch = PrefetchOrder(np.arange(5000).reshape(50, 100), diagonal=False)
     layout = set_layout(prefetch, sram_words=1024, bandwidth=3)
     per_set = math.ceil(1024 / 100)  # 11 addresses per set
     assert layout.sets == 5000 // per_set + 1

@@ -23,6 +23,7 @@ address-level model runs, not for whole networks.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -41,16 +42,48 @@ class Offsets:
     ofmap: int = 20_000_000
 
 
+class PrefetchOrder:
+    """The order in which a read SRAM fetches its operand: ``matrix`` read row by row, or by
+    anti-diagonal (i + j ascending, bottom row first within a diagonal) when ``diagonal``.
+
+    The order itself is built only when asked for (an SRAM that holds everything never needs it).
+    """
+
+    def __init__(self, matrix: np.ndarray, diagonal: bool):
+        self.matrix = matrix
+        self.diagonal = diagonal
+
+    @property
+    def size(self) -> int:
+        """Slots in the order, NULL padding included."""
+        return int(self.matrix.size)
+
+    @cached_property
+    def valid(self) -> int:
+        """Addresses in the order (slots that are not NULL)."""
+        return int(np.count_nonzero(self.matrix != NULL))
+
+    @cached_property
+    def addresses(self) -> np.ndarray:
+        """The slots in fetch order (1-D)."""
+        if not self.diagonal:
+            return self.matrix.ravel()
+        height, width = self.matrix.shape
+        i, j = np.indices((height, width), dtype=np.int64)
+        key = (i + j) * height + (height - 1 - i)  # by diagonal, then bottom row first
+        return self.matrix.ravel()[np.argsort(key.ravel(), kind="stable")]
+
+
 @dataclass(frozen=True)
 class Streams:
-    """Demand streams (cycles x lanes) and prefetch orders (1-D) of one layer."""
+    """Demand streams (cycles x lanes) and prefetch orders of one layer."""
 
     grid: FoldGrid
     ifmap_demand: np.ndarray
     filter_demand: np.ndarray
     ofmap_demand: np.ndarray
-    ifmap_prefetch: np.ndarray
-    filter_prefetch: np.ndarray
+    ifmap_prefetch: PrefetchOrder
+    filter_prefetch: PrefetchOrder
 
 
 def operand_addresses(layer: Layer, offsets: Offsets) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -95,20 +128,17 @@ def _skew(block: np.ndarray) -> np.ndarray:
     """Delay lane j by j cycles: (t x lanes) -> (t + lanes - 1 x lanes)."""
     height, lanes = block.shape
     out = np.full((height + lanes - 1, lanes), NULL, dtype=np.int64)
-    for lane in range(lanes):
-        out[lane : lane + height, lane] = block[:, lane]
+    # (t + j, j) is flat index t * lanes + j * (lanes + 1): a strided view, written in one copy.
+    step = out.itemsize
+    view = np.lib.stride_tricks.as_strided(
+        out, shape=(height, lanes), strides=(lanes * step, (lanes + 1) * step), writeable=True
+    )
+    view[...] = block
     return out
 
 
 def _gap(height: int, lanes: int) -> np.ndarray:
     return np.full((height, lanes), NULL, dtype=np.int64)
-
-
-def _diagonal_order(matrix: np.ndarray) -> np.ndarray:
-    """Elements by anti-diagonal (i + j ascending), bottom row first within a diagonal."""
-    i, j = np.indices(matrix.shape)
-    order = np.lexsort((-i.ravel(), (i + j).ravel()))
-    return matrix.ravel()[order]
 
 
 def _slices(extent: int, size: int) -> list[slice]:
@@ -125,8 +155,12 @@ def _output_stationary(grid: FoldGrid, a: np.ndarray, b: np.ndarray, o: np.ndarr
             filters.append(_skew(np.vstack([_pad(b[:, col_tile], t, cols), _gap(rows - 1, cols)])))
             outputs = _pad(o[row_tile, col_tile], rows, cols)[::-1]
             ofmap.append(_skew(np.vstack([_gap(t - 1, cols), outputs])))
-    ifmap_pre = _diagonal_order(np.vstack([_pad(a[tile].T, t, rows) for tile in row_tiles]))
-    filter_pre = _diagonal_order(np.vstack([_pad(b[:, tile], t, cols) for tile in col_tiles]))
+    ifmap_pre = PrefetchOrder(
+        np.vstack([_pad(a[tile].T, t, rows) for tile in row_tiles]), diagonal=True
+    )
+    filter_pre = PrefetchOrder(
+        np.vstack([_pad(b[:, tile], t, cols) for tile in col_tiles]), diagonal=True
+    )
     return np.vstack(ifmap), np.vstack(filters), np.vstack(ofmap), ifmap_pre, filter_pre
 
 
@@ -142,8 +176,12 @@ def _weight_stationary(grid: FoldGrid, a: np.ndarray, b: np.ndarray, o: np.ndarr
             filters.append(np.vstack([tile, _gap(rows + cols + t - 2, cols)]))
             outputs = _pad(o[:, col_tile], t, cols)
             ofmap.append(_skew(np.vstack([_gap(2 * rows - 1, cols), outputs])))
-    ifmap_pre = _diagonal_order(np.vstack([_pad(a[:, tile], t, rows) for tile in row_tiles]))
-    filter_pre = np.vstack([_pad(b[:, tile], b.shape[0], cols) for tile in col_tiles]).ravel()
+    ifmap_pre = PrefetchOrder(
+        np.vstack([_pad(a[:, tile], t, rows) for tile in row_tiles]), diagonal=True
+    )
+    filter_pre = PrefetchOrder(
+        np.vstack([_pad(b[:, tile], b.shape[0], cols) for tile in col_tiles]), diagonal=False
+    )
     return np.vstack(ifmap), np.vstack(filters), np.vstack(ofmap), ifmap_pre, filter_pre
 
 
@@ -159,6 +197,10 @@ def _input_stationary(grid: FoldGrid, a: np.ndarray, b: np.ndarray, o: np.ndarra
             filters.append(_skew(np.vstack([_gap(rows, rows), stream, _gap(cols - 1, rows)])))
             outputs = _pad(o[col_tile].T, t, cols)
             ofmap.append(_skew(np.vstack([_gap(2 * rows - 1, cols), outputs])))
-    ifmap_pre = np.vstack([_pad(a.T[:, tile], a.shape[1], cols) for tile in col_tiles]).ravel()
-    filter_pre = _diagonal_order(np.vstack([_pad(b[tile].T, t, rows) for tile in row_tiles]))
+    ifmap_pre = PrefetchOrder(
+        np.vstack([_pad(a.T[:, tile], a.shape[1], cols) for tile in col_tiles]), diagonal=False
+    )
+    filter_pre = PrefetchOrder(
+        np.vstack([_pad(b[tile].T, t, rows) for tile in row_tiles]), diagonal=True
+    )
     return np.vstack(ifmap), np.vstack(filters), np.vstack(ofmap), ifmap_pre, filter_pre

@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-from accelsim.systolic.streams import NULL, Streams
+from accelsim.systolic.streams import NULL, PrefetchOrder, Streams
 from accelsim.systolic.user_reference import MemoryRun, SetLayout, WriteSram, set_layout
 
 _BLOCK = 64  # requests checked against the window at once: from this many...
@@ -31,14 +31,15 @@ _MAX_BLOCK = 1 << 16  # ... doubling up to this many while there is no miss
 
 
 def prefetches_per_row(
-    demand: np.ndarray, prefetch: np.ndarray, sram_words: int, bandwidth: int
+    demand: np.ndarray, prefetch: PrefetchOrder, sram_words: int, bandwidth: int
 ) -> np.ndarray:
     """Number of prefetches a read SRAM has issued once each demand row is served (cumulative)."""
     layout = set_layout(prefetch, sram_words, bandwidth)
     if layout.active_sets == layout.sets:  # everything fits: the first fill is the only one
         return np.zeros(demand.shape[0], dtype=np.int64)
     per_set = math.ceil(sram_words / 100)
-    valid_prefetch = prefetch[prefetch != NULL]
+    order = prefetch.addresses
+    valid_prefetch = order[order != NULL]
     set_of = np.arange(valid_prefetch.size) // per_set
     keys = np.unique(valid_prefetch * layout.sets + set_of)  # by address, then set
     pair_address, pair_set = np.divmod(keys, layout.sets)

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from accelsim.systolic.streams import NULL
+from accelsim.systolic.streams import NULL, PrefetchOrder
 
 
 @dataclass(frozen=True)
@@ -52,13 +52,12 @@ class SetLayout:
     bandwidth: int
 
 
-def set_layout(prefetch: np.ndarray, sram_words: int, bandwidth: int) -> SetLayout:
+def set_layout(prefetch: PrefetchOrder, sram_words: int, bandwidth: int) -> SetLayout:
     """The set layout of a read SRAM of ``sram_words`` words fed ``bandwidth`` words a cycle."""
     active = math.ceil(sram_words * 0.5)
     reserve = sram_words - active
     per_set = math.ceil(sram_words / 100)
-    valid = int(np.count_nonzero(prefetch != NULL))
-    sets = valid // per_set + 1
+    sets = prefetch.valid // per_set + 1
     active_sets = min(math.ceil(active / per_set), sets)
     step_sets = min(math.ceil(reserve / per_set), sets - active_sets)
     request_lines = math.ceil(prefetch.size / bandwidth)
@@ -69,12 +68,12 @@ def set_layout(prefetch: np.ndarray, sram_words: int, bandwidth: int) -> SetLayo
     )  # fmt: skip
 
 
-def address_sets(prefetch: np.ndarray, sram_words: int) -> dict[int, list[int]]:
+def address_sets(prefetch: PrefetchOrder, sram_words: int) -> dict[int, list[int]]:
     """For every address in the prefetch order, the sets holding it (ascending)."""
     per_set = math.ceil(sram_words / 100)
     holders: dict[int, list[int]] = {}
     rank = 0
-    for address in prefetch.tolist():
+    for address in prefetch.addresses.tolist():
         if address == NULL:
             continue
         number = rank // per_set
@@ -88,7 +87,7 @@ def address_sets(prefetch: np.ndarray, sram_words: int) -> dict[int, list[int]]:
 class ReadSram:
     """The read SRAM, one address at a time."""
 
-    def __init__(self, prefetch: np.ndarray, sram_words: int, bandwidth: int):
+    def __init__(self, prefetch: PrefetchOrder, sram_words: int, bandwidth: int):
         self.layout = set_layout(prefetch, sram_words, bandwidth)
         self.holders = address_sets(prefetch, sram_words)
         self.window_start = 0
