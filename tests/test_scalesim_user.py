@@ -21,7 +21,8 @@ from accelsim.cli import main
 from accelsim.systolic.calc_model import simulate_calc
 from accelsim.systolic.gemm import Gemm, SystolicDataflow
 from accelsim.systolic.memory import DramInterface, gemm_memory_run, layer_memory_run
-from accelsim.systolic.streams import Offsets, PrefetchOrder, build_streams
+from accelsim.systolic.model import scalesim_fold_cycles
+from accelsim.systolic.streams import NULL, Offsets, PrefetchOrder, build_streams
 from accelsim.systolic.user_model import simulate_user
 from accelsim.systolic.user_reference import (
     calc_reads_reference,
@@ -155,8 +156,30 @@ def test_calc_reads_equal_the_per_request_reference(dataflow, rows, cols, size, 
     layer = _layer(extent + filt, extent + filt, filt, filt, channels, filters, 1)
     streams = build_streams(layer, dataflow, rows, cols, Offsets())
     run = simulate_calc(streams, (words, words, 1024))
-    cycles = list(range(streams.ifmap_demand.shape[0]))  # CALC: no stall with a large ofmap SRAM
+    cycles = list(range(streams.ifmap_demand.cycles))  # CALC: no stall with a large ofmap SRAM
     assert run.stall_cycles == 0
     for operand, demand in enumerate((streams.ifmap_demand, streams.filter_demand)):
-        reference = calc_reads_reference(demand, words, cycles)
+        reference = calc_reads_reference(demand.matrix, words, cycles)
         assert (run.dram_cycles[operand], run.dram_words[operand]) == reference
+
+
+@settings(max_examples=30)
+@given(
+    dataflow=st.sampled_from(list(SystolicDataflow)),
+    rows=st.integers(1, 6),
+    cols=st.integers(1, 6),
+    size=st.tuples(st.integers(1, 6), st.integers(1, 3), st.integers(1, 3), st.integers(1, 5)),
+    stride=st.integers(1, 3),
+)
+def test_demand_summaries_equal_the_full_matrix(dataflow, rows, cols, size, stride):
+    extent, filt, channels, filters = size
+    layer = _layer(extent + filt, extent + filt, filt, filt, channels, filters, stride)
+    streams = build_streams(layer, dataflow, rows, cols, Offsets())
+    for demand in (streams.ifmap_demand, streams.filter_demand, streams.ofmap_demand):
+        busy = np.flatnonzero((demand.matrix != NULL).any(axis=1))
+        assert demand.busy_cycles() == (busy[0], busy[-1])
+        assert np.array_equal(demand.words_per_cycle, (demand.matrix != NULL).sum(axis=1))
+    # Every fold lasts as long as SCALE-Sim's fold (see model.scalesim_fold_cycles).
+    assert streams.ofmap_demand.cycles == streams.grid.folds * scalesim_fold_cycles(
+        streams.grid, SystolicDataflow(dataflow)
+    )

@@ -28,7 +28,7 @@ import math
 
 import numpy as np
 
-from accelsim.systolic.streams import NULL, Streams
+from accelsim.systolic.streams import NULL, Demand, Streams
 from accelsim.systolic.user_model import _ReadTimes, _run_rows, _Timeline
 from accelsim.systolic.user_reference import MemoryRun, WriteSram
 
@@ -54,14 +54,13 @@ def epoch_ends(stream: np.ndarray, per_epoch: int) -> tuple[list[int], int]:
     return ends, 0
 
 
-def dram_reads(
-    demand: np.ndarray, sram_words: int, timeline: _Timeline
-) -> tuple[tuple[int, int], int]:
+def dram_reads(demand: Demand, sram_words: int, timeline: _Timeline) -> tuple[tuple[int, int], int]:
     """((first, last) DRAM cycle, words read) of a read SRAM in CALC mode."""
     per_set = max(1, sram_words // 100)
     per_epoch = SETS_PER_EPOCH * per_set
-    rows, lanes = np.nonzero(demand != NULL)
-    ends, left = epoch_ends(demand[rows, lanes], per_epoch)
+    matrix = demand.matrix
+    rows, lanes = np.nonzero(matrix != NULL)
+    ends, left = epoch_ends(matrix[rows, lanes], per_epoch)
     if not ends:
         sets = math.ceil(left / per_set)
         lines = math.ceil(sets * per_set / FIRST_FILL_RATE)
@@ -74,18 +73,18 @@ def dram_reads(
 
 def simulate_calc(streams: Streams, sram_words: tuple[int, int, int]) -> MemoryRun:
     """SCALE-Sim's CALC-mode memory run of ``streams`` (SRAM sizes in words)."""
-    rows = streams.ofmap_demand.shape[0]
+    rows = streams.ofmap_demand.cycles
     never = np.zeros(rows, dtype=np.int64)
     reads = [(None, never, _ReadTimes(never, 0))] * 2
-    writes = (streams.ofmap_demand != NULL).sum(axis=1)
+    writes = streams.ofmap_demand.words_per_cycle
     ofmap = WriteSram(sram_words[2], streams.grid.array_cols)
     timeline = _run_rows(streams, writes, np.zeros(0, dtype=np.int64), reads, ofmap)
     last = timeline.served(rows - 1)[2]
     ofmap.drain_all(last)
     demands = (streams.ifmap_demand, streams.filter_demand, streams.ofmap_demand)
     sram_cycles = tuple(
-        (timeline.served(busy[0])[operand], timeline.served(busy[-1])[operand])
-        for operand, busy in enumerate(np.flatnonzero((d != NULL).any(axis=1)) for d in demands)
+        (timeline.served(first)[operand], timeline.served(last)[operand])
+        for operand, (first, last) in enumerate(demand.busy_cycles() for demand in demands)
     )
     ifmap_cycles, ifmap_words = dram_reads(streams.ifmap_demand, sram_words[0], timeline)
     filter_cycles, filter_words = dram_reads(streams.filter_demand, sram_words[1], timeline)

@@ -74,14 +74,90 @@ class PrefetchOrder:
         return self.matrix.ravel()[np.argsort(key.ravel(), kind="stable")]
 
 
+class Demand:
+    """One operand's demand stream: per fold, a block of addresses (time x lanes) placed after
+    ``before`` empty cycles and followed by ``after`` empty ones, skewed (lane j delayed by j
+    cycles) or not.
+
+    The full (cycles x lanes) matrix is built only when asked for; the busy cycles and the words
+    per cycle come from the blocks directly.
+    """
+
+    def __init__(self, lanes: int):
+        self.lanes = lanes
+        self.cycles = 0
+        self._pieces: list[tuple[int, np.ndarray, bool]] = []  # (first cycle, block, skewed)
+
+    def add(self, block: np.ndarray, before: int, after: int, skew: bool) -> None:
+        self._pieces.append((self.cycles + before, block, skew))
+        self.cycles += before + block.shape[0] + after + (self.lanes - 1 if skew else 0)
+
+    @cached_property
+    def matrix(self) -> np.ndarray:
+        """The address each lane asks for at each cycle (NULL: nothing)."""
+        out = np.full((self.cycles, self.lanes), NULL, dtype=np.int64)
+        step = out.itemsize
+        for start, block, skew in self._pieces:
+            height = block.shape[0]
+            if not skew:
+                out[start : start + height] = block
+                continue
+            # (t + j, j) is flat index t * lanes + j * (lanes + 1): a strided view.
+            view = np.lib.stride_tricks.as_strided(
+                out[start:], shape=(height, self.lanes),
+                strides=(self.lanes * step, (self.lanes + 1) * step), writeable=True,
+            )  # fmt: skip
+            view[...] = block
+        return out
+
+    def busy_cycles(self) -> tuple[int, int]:
+        """The first and the last cycle with a request."""
+        firsts = (self._first(piece) for piece in self._pieces)
+        lasts = (self._last(piece) for piece in reversed(self._pieces))
+        return next(c for c in firsts if c is not None), next(c for c in lasts if c is not None)
+
+    @staticmethod
+    def _first(piece: tuple[int, np.ndarray, bool]) -> int | None:
+        start, block, skew = piece
+        valid = block != NULL
+        used = valid.any(axis=0)
+        if not used.any():
+            return None
+        rows = valid.argmax(axis=0) + (np.arange(block.shape[1]) if skew else 0)
+        return start + int(rows[used].min())
+
+    @staticmethod
+    def _last(piece: tuple[int, np.ndarray, bool]) -> int | None:
+        start, block, skew = piece
+        valid = block[::-1] != NULL
+        used = valid.any(axis=0)
+        if not used.any():
+            return None
+        rows = (
+            block.shape[0] - 1 - valid.argmax(axis=0) + (np.arange(block.shape[1]) if skew else 0)
+        )
+        return start + int(rows[used].max())
+
+    @cached_property
+    def words_per_cycle(self) -> np.ndarray:
+        """Requests at each cycle."""
+        counts = np.zeros(self.cycles, dtype=np.int64)
+        for start, block, skew in self._pieces:
+            span = block.shape[0] + (self.lanes - 1 if skew else 0)
+            time, lane = np.nonzero(block != NULL)
+            cycle = time + lane if skew else time
+            counts[start : start + span] += np.bincount(cycle, minlength=span)
+        return counts
+
+
 @dataclass(frozen=True)
 class Streams:
     """Demand streams (cycles x lanes) and prefetch orders of one layer."""
 
     grid: FoldGrid
-    ifmap_demand: np.ndarray
-    filter_demand: np.ndarray
-    ofmap_demand: np.ndarray
+    ifmap_demand: Demand
+    filter_demand: Demand
+    ofmap_demand: Demand
     ifmap_prefetch: PrefetchOrder
     filter_prefetch: PrefetchOrder
 
@@ -124,23 +200,6 @@ def _pad(block: np.ndarray, height: int, width: int) -> np.ndarray:
     return out
 
 
-def _skew(block: np.ndarray) -> np.ndarray:
-    """Delay lane j by j cycles: (t x lanes) -> (t + lanes - 1 x lanes)."""
-    height, lanes = block.shape
-    out = np.full((height + lanes - 1, lanes), NULL, dtype=np.int64)
-    # (t + j, j) is flat index t * lanes + j * (lanes + 1): a strided view, written in one copy.
-    step = out.itemsize
-    view = np.lib.stride_tricks.as_strided(
-        out, shape=(height, lanes), strides=(lanes * step, (lanes + 1) * step), writeable=True
-    )
-    view[...] = block
-    return out
-
-
-def _gap(height: int, lanes: int) -> np.ndarray:
-    return np.full((height, lanes), NULL, dtype=np.int64)
-
-
 def _slices(extent: int, size: int) -> list[slice]:
     return [slice(start, min(start + size, extent)) for start in range(0, extent, size)]
 
@@ -148,59 +207,54 @@ def _slices(extent: int, size: int) -> list[slice]:
 def _output_stationary(grid: FoldGrid, a: np.ndarray, b: np.ndarray, o: np.ndarray):
     rows, cols, t = grid.array_rows, grid.array_cols, grid.temporal
     row_tiles, col_tiles = _slices(grid.spatial_rows, rows), _slices(grid.spatial_cols, cols)
-    ifmap, filters, ofmap = [], [], []
+    ifmap, filters, ofmap = Demand(rows), Demand(cols), Demand(cols)
     for col_tile in col_tiles:
         for row_tile in row_tiles:
-            ifmap.append(_skew(np.vstack([_pad(a[row_tile].T, t, rows), _gap(cols - 1, rows)])))
-            filters.append(_skew(np.vstack([_pad(b[:, col_tile], t, cols), _gap(rows - 1, cols)])))
-            outputs = _pad(o[row_tile, col_tile], rows, cols)[::-1]
-            ofmap.append(_skew(np.vstack([_gap(t - 1, cols), outputs])))
+            ifmap.add(_pad(a[row_tile].T, t, rows), 0, cols - 1, skew=True)
+            filters.add(_pad(b[:, col_tile], t, cols), 0, rows - 1, skew=True)
+            ofmap.add(_pad(o[row_tile, col_tile], rows, cols)[::-1], t - 1, 0, skew=True)
     ifmap_pre = PrefetchOrder(
         np.vstack([_pad(a[tile].T, t, rows) for tile in row_tiles]), diagonal=True
     )
     filter_pre = PrefetchOrder(
         np.vstack([_pad(b[:, tile], t, cols) for tile in col_tiles]), diagonal=True
     )
-    return np.vstack(ifmap), np.vstack(filters), np.vstack(ofmap), ifmap_pre, filter_pre
+    return ifmap, filters, ofmap, ifmap_pre, filter_pre
 
 
 def _weight_stationary(grid: FoldGrid, a: np.ndarray, b: np.ndarray, o: np.ndarray):
     rows, cols, t = grid.array_rows, grid.array_cols, grid.temporal
     row_tiles, col_tiles = _slices(grid.spatial_rows, rows), _slices(grid.spatial_cols, cols)
-    ifmap, filters, ofmap = [], [], []
+    ifmap, filters, ofmap = Demand(rows), Demand(cols), Demand(cols)
     for col_tile in col_tiles:
         for row_tile in row_tiles:
-            stream = _pad(a[:, row_tile], t, rows)
-            ifmap.append(_skew(np.vstack([_gap(rows, rows), stream, _gap(cols - 1, rows)])))
+            ifmap.add(_pad(a[:, row_tile], t, rows), rows, cols - 1, skew=True)
             tile = _pad(b[row_tile, col_tile], rows, cols)[::-1]
-            filters.append(np.vstack([tile, _gap(rows + cols + t - 2, cols)]))
-            outputs = _pad(o[:, col_tile], t, cols)
-            ofmap.append(_skew(np.vstack([_gap(2 * rows - 1, cols), outputs])))
+            filters.add(tile, 0, rows + cols + t - 2, skew=False)
+            ofmap.add(_pad(o[:, col_tile], t, cols), 2 * rows - 1, 0, skew=True)
     ifmap_pre = PrefetchOrder(
         np.vstack([_pad(a[:, tile], t, rows) for tile in row_tiles]), diagonal=True
     )
     filter_pre = PrefetchOrder(
         np.vstack([_pad(b[:, tile], b.shape[0], cols) for tile in col_tiles]), diagonal=False
     )
-    return np.vstack(ifmap), np.vstack(filters), np.vstack(ofmap), ifmap_pre, filter_pre
+    return ifmap, filters, ofmap, ifmap_pre, filter_pre
 
 
 def _input_stationary(grid: FoldGrid, a: np.ndarray, b: np.ndarray, o: np.ndarray):
     rows, cols, t = grid.array_rows, grid.array_cols, grid.temporal
     row_tiles, col_tiles = _slices(grid.spatial_rows, rows), _slices(grid.spatial_cols, cols)
-    ifmap, filters, ofmap = [], [], []
+    ifmap, filters, ofmap = Demand(cols), Demand(rows), Demand(cols)
     for col_tile in col_tiles:
         for row_tile in row_tiles:
             tile = _pad(a.T[row_tile, col_tile], rows, cols)[::-1]
-            ifmap.append(np.vstack([tile, _gap(rows + cols + t - 2, cols)]))
-            stream = _pad(b[row_tile].T, t, rows)
-            filters.append(_skew(np.vstack([_gap(rows, rows), stream, _gap(cols - 1, rows)])))
-            outputs = _pad(o[col_tile].T, t, cols)
-            ofmap.append(_skew(np.vstack([_gap(2 * rows - 1, cols), outputs])))
+            ifmap.add(tile, 0, rows + cols + t - 2, skew=False)
+            filters.add(_pad(b[row_tile].T, t, rows), rows, cols - 1, skew=True)
+            ofmap.add(_pad(o[col_tile].T, t, cols), 2 * rows - 1, 0, skew=True)
     ifmap_pre = PrefetchOrder(
         np.vstack([_pad(a.T[:, tile], a.shape[1], cols) for tile in col_tiles]), diagonal=False
     )
     filter_pre = PrefetchOrder(
         np.vstack([_pad(b[tile].T, t, rows) for tile in row_tiles]), diagonal=True
     )
-    return np.vstack(ifmap), np.vstack(filters), np.vstack(ofmap), ifmap_pre, filter_pre
+    return ifmap, filters, ofmap, ifmap_pre, filter_pre

@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-from accelsim.systolic.streams import NULL, PrefetchOrder, Streams
+from accelsim.systolic.streams import NULL, Demand, PrefetchOrder, Streams
 from accelsim.systolic.user_reference import MemoryRun, SetLayout, WriteSram, set_layout
 
 _BLOCK = 64  # requests checked against the window at once: from this many...
@@ -31,23 +31,24 @@ _MAX_BLOCK = 1 << 16  # ... doubling up to this many while there is no miss
 
 
 def prefetches_per_row(
-    demand: np.ndarray, prefetch: PrefetchOrder, sram_words: int, bandwidth: int
+    demand: Demand, prefetch: PrefetchOrder, sram_words: int, bandwidth: int
 ) -> np.ndarray:
     """Number of prefetches a read SRAM has issued once each demand row is served (cumulative)."""
     layout = set_layout(prefetch, sram_words, bandwidth)
     if layout.active_sets == layout.sets:  # everything fits: the first fill is the only one
-        return np.zeros(demand.shape[0], dtype=np.int64)
+        return np.zeros(demand.cycles, dtype=np.int64)
     per_set = math.ceil(sram_words / 100)
     order = prefetch.addresses
     valid_prefetch = order[order != NULL]
     set_of = np.arange(valid_prefetch.size) // per_set
     keys = np.unique(valid_prefetch * layout.sets + set_of)  # by address, then set
     pair_address, pair_set = np.divmod(keys, layout.sets)
-    rows, lanes = np.nonzero(demand != NULL)
-    wanted = demand[rows, lanes]
+    matrix = demand.matrix
+    rows, lanes = np.nonzero(matrix != NULL)
+    wanted = matrix[rows, lanes]
     first = np.searchsorted(pair_address, wanted, "left")
     last = np.searchsorted(pair_address, wanted, "right")
-    done = np.zeros(demand.shape[0], dtype=np.int64)
+    done = np.zeros(demand.cycles, dtype=np.int64)
     start, count, position, size = 0, 0, 0, _BLOCK
     while position < wanted.size:
         block = slice(position, min(position + size, wanted.size))
@@ -106,15 +107,15 @@ def simulate_user(
         layout = set_layout(prefetch, words, bandwidth)
         counts = prefetches_per_row(demand, prefetch, words, bandwidth)
         reads.append((layout, counts, _ReadTimes(counts, layout.step_lines)))
-    writes = (streams.ofmap_demand != NULL).sum(axis=1)
+    writes = streams.ofmap_demand.words_per_cycle
     read_events = np.flatnonzero(np.diff(reads[0][1], prepend=0) + np.diff(reads[1][1], prepend=0))
     ofmap = WriteSram(sram_words[2], bandwidths[2])
     timeline = _run_rows(streams, writes, read_events, reads, ofmap)
     ofmap.drain_all(timeline.served(writes.size - 1)[2])
     demands = (streams.ifmap_demand, streams.filter_demand, streams.ofmap_demand)
     sram_cycles = tuple(
-        (timeline.served(busy[0])[operand], timeline.served(busy[-1])[operand])
-        for operand, busy in enumerate(np.flatnonzero((d != NULL).any(axis=1)) for d in demands)
+        (timeline.served(first)[operand], timeline.served(last)[operand])
+        for operand, (first, last) in enumerate(demand.busy_cycles() for demand in demands)
     )
     return MemoryRun(
         total_cycles=timeline.served(writes.size - 1)[2],
@@ -179,7 +180,7 @@ def _run_rows(streams, writes, read_events, reads, ofmap: WriteSram) -> _Timelin
         times = (
             reads[0][2].served(event, cycle),
             reads[1][2].served(event, cycle),
-            ofmap.serve(streams.ofmap_demand[event], cycle),
+            ofmap.serve(int(writes[event]), cycle),
         )
         stall = max(times[0] - cycle - 1, times[1] - cycle - 1, times[2] - cycle)
         timeline.record(event, times, stall)

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from accelsim.systolic.streams import NULL, PrefetchOrder
+from accelsim.systolic.streams import NULL, Demand, PrefetchOrder, Streams
 
 
 @dataclass(frozen=True)
@@ -164,11 +164,10 @@ class WriteSram:
         self.drain_cycles.extend(range(start, start + len(chunk)))
         return start + len(chunk) - 1
 
-    def serve(self, row: np.ndarray, cycle: int) -> int:
+    def serve(self, words: int, cycle: int) -> int:
+        """The cycle at which ``words`` writes issued at ``cycle`` are all taken."""
         current = cycle
-        for address in row.tolist():
-            if address == NULL:
-                continue
+        for _ in range(words):
             self._store()
             if current < self.drain_end:
                 if self.free <= 0:
@@ -202,13 +201,13 @@ class MemoryRun:
         return self.dram_cycles[2][1] - first
 
 
-def _first_last(served: list[int], demand: np.ndarray) -> tuple[int, int]:
-    busy = np.flatnonzero((demand != NULL).any(axis=1))
-    return served[busy[0]], served[busy[-1]]
+def _first_last(served: list[int], demand: Demand) -> tuple[int, int]:
+    first, last = demand.busy_cycles()
+    return served[first], served[last]
 
 
 def simulate_user_reference(
-    streams, sram_words: tuple[int, int, int], bandwidths: tuple[int, int, int]
+    streams: Streams, sram_words: tuple[int, int, int], bandwidths: tuple[int, int, int]
 ) -> MemoryRun:
     """Run the demand streams through the three SRAMs, one cycle at a time.
 
@@ -220,12 +219,14 @@ def simulate_user_reference(
     ofmap = WriteSram(sram_words[2], bandwidths[2])
     stalls = 0
     served: tuple[list[int], list[int], list[int]] = ([], [], [])
-    for index in range(streams.ofmap_demand.shape[0]):
+    ifmap_rows, filter_rows = streams.ifmap_demand.matrix, streams.filter_demand.matrix
+    writes = streams.ofmap_demand.words_per_cycle
+    for index in range(streams.ofmap_demand.cycles):
         cycle = index + stalls
         times = (
-            ifmap.serve(streams.ifmap_demand[index], cycle),
-            filters.serve(streams.filter_demand[index], cycle),
-            ofmap.serve(streams.ofmap_demand[index], cycle),
+            ifmap.serve(ifmap_rows[index], cycle),
+            filters.serve(filter_rows[index], cycle),
+            ofmap.serve(int(writes[index]), cycle),
         )
         for log, time in zip(served, times, strict=True):
             log.append(time)
