@@ -220,6 +220,11 @@ def test_missing_layout_and_sparsity_take_scalesim_defaults_with_a_note(tmp_path
         ("Bandwidth : 10\n", "",
          "x.cfg: [architecture_presets] Bandwidth: expected this key in USER mode"),
         ("[sparsity]", "[sparse]", "x.cfg: [sparse]: expected one of the sections"),
+        ("SparseRep : ellpack_block", "SparseRep : blocked_ellpack",
+         "x.cfg: [sparsity] SparseRep: expected one of csr, csc, ellpack_block (SCALE-Sim 3.0.0 "
+         "crashes on blocked_ellpack), got 'blocked_ellpack'"),
+        ("OptimizedMapping : false", "OptimizedMapping : sometimes",
+         "x.cfg: [sparsity] OptimizedMapping: expected true or false, got 'sometimes'"),
     ],
 )  # fmt: skip
 def test_bad_user_cfg(tmp_path, old, new, message):

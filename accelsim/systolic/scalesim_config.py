@@ -66,14 +66,14 @@ _OFF = {
     "IfmapCustomLayout": (_LAYOUT, "custom SRAM layouts"),
     "FilterCustomLayout": (_LAYOUT, "custom SRAM layouts"),
     "SparsitySupport": (_SPARSITY, "sparsity"),
-    "OptimizedMapping": (_SPARSITY, "sparsity"),
 }
+_SPARSE_FORMATS = ("csr", "csc", "ellpack_block")  # SCALE-Sim 3.0.0's; blocked_ellpack crashes it
 _OTHER = {
     "general": ("run_name",),
     _ARCH: ("Dataflow", "Bandwidth"),
     _RUN: ("InterfaceBandwidth",),
     "network_presets": ("TopologyCsvLoc",),
-    _SPARSITY: ("SparseRep",),
+    _SPARSITY: ("SparseRep", "OptimizedMapping"),
 }
 _SECTIONS = ("general", _ARCH, _LAYOUT, _SPARSITY, _RUN, "network_presets")
 _OPTIONAL_SECTIONS = {
@@ -147,6 +147,7 @@ def load_scalesim_config(path: str | Path) -> ScaleSimConfig:
     }
     for key, (section, feature) in _OFF.items():
         _check_off(parser, section, key, feature, found)
+    _check_sparsity_keys(parser, found)
     values["dataflow"] = _dataflow(parser, found)
     values["user_bandwidth"] = _interface(parser, found)
     values["bandwidth_words_per_cycle"] = _bandwidth(parser, bool(values["user_bandwidth"]), found)
@@ -233,6 +234,17 @@ def _check_off(
         found.add(f"[{section}] {key}", f"false ({feature} not modelled by accelsim)", text)
     else:
         found.add(f"[{section}] {key}", "true or false", text)
+
+
+def _check_sparsity_keys(parser: configparser.ConfigParser, found: Problems) -> None:
+    """SparseRep and OptimizedMapping only matter with sparsity on, but must still make sense."""
+    text = _text(parser, _SPARSITY, "SparseRep")
+    if text is not None and text not in _SPARSE_FORMATS:
+        hint = " (SCALE-Sim 3.0.0 crashes on blocked_ellpack)" if "block" in text.lower() else ""
+        found.add(f"[{_SPARSITY}] SparseRep", f"one of {', '.join(_SPARSE_FORMATS)}{hint}", text)
+    text = _text(parser, _SPARSITY, "OptimizedMapping")
+    if text is not None and text.lower() not in ("true", "false"):
+        found.add(f"[{_SPARSITY}] OptimizedMapping", "true or false", text)
 
 
 def _dataflow(parser: configparser.ConfigParser, found: Problems) -> SystolicDataflow:
