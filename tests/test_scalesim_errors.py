@@ -214,8 +214,12 @@ def test_missing_layout_and_sparsity_take_scalesim_defaults_with_a_note(tmp_path
          "x.cfg: [layout] FilterSRAMBankNum: expected an integer from 1 to"),
         ("IfmapCustomLayout: False", "IfmapCustomLayout: True",
          "x.cfg: [layout] IfmapCustomLayout: expected false (custom SRAM layouts not modelled"),
-        ("SparsitySupport : false", "SparsitySupport : true",
-         "x.cfg: [sparsity] SparsitySupport: expected false (sparsity not modelled"),
+        ("SparsitySupport : false\nSparseRep : ellpack_block\nOptimizedMapping : false",
+         "SparsitySupport : true\nSparseRep : ellpack_block\nOptimizedMapping : true",
+         "x.cfg: [sparsity] OptimizedMapping: expected false (SCALE-Sim's optimized sparse "
+         "mapping is not modelled by accelsim), got 'true'"),
+        ("SparsitySupport : false", "SparsitySupport : yes",
+         "x.cfg: [sparsity] SparsitySupport: expected true or false, got 'yes'"),
         ("BlockSize : 8", "BlockSize : eight", "x.cfg: [sparsity] BlockSize: expected an integer"),
         ("Bandwidth : 10\n", "",
          "x.cfg: [architecture_presets] Bandwidth: expected this key in USER mode"),
@@ -260,3 +264,22 @@ def test_unknown_shipped_name(capsys):
         "googel: expected an existing SCALE-Sim config file or a shipped name (google, scale)"
         in (capsys.readouterr().err)
     )
+
+
+@pytest.mark.parametrize("ratio", ["2:x", "5:4", "0:4", "2/4"])
+def test_bad_sparsity_ratio(tmp_path, capsys, ratio):
+    cfg = _write(tmp_path, "s.cfg", USER_CFG.replace("SparsitySupport : false",
+                                                     "SparsitySupport : true"))  # fmt: skip
+    topology = _write(
+        tmp_path, "s.csv", f"{HEADER}Strides, Sparsity,\nConv1, 16, 16, 3, 3, 3, 10, 1, {ratio},\n"
+    )
+    out = tmp_path / "out"
+    status = main(
+        ["scalesim", "--config", str(cfg), "--topology", str(topology), "--out", str(out)]
+    )
+    assert status == 2
+    assert (
+        f"s.csv: line 2: column 9 (N:M sparsity): expected a ratio N:M of integers with "
+        f"1 <= N <= M, such as 2:4, got '{ratio}'" in capsys.readouterr().err
+    )
+    assert not out.exists()

@@ -1,9 +1,10 @@
-"""SCALE-Sim v3.0.0 USER bandwidth mode: DRAM stalls and all reports, against SCALE-Sim itself.
+"""SCALE-Sim v3.0.0's memory model (USER and CALC bandwidth) and sparsity, against SCALE-Sim.
 
 Golden data: tests/data/scalesim/<case>/ holds the exact inputs (arch.cfg, topology.csv,
 layout.csv) and the report CSVs SCALE-Sim 3.0.0 wrote for them (see each SOURCE.md). Every
-column of every report is compared exactly (floats as SCALE-Sim computes them). The fast
-event-level model is checked against the per-cycle reference on random layers.
+column of every report (COMPUTE, BANDWIDTH, DETAILED_ACCESS and, for sparse runs, SPARSE) is
+compared exactly (floats as SCALE-Sim computes them). The fast event-level model is checked
+against the per-cycle reference on random layers.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from accelsim.systolic.calc_model import simulate_calc
 from accelsim.systolic.gemm import Gemm, SystolicDataflow
 from accelsim.systolic.memory import DramInterface, gemm_memory_run, layer_memory_run
 from accelsim.systolic.model import scalesim_fold_cycles
+from accelsim.systolic.sparsity import kept_positions, sparse_filters
 from accelsim.systolic.streams import NULL, Offsets, PrefetchOrder, build_streams
 from accelsim.systolic.user_model import simulate_user
 from accelsim.systolic.user_reference import (
@@ -33,16 +35,21 @@ from accelsim.workload.layer import Layer, LayerKind
 
 DATA = Path(__file__).parent / "data" / "scalesim"
 CASES = sorted(path.name for path in DATA.iterdir() if (path / "arch.cfg").is_file())
-USER_CASES = [case for case in CASES if case.startswith(("user_", "calc_"))]
-REPORTS = ("COMPUTE_REPORT.csv", "BANDWIDTH_REPORT.csv", "DETAILED_ACCESS_REPORT.csv")
 
 
-def _read_report(path: Path) -> tuple[list[str], list[list[float]]]:
-    """Header and numeric rows of a report, SCALE-Sim's (', ' and a trailing comma) or ours."""
+def _value(cell: str) -> float | str:
+    try:
+        return float(cell)
+    except ValueError:
+        return cell  # SPARSE_REPORT's representation
+
+
+def _read_report(path: Path) -> tuple[list[str], list[list[float | str]]]:
+    """Header and rows of a report, SCALE-Sim's (', ' and a trailing comma) or ours."""
     with path.open(newline="") as file:
         rows = [[cell.strip() for cell in row] for row in csv.reader(file) if row]
     rows = [row[:-1] if row[-1] == "" else row for row in rows]
-    return rows[0], [[float(cell) for cell in row] for row in rows[1:]]
+    return rows[0], [[_value(cell) for cell in row] for row in rows[1:]]
 
 
 def _run_case(case: str, out: Path) -> None:
@@ -51,10 +58,12 @@ def _run_case(case: str, out: Path) -> None:
     assert main(["scalesim", *arguments, "--out", str(out)]) == 0
 
 
-@pytest.mark.parametrize("case", USER_CASES)
+@pytest.mark.parametrize("case", CASES)
 def test_every_column_of_every_report_equals_scalesim(case, tmp_path):
     _run_case(case, tmp_path)
-    for report in REPORTS:
+    reports = sorted(path.name for path in (DATA / case / "scalesim").iterdir())
+    assert sorted(path.name for path in tmp_path.iterdir()) == reports
+    for report in reports:
         header, rows = _read_report(tmp_path / report)
         golden_header, golden_rows = _read_report(DATA / case / "scalesim" / report)
         assert header == golden_header, report
@@ -183,3 +192,18 @@ def test_demand_summaries_equal_the_full_matrix(dataflow, rows, cols, size, stri
     assert streams.ofmap_demand.cycles == streams.grid.folds * scalesim_fold_cycles(
         streams.grid, SystolicDataflow(dataflow)
     )
+
+
+def test_sparse_storage_by_hand():
+    # 3x3x4 window (36 positions), 6 filters, 2:4: 18 positions kept, 108 weights.
+    assert kept_positions(36, 2, 4).tolist() == [i for i in range(36) if i % 4 < 2]
+    csr = sparse_filters(36, 6, 2, 4, "csr")
+    assert (csr.original_storage, csr.new_storage, csr.metadata_storage) == (
+        36 * 6, 2 * 108 + 36 + 1, 108 + 36 + 1,
+    )  # fmt: skip
+    csc = sparse_filters(36, 6, 2, 4, "csc")
+    assert (csc.new_storage, csc.metadata_storage) == (2 * 108 + 6 + 1, 108 + 6 + 1)
+    ellpack = sparse_filters(36, 6, 2, 4, "ellpack_block")
+    assert ellpack.metadata_storage == 18 * 6 * 2 / 32  # log2(4) = 2 bits per kept weight
+    assert ellpack.new_storage == 108 + 18 * 6 * 2 / 32
+    assert sparse_filters(36, 6, 1, 1, "ellpack_block").metadata_storage == 0  # dense: 1:1

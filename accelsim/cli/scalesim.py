@@ -17,6 +17,7 @@ from accelsim.systolic import examples
 from accelsim.systolic.model import Mode, SystolicResult
 from accelsim.systolic.run import simulate_network, write_reports
 from accelsim.systolic.scalesim_config import ScaleSimConfig, load_scalesim_config
+from accelsim.systolic.sparsity import topology_ratios
 from accelsim.workload.layer import Network
 from accelsim.workload.scalesim_csv import load_scalesim_topology
 
@@ -57,11 +58,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    config, network = _load(
-        examples.config_path(args.config), examples.topology_path(args.topology)
-    )
+    topology = examples.topology_path(args.topology)
+    config, network = _load(examples.config_path(args.config), topology)
+    ratios = topology_ratios(topology) if config.sparsity else []
     mode = Mode(args.mode)
-    results = simulate_network(network, config, mode, dram=not args.no_dram)
+    results = simulate_network(network, config, mode, dram=not args.no_dram, ratios=ratios)
     paths = write_reports(results, args.out or Path(config.run_name))
     for note in config.notes:
         print(f"note: {note}")

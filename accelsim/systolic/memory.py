@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from accelsim.systolic.calc_model import simulate_calc
 from accelsim.systolic.gemm import Gemm, SystolicDataflow
 from accelsim.systolic.streams import Offsets, build_streams
@@ -44,19 +46,30 @@ class DramInterface:
 
 
 def layer_memory_run(
-    layer: Layer, dataflow: SystolicDataflow, rows: int, cols: int, interface: DramInterface
+    layer: Layer,
+    dataflow: SystolicDataflow,
+    rows: int,
+    cols: int,
+    interface: DramInterface,
+    kept: np.ndarray | None = None,
 ) -> MemoryRun:
-    """Stalls and DRAM traffic of an ungrouped, batch-1 ``layer`` on a ``rows x cols`` array."""
-    streams = build_streams(layer, dataflow, rows, cols, interface.offsets)
+    """Stalls and DRAM traffic of an ungrouped, batch-1 ``layer`` on a ``rows x cols`` array
+    (with ``kept``: only those window positions, N:M sparse filters)."""
+    streams = build_streams(layer, dataflow, rows, cols, interface.offsets, kept)
     return simulate_user(streams, interface.sram_words, interface.rates)
 
 
 def calc_memory_run(
-    layer: Layer, dataflow: SystolicDataflow, rows: int, cols: int, interface: DramInterface
+    layer: Layer,
+    dataflow: SystolicDataflow,
+    rows: int,
+    cols: int,
+    interface: DramInterface,
+    kept: np.ndarray | None = None,
 ) -> MemoryRun:
     """SCALE-Sim's CALC mode for ``layer``: no read stalls, DRAM reads derived from the requests
     (``interface.rates`` is not used: the ofmap SRAM drains ``cols`` words per cycle)."""
-    streams = build_streams(layer, dataflow, rows, cols, interface.offsets)
+    streams = build_streams(layer, dataflow, rows, cols, interface.offsets, kept)
     return simulate_calc(streams, interface.sram_words)
 
 

@@ -19,10 +19,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from accelsim.atomic import write_text
-from accelsim.systolic.gemm import gemm_from_layer
+from accelsim.systolic.gemm import Gemm, SystolicDataflow, fold_grid, gemm_from_layer
 from accelsim.systolic.memory import DramInterface, calc_memory_run, layer_memory_run
 from accelsim.systolic.model import Mode, SystolicResult, simulate_gemm
 from accelsim.systolic.scalesim_config import ScaleSimConfig
+from accelsim.systolic.sparsity import kept_positions, sparse_filters, ws_ifmap_reads
 from accelsim.systolic.streams import Offsets
 from accelsim.workload.layer import Network
 
@@ -58,18 +59,33 @@ DETAILED_COLUMNS = (
     ),
 )
 SRAM_COLUMNS = ("LayerID", "SRAM IFMAP Reads", "SRAM Filter Reads", "SRAM OFMAP Writes")
+SPARSE_REPORT = "SPARSE_REPORT.csv"
+SPARSE_COLUMNS = (
+    "LayerID",
+    "Sparsity Representation",
+    "Original Filter Storage",
+    "New Storage (Filter+Metadata)",
+    "Filter Metadata Storage",
+    "Avg FILTER Metadata SRAM BW",
+)
+METADATA_COLUMN = "Avg FILTER Metadata SRAM BW"  # BANDWIDTH_REPORT, after the filter SRAM column
 
 
 def simulate_network(
-    network: Network, config: ScaleSimConfig, mode: Mode = Mode.COMPAT, dram: bool = True
+    network: Network,
+    config: ScaleSimConfig,
+    mode: Mode = Mode.COMPAT,
+    dram: bool = True,
+    ratios: Sequence[tuple[int, int]] = (),
 ) -> tuple[SystolicResult, ...]:
     """Every layer of ``network`` on the configured array and dataflow, in order.
 
     In compat mode with ``dram`` (the default), each result carries SCALE-Sim's memory run (USER
     or CALC interface bandwidth, as the config says) and its cycles and stalls are the memory
     run's. ``dram=False`` skips the address-level memory model in CALC mode (closed form only:
-    no DRAM columns, O(1) per layer); USER mode always needs it. Raises ConfigError for a
-    grouped layer (see :func:`~accelsim.systolic.gemm.gemm_from_layer`).
+    no DRAM columns, O(1) per layer); USER mode always needs it. With ``config.sparsity``,
+    ``ratios`` gives each layer's N:M (missing: 1:1; see :mod:`accelsim.systolic.sparsity`).
+    Raises ConfigError for a grouped layer (see :func:`~accelsim.systolic.gemm.gemm_from_layer`).
     """
     interface = DramInterface(
         config.sram_words,
@@ -79,13 +95,24 @@ def simulate_network(
     memory_run = layer_memory_run if config.user_bandwidth else calc_memory_run
     with_memory = mode is Mode.COMPAT and (dram or config.user_bandwidth)
     results = []
-    for layer in network:
+    for index, layer in enumerate(network):
         rows, cols = config.array_rows, config.array_cols
-        result = simulate_gemm(
-            gemm_from_layer(layer), config.dataflow, rows, cols, mode, layer.name
-        )
+        gemm, kept, sparse = gemm_from_layer(layer), None, None
+        if config.sparsity:
+            ratio = ratios[index] if index < len(ratios) else (1, 1)
+            kept = kept_positions(gemm.k, *ratio)
+            sparse = sparse_filters(gemm.k, gemm.n, *ratio, config.sparse_representation)
+            gemm = Gemm(gemm.m, kept.size, gemm.n)
+        result = simulate_gemm(gemm, config.dataflow, rows, cols, mode, layer.name)
+        if sparse is not None:
+            reads = float(result.input_sram_reads)
+            if config.dataflow is SystolicDataflow.WS:
+                grid = fold_grid(gemm, config.dataflow, rows, cols)
+                reads = ws_ifmap_reads(grid, sparse.kept, sparse.block)
+            sparse = replace(sparse, ifmap_sram_reads=reads)
+            result = replace(result, macs=gemm_from_layer(layer).macs, sparse=sparse)
         if with_memory:
-            memory = memory_run(layer, config.dataflow, rows, cols, interface)
+            memory = memory_run(layer, config.dataflow, rows, cols, interface, kept)
             result = replace(
                 result, cycles=memory.total_cycles, stall_cycles=memory.stall_cycles, memory=memory
             )
@@ -111,17 +138,26 @@ def compute_report_rows(results: Sequence[SystolicResult]) -> list[tuple]:
     return rows
 
 
+def _sram_words(result: SystolicResult) -> tuple[float, int, int]:
+    """SRAM ifmap reads, filter reads, ofmap writes as SCALE-Sim reports them."""
+    ifmap = result.sparse.ifmap_sram_reads if result.sparse else result.input_sram_reads
+    return ifmap, result.weight_sram_reads, result.output_sram_writes
+
+
 def bandwidth_report_rows(results: Sequence[SystolicResult]) -> list[tuple]:
-    """SRAM words / Total Cycles, DRAM words / (last - first DRAM cycle + 1), as SCALE-Sim."""
+    """SRAM words / Total Cycles, DRAM words / (last - first DRAM cycle + 1), as SCALE-Sim; with
+    sparsity, the filter metadata / Total Cycles after the filter SRAM column."""
     rows = []
     for layer_id, r in enumerate(results):
         assert r.memory is not None
-        sram = (r.input_sram_reads, r.weight_sram_reads, r.output_sram_writes)
         dram = [
             words / (last - first + 1)
             for words, (first, last) in zip(r.memory.dram_words, r.memory.dram_cycles, strict=True)
         ]
-        rows.append((layer_id, *(words / r.cycles for words in sram), *dram))
+        sram = [words / r.cycles for words in _sram_words(r)]
+        if r.sparse is not None:
+            sram.insert(2, r.sparse.metadata_storage / r.cycles)
+        rows.append((layer_id, *sram, *dram))
     return rows
 
 
@@ -129,13 +165,22 @@ def detailed_report_rows(results: Sequence[SystolicResult]) -> list[tuple]:
     rows = []
     for layer_id, r in enumerate(results):
         assert r.memory is not None
-        sram = (r.input_sram_reads, r.weight_sram_reads, r.output_sram_writes)
-        cells: list[int] = [layer_id]
-        for (first, last), words in zip(r.memory.sram_cycles, sram, strict=True):
+        cells: list[float] = [layer_id]
+        for (first, last), words in zip(r.memory.sram_cycles, _sram_words(r), strict=True):
             cells += [first, last, words]
         for (first, last), words in zip(r.memory.dram_cycles, r.memory.dram_words, strict=True):
             cells += [first, last, words]
         rows.append(tuple(cells))
+    return rows
+
+
+def sparse_report_rows(results: Sequence[SystolicResult]) -> list[tuple]:
+    rows = []
+    for layer_id, r in enumerate(results):
+        assert r.sparse is not None
+        s = r.sparse
+        rows.append((layer_id, s.representation, s.original_storage, s.new_storage,
+                     s.metadata_storage, s.metadata_storage / r.cycles))  # fmt: skip
     return rows
 
 
@@ -152,9 +197,13 @@ def write_reports(results: Sequence[SystolicResult], out_dir: str | Path) -> tup
     if with_memory:
         texts = {
             COMPUTE_REPORT: _csv_text(COMPUTE_COLUMNS, compute_report_rows(results)),
-            BANDWIDTH_REPORT: _csv_text(BANDWIDTH_COLUMNS, bandwidth_report_rows(results)),
+            BANDWIDTH_REPORT: _csv_text(
+                _bandwidth_columns(results), bandwidth_report_rows(results)
+            ),
             DETAILED_REPORT: _csv_text(DETAILED_COLUMNS, detailed_report_rows(results)),
         }
+        if all(result.sparse is not None for result in results):
+            texts[SPARSE_REPORT] = _csv_text(SPARSE_COLUMNS, sparse_report_rows(results))
     else:
         compute_columns = tuple(c for c in COMPUTE_COLUMNS if "prefetch" not in c)
         texts = {
@@ -164,6 +213,12 @@ def write_reports(results: Sequence[SystolicResult], out_dir: str | Path) -> tup
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     return tuple(write_text(out_dir / name, text) for name, text in texts.items())
+
+
+def _bandwidth_columns(results: Sequence[SystolicResult]) -> tuple[str, ...]:
+    if all(result.sparse is not None for result in results):
+        return (*BANDWIDTH_COLUMNS[:3], METADATA_COLUMN, *BANDWIDTH_COLUMNS[3:])
+    return BANDWIDTH_COLUMNS
 
 
 def _csv_text(header: Sequence[str], rows: Iterable[Sequence]) -> str:

@@ -10,7 +10,8 @@ Sections and keys (not case sensitive, configparser's rule and SCALE-Sim's):
 * ``[layout]`` IfmapCustomLayout, FilterCustomLayout (false: custom layouts are not modelled),
   IfmapSRAMBankBandwidth, IfmapSRAMBankNum, IfmapSRAMBankPort and the Filter ones: in USER mode
   the two bank bandwidths are the rates at which the ifmap and filter SRAMs read from DRAM;
-* ``[sparsity]`` SparsitySupport, SparseRep, OptimizedMapping, BlockSize,
+* ``[sparsity]`` SparsitySupport (N:M filters, see :mod:`accelsim.systolic.sparsity`), SparseRep
+  (csr | csc | ellpack_block), OptimizedMapping (false: not modelled), BlockSize,
   RandomNumberGeneratorSeed;
 * ``[run_presets]`` InterfaceBandwidth (CALC | USER), UseRamulatorTrace (false);
 * ``[network_presets]`` TopologyCsvLoc (ignored: the topology is given on the command line).
@@ -65,7 +66,6 @@ _OFF = {
     "UseRamulatorTrace": (_RUN, "Ramulator DRAM traces"),
     "IfmapCustomLayout": (_LAYOUT, "custom SRAM layouts"),
     "FilterCustomLayout": (_LAYOUT, "custom SRAM layouts"),
-    "SparsitySupport": (_SPARSITY, "sparsity"),
 }
 _SPARSE_FORMATS = ("csr", "csc", "ellpack_block")  # SCALE-Sim 3.0.0's; blocked_ellpack crashes it
 _OTHER = {
@@ -73,7 +73,7 @@ _OTHER = {
     _ARCH: ("Dataflow", "Bandwidth"),
     _RUN: ("InterfaceBandwidth",),
     "network_presets": ("TopologyCsvLoc",),
-    _SPARSITY: ("SparseRep", "OptimizedMapping"),
+    _SPARSITY: ("SparsitySupport", "SparseRep", "OptimizedMapping"),
 }
 _SECTIONS = ("general", _ARCH, _LAYOUT, _SPARSITY, _RUN, "network_presets")
 _OPTIONAL_SECTIONS = {
@@ -110,6 +110,8 @@ class ScaleSimConfig:
     filter_bank_bandwidth: int = 10  # filter SRAM's DRAM read rate in USER mode
     filter_banks: int = 10
     filter_bank_ports: int = 2
+    sparsity: bool = False  # SparsitySupport: N:M filters from the topology's ninth column
+    sparse_representation: str = "ellpack_block"  # SparseRep: csr, csc or ellpack_block
     sparsity_block_size: int = 4
     sparsity_seed: int = 40
     notes: tuple[str, ...] = ()
@@ -147,7 +149,7 @@ def load_scalesim_config(path: str | Path) -> ScaleSimConfig:
     }
     for key, (section, feature) in _OFF.items():
         _check_off(parser, section, key, feature, found)
-    _check_sparsity_keys(parser, found)
+    values.update(_sparsity(parser, found))
     values["dataflow"] = _dataflow(parser, found)
     values["user_bandwidth"] = _interface(parser, found)
     values["bandwidth_words_per_cycle"] = _bandwidth(parser, bool(values["user_bandwidth"]), found)
@@ -236,15 +238,29 @@ def _check_off(
         found.add(f"[{section}] {key}", "true or false", text)
 
 
-def _check_sparsity_keys(parser: configparser.ConfigParser, found: Problems) -> None:
-    """SparseRep and OptimizedMapping only matter with sparsity on, but must still make sense."""
+def _sparsity(parser: configparser.ConfigParser, found: Problems) -> dict[str, object]:
+    """SparsitySupport, SparseRep and OptimizedMapping (the last two matter with sparsity on)."""
+    support = _boolean(parser, "SparsitySupport", found)
     text = _text(parser, _SPARSITY, "SparseRep")
     if text is not None and text not in _SPARSE_FORMATS:
         hint = " (SCALE-Sim 3.0.0 crashes on blocked_ellpack)" if "block" in text.lower() else ""
         found.add(f"[{_SPARSITY}] SparseRep", f"one of {', '.join(_SPARSE_FORMATS)}{hint}", text)
-    text = _text(parser, _SPARSITY, "OptimizedMapping")
-    if text is not None and text.lower() not in ("true", "false"):
-        found.add(f"[{_SPARSITY}] OptimizedMapping", "true or false", text)
+    elif text is None and support:
+        found.add(f"[{_SPARSITY}] SparseRep", "this key when SparsitySupport is true",
+                  show_got=False)  # fmt: skip
+    if _boolean(parser, "OptimizedMapping", found) and support:
+        found.add(f"[{_SPARSITY}] OptimizedMapping", "false (SCALE-Sim's optimized sparse "
+                  "mapping is not modelled by accelsim)", "true")  # fmt: skip
+    return {"sparsity": support, "sparse_representation": text or "ellpack_block"}
+
+
+def _boolean(parser: configparser.ConfigParser, key: str, found: Problems) -> bool:
+    text = _text(parser, _SPARSITY, key)
+    if text is None or text.lower() == "false":
+        return False
+    if text.lower() != "true":
+        found.add(f"[{_SPARSITY}] {key}", "true or false", text)
+    return text.lower() == "true"
 
 
 def _dataflow(parser: configparser.ConfigParser, found: Problems) -> SystolicDataflow:

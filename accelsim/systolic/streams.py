@@ -179,10 +179,19 @@ def operand_addresses(layer: Layer, offsets: Offsets) -> tuple[np.ndarray, np.nd
 
 
 def build_streams(
-    layer: Layer, dataflow: SystolicDataflow, rows: int, cols: int, offsets: Offsets
+    layer: Layer,
+    dataflow: SystolicDataflow,
+    rows: int,
+    cols: int,
+    offsets: Offsets,
+    kept: np.ndarray | None = None,
 ) -> Streams:
-    """The demand streams and prefetch orders of ``layer`` on a ``rows x cols`` array."""
+    """The demand streams and prefetch orders of ``layer`` on a ``rows x cols`` array; with
+    ``kept``, only those window positions (N:M sparse filters, see
+    :mod:`accelsim.systolic.sparsity`)."""
     ifmap, filters, ofmap = operand_addresses(layer, offsets)
+    if kept is not None:
+        ifmap, filters = ifmap[:, kept], filters[kept, :]
     builder = {
         SystolicDataflow.OS: _output_stationary,
         SystolicDataflow.WS: _weight_stationary,
