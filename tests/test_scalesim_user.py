@@ -207,3 +207,33 @@ def test_sparse_storage_by_hand():
     assert ellpack.metadata_storage == 18 * 6 * 2 / 32  # log2(4) = 2 bits per kept weight
     assert ellpack.new_storage == 108 + 18 * 6 * 2 / 32
     assert sparse_filters(36, 6, 1, 1, "ellpack_block").metadata_storage == 0  # dense: 1:1
+
+
+@pytest.mark.parametrize("case", [case for case in CASES if (DATA / case / "traces").is_dir()])
+def test_sram_traces_are_scalesims_byte_for_byte(case, tmp_path):
+    folder = DATA / case
+    arguments = ["--config", str(folder / "arch.cfg"), "--topology", str(folder / "topology.csv")]
+    status = main(["scalesim", *arguments, "--out", str(tmp_path / "out"), "--traces",
+                   str(tmp_path / "traces")])  # fmt: skip
+    assert status == 0
+    golden = sorted(path.relative_to(folder / "traces") for path in (folder / "traces").rglob("*"))
+    assert (
+        sorted(path.relative_to(tmp_path / "traces") for path in (tmp_path / "traces").rglob("*"))
+        == golden
+    )
+    for path in golden:
+        if path.suffix == ".csv":
+            assert (tmp_path / "traces" / path).read_bytes() == (
+                folder / "traces" / path
+            ).read_bytes()
+
+
+def test_no_traces_by_default_and_none_without_the_memory_model(tmp_path, capsys):
+    folder = DATA / "calc_os_4x4"
+    arguments = ["--config", str(folder / "arch.cfg"), "--topology", str(folder / "topology.csv")]
+    assert main(["scalesim", *arguments, "--out", str(tmp_path / "out")]) == 0
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["out"]
+    traces = ["--traces", str(tmp_path / "traces")]
+    assert main(["scalesim", *arguments, "--out", str(tmp_path / "o2"), "--no-dram", *traces]) == 2
+    assert "--traces: expected compat mode with the DRAM model" in capsys.readouterr().err
+    assert not (tmp_path / "traces").exists() and not (tmp_path / "o2").exists()

@@ -12,7 +12,7 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from accelsim.errors import Problems
+from accelsim.errors import ConfigError, Problem, Problems
 from accelsim.systolic import examples
 from accelsim.systolic.model import Mode, SystolicResult
 from accelsim.systolic.run import simulate_network, write_reports
@@ -54,6 +54,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="CALC mode only: skip the DRAM model (closed form, much faster for big layers; "
         "writes COMPUTE_REPORT without the prefetch column and SRAM_ACCESS_REPORT)",
     )
+    parser.add_argument(
+        "--traces",
+        type=Path,
+        metavar="DIR",
+        help="also write SCALE-Sim's SRAM traces (one line per cycle per operand: large) into "
+        "DIR/layer<N>/ (off by default)",
+    )
     parser.set_defaults(handler=run)
 
 
@@ -62,7 +69,21 @@ def run(args: argparse.Namespace) -> int:
     config, network = _load(examples.config_path(args.config), topology)
     ratios = topology_ratios(topology) if config.sparsity else []
     mode = Mode(args.mode)
-    results = simulate_network(network, config, mode, dram=not args.no_dram, ratios=ratios)
+    if args.traces is not None and (
+        mode is Mode.PHYSICAL or (args.no_dram and not config.user_bandwidth)
+    ):
+        raise ConfigError(
+            Problem(
+                "--traces",
+                "",
+                "compat mode with the DRAM model (traces come "
+                "from it): drop --mode physical / --no-dram",
+                show_got=False,
+            )
+        )
+    results = simulate_network(
+        network, config, mode, dram=not args.no_dram, ratios=ratios, traces=args.traces
+    )
     paths = write_reports(results, args.out or Path(config.run_name))
     for note in config.notes:
         print(f"note: {note}")

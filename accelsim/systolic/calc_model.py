@@ -96,4 +96,5 @@ def simulate_calc(streams: Streams, sram_words: tuple[int, int, int]) -> MemoryR
             ifmap_cycles, filter_cycles, (min(ofmap.drain_cycles), max(ofmap.drain_cycles))
         ),
         dram_words=(ifmap_words, filter_words, ofmap.dram_writes),
+        served=timeline.all_served(rows),
     )  # fmt: skip

@@ -20,12 +20,14 @@ up to a few million cycles.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from accelsim.systolic.calc_model import simulate_calc
 from accelsim.systolic.gemm import Gemm, SystolicDataflow
 from accelsim.systolic.streams import Offsets, build_streams
+from accelsim.systolic.traces import write_sram_traces
 from accelsim.systolic.user_model import simulate_user
 from accelsim.systolic.user_reference import MemoryRun
 from accelsim.workload.layer import Layer, LayerKind
@@ -52,11 +54,16 @@ def layer_memory_run(
     cols: int,
     interface: DramInterface,
     kept: np.ndarray | None = None,
+    traces: Path | None = None,
 ) -> MemoryRun:
     """Stalls and DRAM traffic of an ungrouped, batch-1 ``layer`` on a ``rows x cols`` array
-    (with ``kept``: only those window positions, N:M sparse filters)."""
+    (with ``kept``: only those window positions, N:M sparse filters; with ``traces``, the SRAM
+    trace files are written into that folder)."""
     streams = build_streams(layer, dataflow, rows, cols, interface.offsets, kept)
-    return simulate_user(streams, interface.sram_words, interface.rates)
+    run = simulate_user(streams, interface.sram_words, interface.rates)
+    if traces is not None:
+        write_sram_traces(traces, streams, run)
+    return run
 
 
 def calc_memory_run(
@@ -66,11 +73,15 @@ def calc_memory_run(
     cols: int,
     interface: DramInterface,
     kept: np.ndarray | None = None,
+    traces: Path | None = None,
 ) -> MemoryRun:
     """SCALE-Sim's CALC mode for ``layer``: no read stalls, DRAM reads derived from the requests
     (``interface.rates`` is not used: the ofmap SRAM drains ``cols`` words per cycle)."""
     streams = build_streams(layer, dataflow, rows, cols, interface.offsets, kept)
-    return simulate_calc(streams, interface.sram_words)
+    run = simulate_calc(streams, interface.sram_words)
+    if traces is not None:
+        write_sram_traces(traces, streams, run)
+    return run
 
 
 def gemm_memory_run(

@@ -77,6 +77,7 @@ def simulate_network(
     mode: Mode = Mode.COMPAT,
     dram: bool = True,
     ratios: Sequence[tuple[int, int]] = (),
+    traces: Path | None = None,
 ) -> tuple[SystolicResult, ...]:
     """Every layer of ``network`` on the configured array and dataflow, in order.
 
@@ -85,6 +86,7 @@ def simulate_network(
     run's. ``dram=False`` skips the address-level memory model in CALC mode (closed form only:
     no DRAM columns, O(1) per layer); USER mode always needs it. With ``config.sparsity``,
     ``ratios`` gives each layer's N:M (missing: 1:1; see :mod:`accelsim.systolic.sparsity`).
+    With ``traces`` (and the memory model), SCALE-Sim's SRAM traces go to ``traces/layer<N>/``.
     Raises ConfigError for a grouped layer (see :func:`~accelsim.systolic.gemm.gemm_from_layer`).
     """
     interface = DramInterface(
@@ -112,7 +114,8 @@ def simulate_network(
             sparse = replace(sparse, ifmap_sram_reads=reads)
             result = replace(result, macs=gemm_from_layer(layer).macs, sparse=sparse)
         if with_memory:
-            memory = memory_run(layer, config.dataflow, rows, cols, interface, kept)
+            folder = None if traces is None else Path(traces) / f"layer{index}"
+            memory = memory_run(layer, config.dataflow, rows, cols, interface, kept, folder)
             result = replace(
                 result, cycles=memory.total_cycles, stall_cycles=memory.stall_cycles, memory=memory
             )

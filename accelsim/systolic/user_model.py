@@ -131,6 +131,7 @@ def simulate_user(
             _dram_reads(reads[1][0], int(reads[1][1][-1])),
             ofmap.dram_writes,
         ),
+        served=timeline.all_served(writes.size),
     )
 
 
@@ -152,6 +153,18 @@ class _Timeline:
         self.event_rows.append(row)
         self.stalls_after.append(self.stalls)
         self.times[row] = times
+
+    def all_served(self, rows: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(ifmap, filter, ofmap) serve cycles of every demand row."""
+        index = np.arange(rows)
+        before = np.searchsorted(np.asarray(self.event_rows, dtype=np.int64), index, "left")
+        stalls = np.concatenate(([0], np.asarray(self.stalls_after, dtype=np.int64)))[before]
+        cycle = index + stalls
+        served = [cycle + 1, cycle + 1, cycle.copy()]
+        for row, times in self.times.items():
+            for operand in range(3):
+                served[operand][row] = times[operand]
+        return served[0], served[1], served[2]
 
     def served(self, row: int) -> tuple[int, int, int]:
         """(ifmap, filter, ofmap) serve cycles of demand row ``row``."""

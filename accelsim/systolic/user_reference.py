@@ -32,7 +32,7 @@ A cycle's stall is the largest of the three operands' delays; the next row start
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -193,6 +193,10 @@ class MemoryRun:
     sram_cycles: tuple[tuple[int, int], tuple[int, int], tuple[int, int]]  # ifmap, filter, ofmap
     dram_cycles: tuple[tuple[int, int], tuple[int, int], tuple[int, int]]
     dram_words: tuple[int, int, int]  # ifmap reads, filter reads, ofmap writes
+    # The cycle each demand row of the ifmap, filter and ofmap SRAMs is served (for traces).
+    served: tuple[np.ndarray, np.ndarray, np.ndarray] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     @property
     def cycles_with_prefetch(self) -> int:
@@ -242,6 +246,7 @@ def simulate_user_reference(
             (min(ofmap.drain_cycles), max(ofmap.drain_cycles)),
         ),
         dram_words=(ifmap.dram_reads, filters.dram_reads, ofmap.dram_writes),
+        served=tuple(np.asarray(times, dtype=np.int64) for times in served),  # type: ignore[arg-type]
     )  # fmt: skip
 
 
