@@ -96,10 +96,11 @@ def simulate_network(
     )
     memory_run = layer_memory_run if config.user_bandwidth else calc_memory_run
     with_memory = mode is Mode.COMPAT and (dram or config.user_bandwidth)
+    dense = [gemm_from_layer(layer) for layer in network]  # every error before any output
     results = []
     for index, layer in enumerate(network):
         rows, cols = config.array_rows, config.array_cols
-        gemm, kept, sparse = gemm_from_layer(layer), None, None
+        gemm, kept, sparse = dense[index], None, None
         if config.sparsity:
             ratio = ratios[index] if index < len(ratios) else (1, 1)
             kept = kept_positions(gemm.k, *ratio)
@@ -112,7 +113,7 @@ def simulate_network(
                 grid = fold_grid(gemm, config.dataflow, rows, cols)
                 reads = ws_ifmap_reads(grid, sparse.kept, sparse.block)
             sparse = replace(sparse, ifmap_sram_reads=reads)
-            result = replace(result, macs=gemm_from_layer(layer).macs, sparse=sparse)
+            result = replace(result, macs=dense[index].macs, sparse=sparse)
         if with_memory:
             folder = None if traces is None else Path(traces) / f"layer{index}"
             memory = memory_run(layer, config.dataflow, rows, cols, interface, kept, folder)
