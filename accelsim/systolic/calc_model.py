@@ -29,7 +29,7 @@ import math
 import numpy as np
 
 from accelsim.systolic.streams import NULL, Demand, Streams
-from accelsim.systolic.user_model import _ReadTimes, _run_rows, _Timeline
+from accelsim.systolic.user_model import ReadTimes, Timeline, run_rows
 from accelsim.systolic.user_reference import MemoryRun, WriteSram
 
 SETS_PER_EPOCH = 50  # half of SCALE-Sim's 100 sets per SRAM
@@ -54,7 +54,7 @@ def epoch_ends(stream: np.ndarray, per_epoch: int) -> tuple[list[int], int]:
     return ends, 0
 
 
-def dram_reads(demand: Demand, sram_words: int, timeline: _Timeline) -> tuple[tuple[int, int], int]:
+def dram_reads(demand: Demand, sram_words: int, timeline: Timeline) -> tuple[tuple[int, int], int]:
     """((first, last) DRAM cycle, words read) of a read SRAM in CALC mode."""
     per_set = max(1, sram_words // 100)
     per_epoch = SETS_PER_EPOCH * per_set
@@ -75,10 +75,10 @@ def simulate_calc(streams: Streams, sram_words: tuple[int, int, int]) -> MemoryR
     """SCALE-Sim's CALC-mode memory run of ``streams`` (SRAM sizes in words)."""
     rows = streams.ofmap_demand.cycles
     never = np.zeros(rows, dtype=np.int64)
-    reads = [(None, never, _ReadTimes(never, 0))] * 2
+    reads = [(None, never, ReadTimes(never, 0))] * 2
     writes = streams.ofmap_demand.words_per_cycle
     ofmap = WriteSram(sram_words[2], streams.grid.array_cols)
-    timeline = _run_rows(streams, writes, np.zeros(0, dtype=np.int64), reads, ofmap)
+    timeline = run_rows(streams, writes, np.zeros(0, dtype=np.int64), reads, ofmap)
     last = timeline.served(rows - 1)[2]
     ofmap.drain_all(last)
     demands = (streams.ifmap_demand, streams.filter_demand, streams.ofmap_demand)

@@ -79,7 +79,7 @@ def _hits(
     return np.logical_or.reduceat(inside, offsets)
 
 
-class _ReadTimes:
+class ReadTimes:
     """When the rows of a read SRAM are served, given its prefetch counts."""
 
     def __init__(self, counts: np.ndarray, step_lines: int):
@@ -106,11 +106,11 @@ def simulate_user(
     ):
         layout = set_layout(prefetch, words, bandwidth)
         counts = prefetches_per_row(demand, prefetch, words, bandwidth)
-        reads.append((layout, counts, _ReadTimes(counts, layout.step_lines)))
+        reads.append((layout, counts, ReadTimes(counts, layout.step_lines)))
     writes = streams.ofmap_demand.words_per_cycle
     read_events = np.flatnonzero(np.diff(reads[0][1], prepend=0) + np.diff(reads[1][1], prepend=0))
     ofmap = WriteSram(sram_words[2], bandwidths[2])
-    timeline = _run_rows(streams, writes, read_events, reads, ofmap)
+    timeline = run_rows(streams, writes, read_events, reads, ofmap)
     ofmap.drain_all(timeline.served(writes.size - 1)[2])
     demands = (streams.ifmap_demand, streams.filter_demand, streams.ofmap_demand)
     sram_cycles = tuple(
@@ -139,7 +139,7 @@ def _dram_reads(layout: SetLayout, prefetches: int) -> int:
     return (layout.first_lines + prefetches * layout.step_lines) * layout.bandwidth
 
 
-class _Timeline:
+class Timeline:
     """Stalls so far at each event row, and the serve times of the event rows."""
 
     def __init__(self) -> None:
@@ -175,11 +175,11 @@ class _Timeline:
         return cycle + 1, cycle + 1, cycle
 
 
-def _run_rows(streams, writes, read_events, reads, ofmap: WriteSram) -> _Timeline:
+def run_rows(streams, writes, read_events, reads, ofmap: WriteSram) -> Timeline:
     """Walk from event row to event row, filling the ofmap SRAM in bulk in between."""
     cumulative = np.concatenate(([0], np.cumsum(writes)))
     rows = writes.size
-    timeline = _Timeline()
+    timeline = Timeline()
     row = 0
     while row < rows:
         event = min(
