@@ -74,11 +74,10 @@ def dram_reads(demand: Demand, sram_words: int, timeline: Timeline) -> tuple[tup
 def simulate_calc(streams: Streams, sram_words: tuple[int, int, int]) -> MemoryRun:
     """SCALE-Sim's CALC-mode memory run of ``streams`` (SRAM sizes in words)."""
     rows = streams.ofmap_demand.cycles
-    never = np.zeros(rows, dtype=np.int64)
-    reads = [(None, never, ReadTimes(never, 0))] * 2
+    never = ReadTimes(np.zeros(rows, dtype=np.int64), 0)  # CALC: every read served a cycle later
     writes = streams.ofmap_demand.words_per_cycle
     ofmap = WriteSram(sram_words[2], streams.grid.array_cols)
-    timeline = run_rows(streams, writes, np.zeros(0, dtype=np.int64), reads, ofmap)
+    timeline = run_rows(writes, np.zeros(0, dtype=np.int64), (never, never), ofmap)
     last = timeline.served(rows - 1)[2]
     ofmap.drain_all(last)
     demands = (streams.ifmap_demand, streams.filter_demand, streams.ofmap_demand)

@@ -110,7 +110,7 @@ def simulate_user(
     writes = streams.ofmap_demand.words_per_cycle
     read_events = np.flatnonzero(np.diff(reads[0][1], prepend=0) + np.diff(reads[1][1], prepend=0))
     ofmap = WriteSram(sram_words[2], bandwidths[2])
-    timeline = run_rows(streams, writes, read_events, reads, ofmap)
+    timeline = run_rows(writes, read_events, (reads[0][2], reads[1][2]), ofmap)
     ofmap.drain_all(timeline.served(writes.size - 1)[2])
     demands = (streams.ifmap_demand, streams.filter_demand, streams.ofmap_demand)
     sram_cycles = tuple(
@@ -175,8 +175,17 @@ class Timeline:
         return cycle + 1, cycle + 1, cycle
 
 
-def run_rows(streams, writes, read_events, reads, ofmap: WriteSram) -> Timeline:
-    """Walk from event row to event row, filling the ofmap SRAM in bulk in between."""
+def run_rows(
+    writes: np.ndarray,
+    read_events: np.ndarray,
+    read_times: tuple[ReadTimes, ReadTimes],
+    ofmap: WriteSram,
+) -> Timeline:
+    """Walk from event row to event row, filling the ofmap SRAM in bulk in between.
+
+    ``writes``: ofmap words per demand row; ``read_events``: rows where the ifmap or filter SRAM
+    prefetches (sorted); ``read_times``: when those SRAMs serve a row.
+    """
     cumulative = np.concatenate(([0], np.cumsum(writes)))
     rows = writes.size
     timeline = Timeline()
@@ -191,8 +200,8 @@ def run_rows(streams, writes, read_events, reads, ofmap: WriteSram) -> Timeline:
             break
         cycle = event + timeline.stalls
         times = (
-            reads[0][2].served(event, cycle),
-            reads[1][2].served(event, cycle),
+            read_times[0].served(event, cycle),
+            read_times[1].served(event, cycle),
             ofmap.serve(int(writes[event]), cycle),
         )
         stall = max(times[0] - cycle - 1, times[1] - cycle - 1, times[2] - cycle)
