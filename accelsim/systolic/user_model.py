@@ -41,13 +41,13 @@ def prefetches_per_row(
     order = prefetch.addresses
     valid_prefetch = order[order != NULL]
     set_of = np.arange(valid_prefetch.size) // per_set
-    keys = np.unique(valid_prefetch * layout.sets + set_of)  # by address, then set
+    keys = np.sort(valid_prefetch * layout.sets + set_of)  # by address, then set
+    keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))]  # each (address, set) once
     pair_address, pair_set = np.divmod(keys, layout.sets)
     matrix = demand.matrix
     rows, lanes = np.nonzero(matrix != NULL)
     wanted = matrix[rows, lanes]
-    first = np.searchsorted(pair_address, wanted, "left")
-    last = np.searchsorted(pair_address, wanted, "right")
+    first, last = _holder_ranges(pair_address, wanted)
     done = np.zeros(demand.cycles, dtype=np.int64)
     start, count, position, size = 0, 0, 0, _BLOCK
     while position < wanted.size:
@@ -66,6 +66,20 @@ def prefetches_per_row(
         done[rows[miss]] = count
         position = miss + 1
     return np.maximum.accumulate(done)
+
+
+def _holder_ranges(pair_address: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For each wanted address, the range of ``pair_address`` (sorted) equal to it.
+
+    An operand's addresses are nearly contiguous, so a table over their span, built with one
+    sorted search, replaces a random-order binary search per request (much kinder to caches).
+    """
+    low, span = int(pair_address[0]), int(pair_address[-1] - pair_address[0]) + 2
+    if span > 8 * pair_address.size + 1024:
+        return (np.searchsorted(pair_address, wanted, "left"),
+                np.searchsorted(pair_address, wanted, "right"))  # fmt: skip
+    starts = np.searchsorted(pair_address, np.arange(low, low + span), "left")
+    return starts[wanted - low], starts[wanted - low + 1]
 
 
 def _hits(
