@@ -61,3 +61,19 @@ def test_google_alexnet_is_the_golden_case():
     data = Path(__file__).parent / "data" / "scalesim" / "user_google_alexnet"
     assert filecmp.cmp(data / "arch.cfg", examples.config_path("google"), shallow=False)
     assert filecmp.cmp(data / "topology.csv", examples.topology_path("alexnet"), shallow=False)
+
+
+def test_physical_mode_ignores_user_bandwidth_with_a_note(tmp_path, capsys):
+    topology = tmp_path / "one.csv"
+    topology.write_text(
+        "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, "
+        "Num Filter, Strides,\nL, 4, 4, 1, 1, 6, 4, 1,\n"
+    )
+    arguments = ["--config", "google", "--topology", str(topology), "--mode", "physical"]
+    assert main(["scalesim", *arguments, "--out", str(tmp_path / "out")]) == 0
+    assert "note: physical mode has no DRAM model; USER interface bandwidth ignored" in (
+        capsys.readouterr().out
+    )
+    report = (tmp_path / "out" / "COMPUTE_REPORT.csv").read_text().splitlines()
+    # 16 pixels x 6 window x 4 filters on 256 x 256, one partial fold: T + R + r + c - 2.
+    assert report[1].split(",")[:3] == ["0", str(6 + 256 + 16 + 4 - 2), "0"]
