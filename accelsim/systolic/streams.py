@@ -203,7 +203,10 @@ def build_streams(
 
 
 def _pad(block: np.ndarray, height: int, width: int) -> np.ndarray:
-    """``block`` in the top-left corner of a ``height x width`` array of NULL."""
+    """``block`` in the top-left corner of a ``height x width`` array of NULL (``block`` itself,
+    not a copy, when it already has that shape)."""
+    if block.shape == (height, width):
+        return block
     out = np.full((height, width), NULL, dtype=np.int64)
     out[: block.shape[0], : block.shape[1]] = block
     return out
