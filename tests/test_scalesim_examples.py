@@ -55,12 +55,13 @@ def test_runnable_by_name(tmp_path, capsys):
     ]
 
 
-def test_google_alexnet_is_the_golden_case():
-    # tests/data/scalesim/user_google_alexnet holds SCALE-Sim's reports for these two files
+@pytest.mark.parametrize("network", ["alexnet", "resnet18"])
+def test_google_on_whole_networks_are_golden_cases(network):
+    # tests/data/scalesim/user_google_<network> holds SCALE-Sim's reports for these two files
     # (compared column by column in test_scalesim_user.py).
-    data = Path(__file__).parent / "data" / "scalesim" / "user_google_alexnet"
+    data = Path(__file__).parent / "data" / "scalesim" / f"user_google_{network}"
     assert filecmp.cmp(data / "arch.cfg", examples.config_path("google"), shallow=False)
-    assert filecmp.cmp(data / "topology.csv", examples.topology_path("alexnet"), shallow=False)
+    assert filecmp.cmp(data / "topology.csv", examples.topology_path(network), shallow=False)
 
 
 def test_physical_mode_ignores_user_bandwidth_with_a_note(tmp_path, capsys):
