@@ -186,7 +186,10 @@ def _timing(
 ) -> tuple[int, int, int, tuple[tuple[str, int], ...]]:
     """(peak MACs per PE per cycle, ideal cycles, cycles, stall cycles by cause)."""
     if not isinstance(analysis.mapping, Mapping):  # a systolic schedule: its steps are cycles
-        return 1, analysis.temporal_steps, analysis.temporal_steps, ()
+        steps, stalls = analysis.temporal_steps, analysis.mapping.dram_stall_cycles
+        if fidelity != "engine" or not stalls:
+            return 1, steps, steps, ()
+        return 1, steps, steps + stalls, (("DRAM", stalls),)
     unit = arch.mac_unit
     peak = unit.macs_per_cycle(layer.weight_bits, layer.input_bits)
     # A PE issues its lane loops' MACs together: one temporal step is one cycle, or a fraction
@@ -200,4 +203,4 @@ def _timing(
     timing = simulate_timing(
         layer, arch, analysis.mapping, analysis, macs_per_cycle=1, compute_fraction=busy
     )
-    return peak, ideal, timing.cycles, tuple(timing.stall_cycles)
+    return peak, ideal, timing.cycles, tuple(timing.stalls_by_cause)

@@ -4,13 +4,16 @@ properties so they cannot go stale; pandas only at the edge (``to_frame``)."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from accelsim.analysis.counts import Traffic
 from accelsim.energy.pricing import CATEGORIES, EnergyItem
 from accelsim.types import DATA_TYPES
+
+if TYPE_CHECKING:  # pandas is imported by to_frame only: `import accelsim` stays light
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -109,7 +112,8 @@ class LayerResult:
         for data_type, value in self.energy_by("data_type").items():
             row[f"energy_{data_type}"] = value
         for (component, kind), value in self.energy_by_level_and_type().items():
-            row[f"energy_{component}_{kind}"] = value
+            # The MAC unit's own energy has no data type: "compute", not a "-" in a column name.
+            row[f"energy_{component}_{'compute' if kind == '-' else kind}"] = value
         for item in self.traffic:
             prefix = f"{item.level}_{item.data_type.value}"
             row[f"{prefix}_reads"] = item.reads
@@ -120,6 +124,8 @@ class LayerResult:
         return row
 
     def to_frame(self) -> pd.DataFrame:
+        import pandas as pd
+
         return pd.DataFrame([self.row()])
 
 
@@ -153,6 +159,14 @@ class NetworkResult:
         return sum(layer.energy for layer in self.layers)
 
     @property
+    def utilization(self) -> float:
+        """Useful MACs over the MAC slots of the array over all the network's cycles."""
+        slots = sum(
+            layer.cycles * layer.total_pes * layer.peak_macs_per_pe for layer in self.layers
+        )
+        return self.macs / slots if slots else 0.0
+
+    @property
     def energy_per_mac(self) -> float:
         return self.energy / self.macs
 
@@ -165,25 +179,41 @@ class NetworkResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per layer, with the network name and batch as columns."""
+        import pandas as pd
+
         frame = pd.DataFrame([layer.row() for layer in self.layers]).fillna(0)
         frame.insert(0, "network", self.network)
         frame.insert(1, "batch", self.batch)
         return frame
 
     def summary(self) -> dict[str, object]:
+        """The network's totals: the columns ``accelsim run`` prints, with the architecture, the
+        energy table and the precision used (None where the layers differ)."""
+        first = self.layers[0] if self.layers else None
         row: dict[str, object] = {
             "network": self.network,
             "dataflow": self.dataflow,
             "batch": self.batch,
+            "arch": first.arch if first else "",
+            "energy_table": first.energy_table if first else "",
+            "weight_bits": _common(layer.weight_bits for layer in self.layers),
+            "input_bits": _common(layer.input_bits for layer in self.layers),
             "layers": len(self.layers),
             "macs": self.macs,
             "cycles": self.cycles,
             "stall_cycles": self.stall_cycles,
+            "utilization": self.utilization,
             "seconds": self.seconds,
             "energy": self.energy,
             "energy_per_mac": self.energy_per_mac,
-            "energy_unit": self.layers[0].energy_unit if self.layers else "",
+            "energy_unit": first.energy_unit if first else "",
         }
         for category, value in self.energy_by("category").items():
             row[f"energy_{category}"] = value
         return row
+
+
+def _common(values: Iterable[int]) -> int | None:
+    """The one value all of ``values`` share, or None when they differ (or there are none)."""
+    distinct = set(values)
+    return distinct.pop() if len(distinct) == 1 else None

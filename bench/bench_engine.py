@@ -86,7 +86,8 @@ def bench_scalesim(repeats: int) -> None:
             for mode in ("compat", "physical"):
                 out = work_dir / f"{dataflow}_{mode}"
                 arguments = ["scalesim", "--config", str(cfg), "--topology", str(topology)]
-                arguments += ["--out", str(out), "--mode", mode]
+                # --no-dram: the closed form; SCALE-Sim's memory model is timed by bench_scalesim.py
+                arguments += ["--out", str(out), "--mode", mode, "--no-dram"]
                 times = [_run_once(arguments) for _ in range(repeats)]
                 peak = _peak_bytes(arguments)
                 print(

@@ -146,7 +146,7 @@ def test_cli_end_to_end_compat_matches_reference(tmp_path, capsys):
     assert status == 0
     with (out / "COMPUTE_REPORT.csv").open(newline="") as file:
         compute = list(csv.DictReader(file))
-    with (out / "SRAM_ACCESS_REPORT.csv").open(newline="") as file:
+    with (out / "DETAILED_ACCESS_REPORT.csv").open(newline="") as file:
         sram = list(csv.DictReader(file))
     for row, got, counts in zip(rows, compute, sram, strict=True):
         assert int(got["Total Cycles"]) == int(row["total_cycles"])
@@ -166,3 +166,18 @@ def test_cli_physical_mode(tmp_path):
     report = (tmp_path / "COMPUTE_REPORT.csv").read_text().splitlines()
     # 16 pixels x 6 window x 4 filters on 4x4: 4 full folds of 6 + 4 + 4 + 4 - 2 cycles.
     assert report[1].split(",")[:3] == ["0", str(4 * (6 + 4 + 4 + 4 - 2)), "0"]
+
+
+def test_cli_no_dram_is_the_closed_form(tmp_path):
+    (tmp_path / "ws.cfg").write_text(_cfg_text(8, 8, "ws"))
+    (tmp_path / "topo.csv").write_text(f"{HEADER}\nL, 16, 16, 3, 3, 3, 10, 1,\n")
+    arguments = ["--config", str(tmp_path / "ws.cfg"), "--topology", str(tmp_path / "topo.csv")]
+    status = main(["scalesim", *arguments, "--out", str(tmp_path / "out"), "--no-dram"])
+    assert status == 0
+    assert sorted(path.name for path in (tmp_path / "out").iterdir()) == [
+        "COMPUTE_REPORT.csv",
+        "SRAM_ACCESS_REPORT.csv",
+    ]
+    report = (tmp_path / "out" / "COMPUTE_REPORT.csv").read_text().splitlines()
+    # 196 pixels, window 27 on 8 rows (4 folds), 10 filters on 8 columns (2 folds).
+    assert report[1].split(",")[:3] == ["0", str(8 * (2 * 8 + 8 + 196 - 2) - 1), "0"]

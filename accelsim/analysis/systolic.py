@@ -10,7 +10,11 @@ Counts:
 
 * SRAM (the innermost shared buffer): the model's input and weight reads and output writes
   (partial sums of a reduction split over several folds are read back: writes minus outputs);
-* DRAM: each tensor once (the compulsory traffic; like SCALE-Sim's CALC mode, no DRAM tiling);
+* DRAM: each tensor once (the compulsory traffic; like SCALE-Sim's CALC mode, no DRAM tiling),
+  unless the architecture gives each operand its own SRAM behind a finite DRAM interface (see
+  :func:`dram_interface`): then SCALE-Sim's USER-mode memory model
+  (:mod:`accelsim.systolic.memory`) gives the DRAM words, refetches included, and the stall
+  cycles the schedule carries;
 * PE registers (``register_bits``): per MAC, the stationary and the moving operand read and the
   accumulator written;
 * array network: per MAC, one hop for each of the two operands that move (ws: inputs and partial
@@ -27,7 +31,9 @@ from accelsim.analysis.counts import Analysis, LinkTraffic, Traffic
 from accelsim.arch.model import Arch, Level
 from accelsim.errors import ConfigError, Problem
 from accelsim.systolic import SystolicDataflow, gemm_from_layer, simulate_gemm
-from accelsim.types import Dataflow, DataType
+from accelsim.systolic.memory import DramInterface, gemm_memory_run, layer_memory_run
+from accelsim.systolic.user_reference import MemoryRun
+from accelsim.types import DATA_TYPES, Dataflow, DataType
 from accelsim.workload.layer import Layer
 
 WEIGHTS, INPUTS, OUTPUTS = DataType.WEIGHTS, DataType.INPUTS, DataType.OUTPUTS
@@ -45,13 +51,52 @@ MOVING = {
 
 @dataclass(frozen=True)
 class SystolicSchedule:
-    """How a systolic dataflow runs a layer: the im2col GEMM in folds, one group at a time."""
+    """How a systolic dataflow runs a layer: the im2col GEMM in folds, one group at a time;
+    ``dram_stall_cycles``: cycles the array waits for its SRAMs behind a finite DRAM interface
+    (0 without one)."""
 
     dataflow: SystolicDataflow
     folds: int
+    dram_stall_cycles: int = 0
 
     def __str__(self) -> str:
         return f"{self.dataflow.value} systolic: {self.folds} folds of the im2col GEMM"
+
+
+def dram_interface(arch: Arch, layer: Layer) -> DramInterface | None:
+    """SCALE-Sim's USER-mode memory system, when ``arch`` describes one: each operand kept by a
+    shared SRAM level of its own (keeping only that data type, finite capacity), the input and
+    weight SRAMs filled from DRAM at their write bandwidth, the output SRAM drained at its read
+    bandwidth. Sizes and rates in the layer's elements (SCALE-Sim's words). None otherwise."""
+    sram: dict[DataType, Level] = {}
+    for level in arch.levels[1:]:
+        if not level.per_pe and len(level.keeps) == 1 and level.capacity_bits:
+            sram.setdefault(next(iter(level.keeps)), level)
+    if set(sram) != {INPUTS, WEIGHTS, OUTPUTS}:
+        return None
+    rates = (
+        sram[INPUTS].write_bandwidth_bits,
+        sram[WEIGHTS].write_bandwidth_bits,
+        sram[OUTPUTS].read_bandwidth_bits,
+    )
+    if any(rate is None for rate in rates):
+        return None
+    bits = (layer.input_bits, layer.weight_bits, layer.output_bits)
+    sizes = tuple(sram[d].capacity_bits or 0 for d in (INPUTS, WEIGHTS, OUTPUTS))
+    words = tuple(size // b for size, b in zip(sizes, bits, strict=True))
+    per_cycle = tuple(max(1, int(rate or 0) // b) for rate, b in zip(rates, bits, strict=True))
+    return DramInterface((words[0], words[1], words[2]), (per_cycle[0], per_cycle[1], per_cycle[2]))
+
+
+def _memory_run(
+    layer: Layer, dataflow: SystolicDataflow, arch: Arch, interface: DramInterface
+) -> tuple[MemoryRun, int]:
+    """The memory model's run and how many times it repeats (once per group)."""
+    rows, cols = arch.pe_array.rows, arch.pe_array.cols
+    if layer.n == 1 and layer.groups == 1:
+        return layer_memory_run(layer, dataflow, rows, cols, interface), 1
+    group = replace(layer, groups=1, m=layer.m // layer.groups)  # batch folded into the rows
+    return gemm_memory_run(gemm_from_layer(group), dataflow, rows, cols, interface), layer.groups
 
 
 def analyze_systolic(layer: Layer, arch: Arch, flow: Dataflow) -> Analysis:
@@ -73,23 +118,36 @@ def analyze_systolic(layer: Layer, arch: Arch, flow: Dataflow) -> Analysis:
         WEIGHTS: (run.weight_sram_reads * groups, layer.weight_elements, 0),
         OUTPUTS: (written - layer.output_elements, 0, written),
     }
-    buffer = _buffer(arch).name
     dram = arch.levels[0].name
+    dram_words = {
+        WEIGHTS: layer.weight_elements,
+        INPUTS: layer.input_elements,
+        OUTPUTS: layer.output_elements,
+    }
+    stalls = 0
+    interface = dram_interface(arch, layer)
+    if interface is not None:
+        memory, repeats = _memory_run(layer, dataflow, arch, interface)
+        stalls = memory.stall_cycles * repeats
+        words = [count * repeats for count in memory.dram_words]
+        dram_words = {INPUTS: words[0], WEIGHTS: words[1], OUTPUTS: words[2]}
+    buffers = _buffers(arch, interface is not None)
     traffic = [
-        Traffic(buffer, data_type, 1, 0, reads, fills, updates, bits[data_type])
+        Traffic(buffers[data_type], data_type, 1, 0, reads, fills, updates, bits[data_type])
         for data_type, (reads, fills, updates) in sram.items()
     ] + [
-        Traffic(dram, WEIGHTS, 1, 0, layer.weight_elements, 0, 0, layer.weight_bits),
-        Traffic(dram, INPUTS, 1, 0, layer.input_elements, 0, 0, layer.input_bits),
-        Traffic(dram, OUTPUTS, 1, 0, 0, 0, layer.output_elements, layer.output_bits),
+        Traffic(dram, WEIGHTS, 1, 0, dram_words[WEIGHTS], 0, 0, layer.weight_bits),
+        Traffic(dram, INPUTS, 1, 0, dram_words[INPUTS], 0, 0, layer.input_bits),
+        Traffic(dram, OUTPUTS, 1, 0, 0, 0, dram_words[OUTPUTS], layer.output_bits),
     ]
+    buffer = buffers[INPUTS]
     links = tuple(
         LinkTraffic(buffer, moving, layer.macs, bits[moving]) for moving in MOVING[dataflow]
     )
     return Analysis(
         layer=layer,
         arch_name=arch.name,
-        mapping=SystolicSchedule(dataflow, run.folds * groups),
+        mapping=SystolicSchedule(dataflow, run.folds * groups, stalls),
         traffic=tuple(traffic),
         links=links,
         temporal_steps=run.cycles * groups,
@@ -99,7 +157,11 @@ def analyze_systolic(layer: Layer, arch: Arch, flow: Dataflow) -> Analysis:
     )
 
 
-def _buffer(arch: Arch) -> Level:
-    """The innermost shared level that keeps data (DRAM when there is none)."""
+def _buffers(arch: Arch, per_operand: bool) -> dict[DataType, str]:
+    """The level each operand's SRAM traffic is counted at: its own SRAM (``per_operand``), else
+    the innermost shared level that keeps data (DRAM when there is none)."""
     shared = [level for level in arch.levels[1:] if not level.per_pe and level.keeps]
-    return shared[-1] if shared else arch.levels[0]
+    if per_operand:
+        return {d: next(lv.name for lv in shared if lv.keeps == {d}) for d in DATA_TYPES}
+    name = shared[-1].name if shared else arch.levels[0].name
+    return dict.fromkeys(DATA_TYPES, name)

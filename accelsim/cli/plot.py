@@ -7,7 +7,8 @@ RESULTS is the output folder of ``accelsim run`` or ``accelsim sweep`` (or one o
 - ``cycles``: per-layer cycles (compute and stall) and utilization, one bar per dataflow;
 - ``scatter``: two columns of the per-point table (``--x``, ``--y``) with the Pareto front.
 
-``--where COLUMN=VALUE`` (repeatable) keeps the rows that match, e.g. one sweep point's layers.
+``--where COLUMN=VALUE`` (repeatable) keeps the rows that match, e.g. one sweep point's layers;
+on a sweep, ``--bars point`` draws one bar per point instead, labelled by its parameters.
 """
 
 from __future__ import annotations
@@ -30,11 +31,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("results", type=Path, help="folder or CSV from accelsim run / sweep")
-    parser.add_argument("--kind", choices=KINDS, default="energy")
+    parser.add_argument("--kind", choices=KINDS, default="energy", help="default: energy")
     parser.add_argument("--out", type=Path, required=True, help="PNG or SVG file to write")
-    parser.add_argument("--by", choices=["category", "data_type", "both"], default="both")
-    parser.add_argument("--per", choices=["network", "layer"], default="network")
-    parser.add_argument("--bars", default="dataflow", help="column giving one bar each")
+    parser.add_argument(
+        "--by",
+        choices=["category", "data_type", "both"],
+        default="both",
+        help="energy: stack by component (category), by data type, or one panel each (default)",
+    )
+    parser.add_argument(
+        "--per",
+        choices=["network", "layer"],
+        default="network",
+        help="energy: one group of bars for the whole network (default) or one per layer",
+    )
+    parser.add_argument(
+        "--bars",
+        default="dataflow",
+        help="energy, cycles: the column giving one bar each (default dataflow; 'point' on a "
+        "sweep: one bar per point, labelled by its parameters)",
+    )
     parser.add_argument("--x", default="cycles", help="scatter: x column")
     parser.add_argument("--y", default="energy", help="scatter: y column")
     parser.add_argument("--color", default="dataflow", help="scatter: column coloring points")

@@ -222,8 +222,7 @@ def format_summary(results: list[NetworkResult], arch_name: str) -> str:
     for result in results:
         by = result.energy_by("category")
         per = {k: v / result.macs for k, v in by.items()}
-        pes, lanes = result.layers[0].total_pes, result.layers[0].peak_macs_per_pe
-        util = result.macs / (result.cycles * pes * lanes)
+        util = result.utilization  # the summary.csv column, so screen and file agree
         lines.append(
             f"{result.dataflow:<{name}}{result.energy_per_mac:>8.3f}{per['ALU']:>7.2f}{per['RF']:>7.2f}"
             f"{per['array']:>7.2f}{per['buffer']:>8.2f}{per['DRAM']:>8.2f}"

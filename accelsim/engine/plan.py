@@ -338,3 +338,44 @@ def _exact(total: int, parts: int) -> int:
 
 def _instances(placed: tuple[PlacedLoop, ...], start: int) -> int:
     return prod(p.loop.bound for p in placed[:start] if p.loop.spatial)
+
+
+def exact_fraction(value: float | Fraction) -> Fraction:
+    """``value`` as an exact fraction in [0, 1] (a float at its shortest decimal: 0.7 is 7/10);
+    ValueError outside."""
+    exact = value if isinstance(value, Fraction) else Fraction(repr(float(value)))
+    if not 0 <= exact <= 1:
+        raise ValueError(f"compute_fraction: expected a number in [0, 1], got {value}")
+    return exact
+
+
+def bandwidths(arch: Arch, analysis: Analysis) -> dict[str, Fraction | None]:
+    """Bits per cycle of each resource, all instances of a level together; None: unlimited."""
+    instances = {item.level: item.instances for item in analysis.traffic}
+    found: dict[str, Fraction | None] = {}
+    for level in arch.levels:
+        count = instances.get(level.name, 1)
+        for name, bandwidth in (
+            (read_port(level.name), level.read_bandwidth_bits),
+            (write_port(level.name), level.write_bandwidth_bits),
+        ):
+            found[name] = None if bandwidth is None else Fraction(bandwidth) * count
+    bandwidth = arch.network.bandwidth_bits
+    found[NETWORK] = None if bandwidth is None else Fraction(bandwidth)
+    return found
+
+
+def room_bits(arch: Arch, analysis: Analysis) -> dict[str, int | None]:
+    """Per level: its capacity beyond one tile (all data types it keeps), summed over its
+    instances; None: unlimited."""
+    tile_bits = {level.name: 0 for level in arch.levels}
+    instances = {level.name: 1 for level in arch.levels}
+    for item in analysis.traffic:
+        tile_bits[item.level] += item.tile_bits
+        instances[item.level] = item.instances
+    return {
+        level.name: None
+        if level.capacity_bits is None
+        else max(0, level.capacity_bits - tile_bits[level.name]) * instances[level.name]
+        for level in arch.levels
+    }

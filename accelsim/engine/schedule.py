@@ -63,9 +63,9 @@ class Snapshot:
 COMPUTE_END, RELEASE, NEXT_FETCH = "compute_end", "release", "next_fetch"
 
 
-def half_free(level: str) -> str:
-    """State key: when the half of ``level`` its next tile goes to is free."""
-    return f"half:{level}"
+def room_free(level: str) -> str:
+    """State key: when the room of ``level`` its next tile goes to is free."""
+    return f"room:{level}"
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ class Turnover:
 
     ``drains``: per level partial sums leave, (level, head, tail): the share of its drain that
     frees the room its late fetch needs (the whole drain if it needs none) and the rest.
-    ``fetch``: per receiving level, (level, half, early, late): the state key of when its room is
+    ``fetch``: per receiving level, (level, room, early, late): the state key of when its room is
     free (None: no room), the share of its new elements that fits in its room, prefetched, and
     the rest, fetched once the head of its drain has ended (either may be None).
     """
@@ -83,41 +83,71 @@ class Turnover:
     fetch: tuple[tuple[str, str | None, Timed | None, Timed | None], ...]
 
 
-class Schedule:
-    """Private state of one simulation; advance it only with :meth:`run`.
+class ScheduleState:
+    """The state of one simulation, private; advance it only with :func:`run` (its stepping
+    methods are private to this module; the properties read it).
 
-    All times live in ``times``: each resource's free time (end of its last transfer), the last
+    All times live in ``_times``: each resource's free time (end of its last transfer), the last
     compute end, the last release, the end of the next step's fetch, and per level with room
     when the room its next tile's prefetch goes to is free. ``_marks`` holds the section that last
     read or wrote each entry, so that bulk stepping compares only what a loop body uses.
+    ``bulk=False`` simulates every step one by one.
     """
 
     def __init__(
-        self, plan: Plan, bandwidth: dict[str, Fraction | None], room: dict[str, int | None]
+        self,
+        plan: Plan,
+        bandwidth: dict[str, Fraction | None],
+        room: dict[str, int | None],
+        *,
+        bulk: bool = True,
     ) -> None:
-        self.plan = plan
+        self._plan = plan
         self._bandwidth = bandwidth
         self._room = room
+        self._bulk = bulk
         self._inner: dict[StepKey, Timed] = {}
         self._turnovers: dict[StepKey | None, Turnover] = {}
-        self.times = dict.fromkeys(bandwidth, 0)
-        halves = [half_free(level) for level, bits in room.items() if bits != 0]
-        self.times.update(dict.fromkeys(halves, 0))
-        self.times.update({COMPUTE_END: 0, RELEASE: 0, NEXT_FETCH: 0})
-        self._marks = dict.fromkeys(self.times, 0)
-        self.causes = dict.fromkeys((RELEASE, NEXT_FETCH, *halves), "compute")
-        self.busy: Counter[str] = Counter()
-        self.stalls: Counter[str] = Counter()
-        self.sections = 0
-        self.bulk = True
+        self._times = dict.fromkeys(bandwidth, 0)
+        rooms = [room_free(level) for level, bits in room.items() if bits != 0]
+        self._times.update(dict.fromkeys(rooms, 0))
+        self._times.update({COMPUTE_END: 0, RELEASE: 0, NEXT_FETCH: 0})
+        self._marks = dict.fromkeys(self._times, 0)
+        self._causes = dict.fromkeys((RELEASE, NEXT_FETCH, *rooms), "compute")
+        self._busy: Counter[str] = Counter()
+        self._stalls: Counter[str] = Counter()
+        self._sections = 0
+
+    @property
+    def plan(self) -> Plan:
+        return self._plan
+
+    @property
+    def bulk(self) -> bool:
+        return self._bulk
 
     @property
     def compute_end(self) -> int:
-        return self.times[COMPUTE_END]
+        return self._times[COMPUTE_END]
 
     @property
     def release(self) -> int:
-        return self.times[RELEASE]
+        return self._times[RELEASE]
+
+    @property
+    def busy(self) -> dict[str, int]:
+        """Cycles each resource has transferred data so far (a copy)."""
+        return dict(self._busy)
+
+    @property
+    def stalls(self) -> dict[str, int]:
+        """Stall cycles by cause so far (a copy)."""
+        return dict(self._stalls)
+
+    @property
+    def sections(self) -> int:
+        """Steps simulated one by one so far."""
+        return self._sections
 
     # ---- jobs ------------------------------------------------------------------------------
     def _timed(self, job: Job) -> Timed:
@@ -136,16 +166,16 @@ class Schedule:
         if found is not None:
             return found
         fetch, needed = [], {}
-        for level, job in () if after is None else self.plan.fetch(after):
+        for level, job in () if after is None else self._plan.fetch(after):
             filled = dict(job.bits).get(write_port(level), 0)
             share = _share(self._room[level], filled)
             early, late = _split(self._timed(job), share, round_up=False)
-            half = half_free(level) if self._room[level] != 0 else None
-            fetch.append((level, half, early, late))
+            free = room_free(level) if self._room[level] != 0 else None
+            fetch.append((level, free, early, late))
             if share < 1:
                 needed[level] = filled * (1 - share)
         drains = []
-        for level, job, freed in self.plan.drain(after):
+        for level, job, freed in self._plan.drain(after):
             timed = self._timed(job)
             if needed.get(level) and freed:
                 head, tail = _split(timed, min(Fraction(1), needed[level] / freed), round_up=True)
@@ -159,12 +189,12 @@ class Schedule:
         """Run ``job`` on its resources, none before ``earliest``: (end, cause of the end), the
         cause being ``waited`` if nothing ends after ``earliest``."""
         end, cause = earliest, waited
-        times, marks, sections = self.times, self._marks, self.sections
+        times, marks, sections = self._times, self._marks, self._sections
         for name, cycles in job.cycles:
             finish = max(earliest, times[name]) + cycles
             times[name] = finish
             marks[name] = sections
-            self.busy[name] += cycles
+            self._busy[name] += cycles
             if finish > end:
                 end, cause = finish, name
         if job.latency_cycles:
@@ -173,23 +203,23 @@ class Schedule:
         return end, cause
 
     # ---- one step --------------------------------------------------------------------------
-    def section(self, key: StepKey, after: StepKey | None) -> None:
+    def _section(self, key: StepKey, after: StepKey | None) -> None:
         """Steps 1-4 of the module docstring for a step of kind ``key`` followed by ``after``."""
-        self.sections += 1
-        times, marks = self.times, self._marks
-        marks[COMPUTE_END] = marks[RELEASE] = marks[NEXT_FETCH] = self.sections
+        self._sections += 1
+        times, marks = self._times, self._marks
+        marks[COMPUTE_END] = marks[RELEASE] = marks[NEXT_FETCH] = self._sections
         start = max(times[NEXT_FETCH], self.compute_end)
-        self.stalls[self.causes[NEXT_FETCH]] += start - self.compute_end
+        self._stalls[self._causes[NEXT_FETCH]] += start - self.compute_end
         end, cause = self._issue(self._inner_job(key), start, "compute")
-        computed = start + self.plan.compute_cycles
-        self.stalls[cause] += max(0, end - computed)
+        computed = start + self._plan.compute_cycles
+        self._stalls[cause] += max(0, end - computed)
         times[COMPUTE_END] = max(end, computed)
         turnover = self._turnover(after)
-        times[RELEASE], self.causes[RELEASE] = self.compute_end, "compute"
+        times[RELEASE], self._causes[RELEASE] = self.compute_end, "compute"
         arrivals = [
-            self._issue(early, *self._half(half))
-            for _, half, early, _ in turnover.fetch
-            if early is not None and half is not None  # no room (half None): no early part
+            self._issue(early, *self._room_free(free))
+            for _, free, early, _ in turnover.fetch
+            if early is not None and free is not None  # no room (free None): no early part
         ]
         room, released = {}, {}
         for level, head, tail in turnover.drains:
@@ -197,23 +227,23 @@ class Schedule:
             if tail is not None:
                 released[level] = max(room[level], self._drained(tail))
         idle = (self.compute_end, "compute")
-        for level, half, _, late in turnover.fetch:
+        for level, free, _, late in turnover.fetch:
             if late is not None:
                 arrivals.append(self._issue(late, *room.get(level, idle)))
-            if half is not None:
-                times[half], self.causes[half] = released.get(level, idle)
+            if free is not None:
+                times[free], self._causes[free] = released.get(level, idle)
         if after is not None:
             self._arrived(arrivals)
 
-    def _half(self, name: str) -> tuple[int, str]:
+    def _room_free(self, name: str) -> tuple[int, str]:
         """When the room a level's prefetch goes to is free (state key ``name``), and why."""
-        self._marks[name] = self.sections
-        return self.times[name], self.causes[name]
+        self._marks[name] = self._sections
+        return self._times[name], self._causes[name]
 
     def _inner_job(self, key: StepKey) -> Timed:
         found = self._inner.get(key)
         if found is None:
-            found = self._inner[key] = self._timed(self.plan.inner(key))
+            found = self._inner[key] = self._timed(self._plan.inner(key))
         return found
 
     def _drained(self, job: Timed) -> tuple[int, str]:
@@ -223,7 +253,7 @@ class Schedule:
         if end <= self.compute_end:
             return self.compute_end, "compute"
         if end > self.release:
-            self.times[RELEASE], self.causes[RELEASE] = end, cause
+            self._times[RELEASE], self._causes[RELEASE] = end, cause
         return end, cause
 
     def _arrived(self, arrivals: list[tuple[int, str]]) -> None:
@@ -231,27 +261,27 @@ class Schedule:
         end, cause = max(arrivals, default=(0, "compute"))
         if end <= self.compute_end:
             end, cause = self.compute_end, "compute"
-        self.times[NEXT_FETCH], self.causes[NEXT_FETCH] = end, cause
+        self._times[NEXT_FETCH], self._causes[NEXT_FETCH] = end, cause
 
-    def first_fetch(self, key: StepKey) -> None:
-        parts = self.plan.fetch(key)
+    def _first_fetch(self, key: StepKey) -> None:
+        parts = self._plan.fetch(key)
         arrivals = [self._issue(self._timed(job), 0, "compute") for _, job in parts]
-        self.times[NEXT_FETCH], self.causes[NEXT_FETCH] = max(arrivals, default=(0, "compute"))
+        self._times[NEXT_FETCH], self._causes[NEXT_FETCH] = max(arrivals, default=(0, "compute"))
 
-    def finish(self) -> None:
-        self.stalls[self.causes[RELEASE]] += self.release - self.compute_end
+    def _finish(self) -> None:
+        self._stalls[self._causes[RELEASE]] += self.release - self.compute_end
 
     # ---- bulk stepping ---------------------------------------------------------------------
-    def snapshot(self) -> Snapshot:
+    def _snapshot(self) -> Snapshot:
         return Snapshot(
-            dict(self.times),
-            dict(self.busy),
-            dict(self.stalls),
-            dict(self.causes),
-            self.sections,
+            dict(self._times),
+            dict(self._busy),
+            dict(self._stalls),
+            dict(self._causes),
+            self._sections,
         )
 
-    def jump(self, before: Snapshot, after: Snapshot, times: int) -> bool:
+    def _jump(self, before: Snapshot, after: Snapshot, times: int) -> bool:
         """Repeat ``times`` more the body that led from ``before`` to ``after`` if it shifted
         every time it used by the same number of cycles; whether it did. Times the body
         did not use are left as they are (no later identical body uses them either)."""
@@ -262,36 +292,42 @@ class Schedule:
         if after.causes != before.causes:
             return False
         for name in used:
-            self.times[name] += times * shift
+            self._times[name] += times * shift
         for total, was, now in (
-            (self.busy, before.busy, after.busy),
-            (self.stalls, before.stalls, after.stalls),
+            (self._busy, before.busy, after.busy),
+            (self._stalls, before.stalls, after.stalls),
         ):
             for name in now:
                 total[name] += times * (now[name] - was.get(name, 0))
         return True
 
 
-def run(schedule: Schedule, env: simpy.Environment) -> Generator[simpy.Event, None, None]:
+def run(schedule: ScheduleState, env: simpy.Environment) -> Generator[simpy.Event, None, None]:
     """The simpy process: walks the resolved loops, one section per simulated step, in bulk
     where exact, then advances ``env.now`` to the end of the last drain."""
-    plan = schedule.plan
+    plan = schedule._plan
     zeros = plan.zeros(tuple(0 for _ in plan.bounds))
-    schedule.first_fetch((-1, zeros))
+    schedule._first_fetch((-1, zeros))
     pending = [(-1, zeros)]
     _loop(schedule, 0, zeros, -1, pending)
-    schedule.section(pending[0], None)
-    schedule.finish()
+    schedule._section(pending[0], None)
+    schedule._finish()
     yield env.timeout(schedule.release - env.now)
 
 
-def _loop(schedule: Schedule, depth: int, zeros: tuple[bool, ...], carry: int, pending) -> None:
+def _loop(
+    schedule: ScheduleState,
+    depth: int,
+    zeros: tuple[bool, ...],
+    carry: int,
+    pending: list[StepKey],
+) -> None:
     """Steps of the loops from ``depth`` inwards; the first one arrives with ``carry``.
     ``zeros``: the zero flags (:meth:`Plan.zeros`) of that first step."""
-    plan = schedule.plan
+    plan = schedule._plan
     if depth == len(plan.bounds):
         if carry >= 0:
-            schedule.section(pending[0], (carry, zeros))
+            schedule._section(pending[0], (carry, zeros))
             pending[0] = (carry, zeros)
         return
     bound = plan.bounds[depth]
@@ -303,10 +339,10 @@ def _loop(schedule: Schedule, depth: int, zeros: tuple[bool, ...], carry: int, p
         _loop(schedule, depth + 1, moved, depth, pending)
         # bodies 2 .. bound-1 are identical (their first step's carry and zero flags agree, and
         # the step that closes each one is the first of the next); compare two of them.
-        now = schedule.snapshot()
+        now = schedule._snapshot()
         remaining = bound - 1 - digit
-        bulk = schedule.bulk and digit >= 2 and remaining > 0
-        if bulk and previous is not None and schedule.jump(previous, now, remaining):
+        bulk = schedule._bulk and digit >= 2 and remaining > 0
+        if bulk and previous is not None and schedule._jump(previous, now, remaining):
             return
         previous = now
         digit += 1

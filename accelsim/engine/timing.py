@@ -9,8 +9,8 @@ import simpy
 
 from accelsim.analysis.counts import Analysis, analyze
 from accelsim.arch.model import Arch
-from accelsim.engine.plan import NETWORK, Plan, make_plan, read_port, write_port
-from accelsim.engine.schedule import Schedule, run
+from accelsim.engine.plan import Plan, bandwidths, exact_fraction, make_plan, room_bits
+from accelsim.engine.schedule import ScheduleState, run
 from accelsim.mapping.model import Mapping
 from accelsim.workload.layer import Layer
 
@@ -19,8 +19,9 @@ from accelsim.workload.layer import Layer
 class Timing:
     """The engine's result for one layer. Times in cycles of the arch's clock.
 
-    ``stall_cycles``: (cause, cycles) where the cause is the resource (``<level>.read``,
-    ``<level>.write``, ``network``) or ``latency`` that held the PE array idle;
+    ``stalls_by_cause``: (cause, cycles) where the cause is the resource (``<level>.read``,
+    ``<level>.write``, ``network``) or ``latency`` that held the PE array idle, in name order
+    (the same field as :class:`~accelsim.results.LayerResult`'s); ``stall_cycles`` their sum;
     ``busy_cycles``: (resource, cycles it transferred data). ``steps``: compute tiles resolved;
     ``sections``: steps actually simulated one by one (the rest were stepped in bulk).
     """
@@ -29,7 +30,7 @@ class Timing:
     cycles: int
     compute_cycles: int
     ideal_cycles: int
-    stall_cycles: tuple[tuple[str, int], ...]
+    stalls_by_cause: tuple[tuple[str, int], ...]
     busy_cycles: tuple[tuple[str, int], ...]
     clock_mhz: float
     steps: int
@@ -37,16 +38,12 @@ class Timing:
     sections: int
 
     @property
-    def stall_total_cycles(self) -> int:
-        return sum(cycles for _, cycles in self.stall_cycles)
+    def stall_cycles(self) -> int:
+        return sum(cycles for _, cycles in self.stalls_by_cause)
 
     @property
     def seconds(self) -> float:
         return self.cycles / (self.clock_mhz * 1e6)
-
-    @property
-    def stalls(self) -> dict[str, int]:
-        return dict(self.stall_cycles)
 
     @property
     def busy_fraction(self) -> dict[str, float]:
@@ -56,9 +53,9 @@ class Timing:
     @property
     def bottleneck(self) -> str:
         """The cause of most stall cycles, or ``compute`` when there are none."""
-        if not self.stall_cycles:
+        if not self.stalls_by_cause:
             return "compute"
-        return max(self.stall_cycles, key=lambda item: item[1])[0]
+        return max(self.stalls_by_cause, key=lambda item: item[1])[0]
 
 
 def simulate_timing(
@@ -88,62 +85,22 @@ def simulate_timing(
         analysis = analyze(layer, arch, mapping)
     if macs_per_cycle < 1:
         raise ValueError(f"macs_per_cycle: expected a positive integer, got {macs_per_cycle}")
-    fraction = _fraction(compute_fraction)
+    fraction = exact_fraction(compute_fraction)
     plan = make_plan(layer, arch, mapping, analysis, macs_per_cycle, fraction)
-    schedule = Schedule(plan, _bandwidths(arch, analysis), _room_bits(arch, analysis))
-    schedule.bulk = bulk
+    schedule = ScheduleState(plan, bandwidths(arch, analysis), room_bits(arch, analysis), bulk=bulk)
     env = simpy.Environment()
     env.process(run(schedule, env))
     env.run()
     return _timing(layer, arch, plan, schedule, int(env.now))
 
 
-def _fraction(value: float | Fraction) -> Fraction:
-    exact = value if isinstance(value, Fraction) else Fraction(repr(float(value)))
-    if not 0 <= exact <= 1:
-        raise ValueError(f"compute_fraction: expected a number in [0, 1], got {value}")
-    return exact
-
-
-def _bandwidths(arch: Arch, analysis: Analysis) -> dict[str, Fraction | None]:
-    """Bits per cycle of each resource, all instances of a level together; None: unlimited."""
-    instances = {item.level: item.instances for item in analysis.traffic}
-    found: dict[str, Fraction | None] = {}
-    for level in arch.levels:
-        count = instances.get(level.name, 1)
-        for name, bandwidth in (
-            (read_port(level.name), level.read_bandwidth_bits),
-            (write_port(level.name), level.write_bandwidth_bits),
-        ):
-            found[name] = None if bandwidth is None else Fraction(bandwidth) * count
-    bandwidth = arch.network.bandwidth_bits
-    found[NETWORK] = None if bandwidth is None else Fraction(bandwidth)
-    return found
-
-
-def _room_bits(arch: Arch, analysis: Analysis) -> dict[str, int | None]:
-    """Per level: its capacity beyond one tile (all data types it keeps), summed over its
-    instances; None: unlimited."""
-    tile_bits = {level.name: 0 for level in arch.levels}
-    instances = {level.name: 1 for level in arch.levels}
-    for item in analysis.traffic:
-        tile_bits[item.level] += item.tile_bits
-        instances[item.level] = item.instances
-    return {
-        level.name: None
-        if level.capacity_bits is None
-        else max(0, level.capacity_bits - tile_bits[level.name]) * instances[level.name]
-        for level in arch.levels
-    }
-
-
-def _timing(layer: Layer, arch: Arch, plan: Plan, schedule: Schedule, cycles: int) -> Timing:
+def _timing(layer: Layer, arch: Arch, plan: Plan, schedule: ScheduleState, cycles: int) -> Timing:
     return Timing(
         layer=layer.name,
         cycles=cycles,
         compute_cycles=plan.steps * plan.compute_cycles,
         ideal_cycles=plan.steps * plan.compute_cycles,
-        stall_cycles=tuple(sorted((k, v) for k, v in schedule.stalls.items() if v)),
+        stalls_by_cause=tuple(sorted((k, v) for k, v in schedule.stalls.items() if v)),
         busy_cycles=tuple(sorted((k, v) for k, v in schedule.busy.items() if v)),
         clock_mhz=arch.clock_mhz,
         steps=plan.steps,

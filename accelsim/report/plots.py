@@ -11,7 +11,6 @@ numbers are the table's numbers (sums of its columns, divided by its MAC counts)
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Sequence
 
 import matplotlib
@@ -23,9 +22,11 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.ticker import EngFormatter, LogLocator
 
 from accelsim.energy.pricing import CATEGORIES
 from accelsim.errors import ConfigError, Problem
+from accelsim.report.findings import context, differing, pareto_front, point_labels, row_labels
 from accelsim.types import DATA_TYPES
 
 STACKS = {
@@ -76,13 +77,18 @@ def energy_table(
 
 
 def _check_unique(layers: pd.DataFrame, keys: list[str], bars: str) -> None:
-    if layers.duplicated(subset=list(dict.fromkeys(keys))).any():
+    """Raise ConfigError when several rows share ``keys``, naming the columns still varying."""
+    keys = [key for key in dict.fromkeys(keys) if key in layers]
+    if layers.duplicated(subset=keys).any():
+        varying = differing(layers, keys)
+        which = "; ".join(f"{c} ({', '.join(v[:6])})" for c, v in varying.items())
         raise ConfigError(
             Problem(
                 "results table",
                 bars,
-                f"one result per {bars} and layer (the table has several: pick one with "
-                "--where COLUMN=VALUE, or draw one bar per point with --bars point)",
+                f"one result per {bars} and layer, but the rows still differ in "
+                f"{which or 'some column'}: pick one value of each with --where COLUMN=VALUE, "
+                "or draw one bar per point with --bars point",
                 show_got=False,
             )
         )
@@ -99,15 +105,22 @@ def energy_breakdown(
     """Stacked bars of energy per MAC, one bar per ``bars`` value, one panel per ``by``."""
     kinds = [by] if isinstance(by, str) else list(by)
     tables = [energy_table(layers, by=kind, per=per, bars=bars) for kind in kinds]
+    names = point_labels(layers) if bars == "point" else {}
+    if names:
+        tables = [table.rename(index=names, level=1) for table in tables]
     groups = tables[0].index.get_level_values(0).unique()
-    width = max(4.5, 0.42 * len(tables[0]) + 1.5)
+    per_bar = 1.3 if names and len(tables[0]) <= 12 else 0.42  # room for two-line labels
+    width = max(4.5, per_bar * len(tables[0]) + 1.5)
+    longest = max(len(str(name)) for name in tables[0].index.get_level_values(1))
+    rotated = len(groups) > 1 or len(tables[0]) > 12  # as _stacked draws them
+    labels = 0.075 * longest if rotated and longest > 8 else 0.0  # inches under the axis
     figure, axes = plt.subplots(
-        len(kinds), 1, figsize=(width + 2.2, 3.6 * len(kinds)), squeeze=False
+        len(kinds), 1, figsize=(width + 2.2, (3.6 + labels) * len(kinds)), squeeze=False
     )
     unit = _unit(layers)
     for axis, kind, table in zip(axes[:, 0], kinds, tables, strict=True):
         _stacked(axis, table, groups)
-        axis.set_ylabel(_wrap(f"energy per MAC ({unit})", 30))
+        axis.set_ylabel(unit_label("energy per MAC", unit))
         axis.set_title(f"Energy per MAC {STACK_TITLES[kind]}", fontsize=10)
         handles, labels = axis.get_legend_handles_labels()
         axis.legend(
@@ -118,23 +131,21 @@ def energy_breakdown(
             frameon=False,
             fontsize=8,
         )
-    network = (
-        ", ".join(str(name) for name in layers["network"].unique()) if "network" in layers else ""
-    )
-    figure.suptitle(title or f"Energy breakdown of {network} per {bars}", fontsize=11)
+    figure.suptitle(title or f"Energy breakdown per {bars}: {context(layers)}", fontsize=11)
     figure.tight_layout()
     return figure
 
 
 def _stacked(axis, table: pd.DataFrame, groups: pd.Index) -> None:
     """Bars grouped by the index's first level, labelled by its second, stacked by column."""
+    rotate = len(groups) > 1 or len(table) > 12
     positions: list[float] = []
     labels: list[str] = []
     centers, x = [], 0.0
     for group in groups:
         names = table.loc[group].index
         positions.extend(x + np.arange(len(names)))
-        labels.extend(str(name) for name in names)
+        labels.extend(str(name) if rotate else wrap_label(str(name)) for name in names)
         centers.append(x + (len(names) - 1) / 2)
         x += len(names) + 0.8
     bottom = np.zeros(len(table))
@@ -151,7 +162,7 @@ def _stacked(axis, table: pd.DataFrame, groups: pd.Index) -> None:
             linewidth=0.5,
         )
         bottom += values
-    axis.set_xticks(positions, labels, rotation=90 if len(groups) > 1 else 0, fontsize=8)
+    axis.set_xticks(positions, labels, rotation=90 if rotate else 0, fontsize=8)
     axis.set_xlim(-0.7, x - 0.8 - 0.3)
     axis.grid(axis="y", alpha=0.3)
     axis.set_axisbelow(True)
@@ -184,8 +195,15 @@ def _unit(frame: pd.DataFrame) -> str:
     return str(units[0]) if len(units) else "table units"
 
 
-def _wrap(text: str, width: int) -> str:
-    return "\n".join(textwrap.wrap(text, width))
+def unit_label(quantity: str, unit: str) -> str:
+    """An axis label with its unit kept whole: on the same line when short, else below."""
+    text = f"{quantity} ({unit})"
+    return text if len(text) <= 32 else f"{quantity}\n({unit})"
+
+
+def wrap_label(text: str) -> str:
+    """A point's parameters (``rs, capacity_kb=64``), one per line under a bar."""
+    return text.replace(", ", "\n")
 
 
 def layer_cycles(
@@ -196,6 +214,7 @@ def layer_cycles(
     require(layers, ["layer", bars, "cycles", "stall_cycles", "utilization"], "the cycles plot")
     _check_unique(layers, ["layer", bars, "network"], bars)
     names = list(layers[bars].unique())
+    shown = point_labels(layers) if bars == "point" else {}
     layer_names = list(layers["layer"].unique())
     width = 0.8 / len(names)
     figure, (top, bottom) = plt.subplots(
@@ -209,7 +228,7 @@ def layer_cycles(
         stall = rows["stall_cycles"].to_numpy(dtype=float)
         compute = rows["cycles"].to_numpy(dtype=float) - stall
         color = colors(index % 10)
-        top.bar(where, compute, width, color=color, label=f"{name}")
+        top.bar(where, compute, width, color=color, label=shown.get(name, f"{name}"))
         top.bar(
             where,
             stall,
@@ -240,21 +259,9 @@ def layer_cycles(
     for axis in (top, bottom):
         axis.grid(axis="y", alpha=0.3)
         axis.set_axisbelow(True)
-    figure.suptitle(title or "Cycles and utilization per layer", fontsize=11)
+    figure.suptitle(title or f"Cycles and utilization per layer: {context(layers)}", fontsize=11)
     figure.tight_layout()
     return figure
-
-
-def pareto_front(x: Sequence[float], y: Sequence[float]) -> list[int]:
-    """Indices of the points no other point beats on both ``x`` and ``y`` (both minimized),
-    sorted by ``x``. Of equal points, the first is kept."""
-    order = sorted(range(len(x)), key=lambda i: (x[i], y[i], i))
-    front, best_y = [], float("inf")
-    for index in order:
-        if y[index] < best_y:
-            front.append(index)
-            best_y = y[index]
-    return front
 
 
 AXIS_LABELS = {
@@ -271,9 +278,9 @@ def axis_label(column: str, unit: str) -> str:
     if column in AXIS_LABELS:
         return AXIS_LABELS[column]
     if column == "energy_per_mac":
-        return _wrap(f"energy per MAC ({unit})", 40)
+        return unit_label("energy per MAC", unit)
     if column.startswith("energy"):
-        return _wrap(f"{column.replace('_', ' ')} ({unit})", 40)
+        return unit_label(column.replace("_", " "), unit)
     return column
 
 
@@ -284,55 +291,80 @@ def sweep_scatter(
     y: str = "energy",
     color: str | None = "dataflow",
     title: str | None = None,
+    labels: Sequence[str] | None = None,
 ) -> Figure:
     """Scatter of ``y`` against ``x`` over the points (failed points left out), colored by a
-    column, with the Pareto front (lowest ``x`` and ``y``) drawn as a line of ringed points."""
+    column, with the Pareto front (lowest ``x`` and ``y``) drawn as a line of ringed points,
+    each labelled by ``labels`` (default: the parameters that differ between the points). An
+    axis whose values span a factor of 10 or more is logarithmic."""
     require(points, [x, y], "the scatter plot")
+    mask = points[[x, y]].notna().all(axis=1)
     if "status" in points:
-        points = points[points["status"] == "ok"]
-    points = points.dropna(subset=[x, y]).reset_index(drop=True)
-    figure, axis = plt.subplots(figsize=(7.5, 5))
+        mask &= points["status"] == "ok"
+    keep = mask.to_numpy()
+    if labels is not None:
+        labels = [text for text, kept in zip(labels, keep, strict=True) if kept]
+    points = points[keep].reset_index(drop=True)
+    labels = row_labels(points) if labels is None else labels
+    figure, axis = plt.subplots(figsize=(8, 5.2))
     groups = points.groupby(color, sort=False) if color in points else [("all", points)]
     for name, group in groups:
         axis.scatter(group[x], group[y], s=28, alpha=0.8, label=f"{name}")
     front = pareto_front(points[x].tolist(), points[y].tolist())
-    axis.plot(
-        points[x].iloc[front],
-        points[y].iloc[front],
-        color="black",
-        linewidth=1,
-        drawstyle="steps-post",
-        zorder=1,
-    )
+    fx, fy = points[x].iloc[front], points[y].iloc[front]
+    axis.plot(fx, fy, color="black", linewidth=1, drawstyle="steps-post", zorder=1)
     axis.scatter(
-        points[x].iloc[front],
-        points[y].iloc[front],
-        s=90,
-        facecolors="none",
-        edgecolors="black",
-        linewidths=1.2,
-        label=f"Pareto front ({len(front)})",
-        zorder=3,
-    )
+        fx, fy, s=90, facecolors="none", edgecolors="black", linewidths=1.2,
+        label=f"Pareto front ({len(front)})", zorder=3,
+    )  # fmt: skip
     unit = _unit(points)
     axis.set_xlabel(axis_label(x, unit))
     axis.set_ylabel(axis_label(y, unit))
-    for column, setter in ((x, axis.set_xscale), (y, axis.set_yscale)):
-        values = points[column][points[column] > 0]
-        if len(values) and values.max() / values.min() > 100:
-            setter("log")
-    axis.grid(alpha=0.3)
+    for column, which in ((x, axis.xaxis), (y, axis.yaxis)):
+        _scale(axis, which, points[column])
+    axis.grid(alpha=0.3, which="both")
     axis.legend(
-        loc="upper left",
-        bbox_to_anchor=(1.01, 1.0),
-        frameon=False,
-        fontsize=8,
-        title=color if color in points else None,
-        title_fontsize=8,
+        loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8,
+        title=color if color in points else None, title_fontsize=8,
+    )  # fmt: skip
+    _label_front(axis, fx.to_numpy(float), fy.to_numpy(float), [labels[i] for i in front])
+    axis.set_title(
+        title or f"{y} against {x} over {len(points)} points: {context(points)}", fontsize=10
     )
-    axis.set_title(title or f"{y} vs {x} over {len(points)} points", fontsize=11)
     figure.tight_layout()
     return figure
+
+
+def _scale(axis, which, values: pd.Series) -> None:
+    """Logarithmic when the positive values span a decade or more; engineering tick labels
+    (``80M``, ``1.2G``) rather than an offset."""
+    values = values[values > 0]
+    if len(values) and values.max() / values.min() >= 10:
+        getattr(axis, f"set_{which.axis_name}scale")("log")
+        which.set_major_locator(LogLocator(subs=(1.0, 2.0, 5.0)))
+        which.set_minor_formatter(plt.NullFormatter())
+    which.set_major_formatter(EngFormatter(sep=""))
+
+
+def _label_front(axis, xs: np.ndarray, ys: np.ndarray, texts: list[str]) -> None:
+    """Label the Pareto points to their right, spread vertically so that no two labels overlap
+    (the spacing is worked out in pixels and applied as offsets in points)."""
+    axis.autoscale_view()
+    pixels = axis.transData.transform(np.column_stack([xs, ys])) if len(xs) else []
+    to_points = 72 / axis.figure.dpi
+    spacing = 13.0 / to_points  # one 7-point line and a bit, in pixels
+    placed: list[float] = []
+    order = sorted(range(len(texts)), key=lambda i: pixels[i][1])
+    for index in order:
+        py = pixels[index][1]
+        target = max(py, placed[-1] + spacing) if placed else py
+        placed.append(target)
+        axis.annotate(
+            texts[index], (xs[index], ys[index]), xytext=(36, (target - py) * to_points),
+            textcoords="offset points", fontsize=7, va="center",
+            arrowprops={"arrowstyle": "-", "color": "0.4", "linewidth": 0.6, "shrinkA": 0},
+            bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "alpha": 0.85, "linewidth": 0},
+        )  # fmt: skip
 
 
 def save(figure: Figure, path) -> None:

@@ -23,6 +23,8 @@ from enum import Enum
 from fractions import Fraction
 
 from accelsim.systolic.gemm import FoldGrid, Gemm, SystolicDataflow, fold_grid
+from accelsim.systolic.sparsity import SparseFilters
+from accelsim.systolic.user_reference import MemoryRun
 
 
 class Mode(str, Enum):
@@ -55,6 +57,8 @@ class SystolicResult:
     input_sram_reads: int  # words
     weight_sram_reads: int  # words
     output_sram_writes: int  # words
+    memory: MemoryRun | None = None  # DRAM timing and traffic (SCALE-Sim's memory model)
+    sparse: SparseFilters | None = None  # N:M filter sparsity (SCALE-Sim's SparsitySupport)
 
     @property
     def overall_utilization(self) -> float:
