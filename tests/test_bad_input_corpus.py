@@ -325,6 +325,17 @@ def file_cases() -> list[Case]:
         ("array-height-zero", CFG.replace("ArrayHeight:    32", "ArrayHeight: 0"), "ArrayHeight"),
         ("no-section", CFG.replace("[run_presets]", "[run]"), "[run]"),
         ("empty", "", "c.cfg"),
+        ("not-utf8", b"[general]\nrun_name = \xff\xfe\n", "UTF-8"),
+        (
+            "array-height-huge",
+            CFG.replace("ArrayHeight:    32", f"ArrayHeight: {HUGE}"),
+            "ArrayHeight",
+        ),
+        (
+            "array-width-negative",
+            CFG.replace("ArrayWidth:     32", "ArrayWidth: -32"),
+            "ArrayWidth",
+        ),
     ]:
         cases.append(
             Case(
