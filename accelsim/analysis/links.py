@@ -7,10 +7,11 @@ whose delta equals a neighbour's previous one (the same set of coordinates, the 
 a systolic arrangement) can take it over the link. The parent then serves only the other children
 (identical deltas once, :class:`~accelsim.arch.model.MulticastRule` ``identical``); Timeloop uses
 the link transfers at that step, for that data space, only when that lowers the parent's accesses.
-The transfers are charged to the children: each child instance's reads and fills grow by
-``transfers // child instances`` (tiling.cpp ComputePeerAccesses), and the parent's network prints
-them as "Link transfers" (per parent instance), priced at the network's per-hop and router
-energy (zero without a wire model, as in every design here).
+The transfers are charged to the children: each child instance's reads grow by
+``transfers // child instances`` (tiling.cpp ComputePeerAccesses; its peer fills do not show in
+v3.0.3's printed fills), and the network below the fan-out prints them as "Link transfers" (per
+parent instance), priced at the network's per-hop plus twice its router energy (zero without a
+wire model: pat-public's WireEnergy is 0, as in every design here).
 
 Positions on the mesh are Timeloop's: the children are numbered by the fan-out's spatial loops
 (outer loops the high digits, Y loops outside X loops), and child ``i`` sits at column
@@ -69,8 +70,8 @@ class LinkTransfers:
 
     @property
     def peer_per_child(self) -> int:
-        """Reads (by the sending neighbour) and fills added to every child instance, as
-        Timeloop divides: transfers // child instances."""
+        """Reads (by the sending neighbour) added to every child instance, as Timeloop divides:
+        transfers // child instances."""
         return self.transfers // self.child_instances
 
 

@@ -211,8 +211,10 @@ def _meshes(spec: TimeloopArch) -> dict[str, tuple[int, int]]:
 
 
 def _with_links(analysis: Analysis, links: list[LinkTransfers]) -> Analysis:
-    """The counts with link transfers: the parent reads less, every child instance reads (to
-    send) and fills (to receive) ``transfers // child instances`` more (Timeloop's rounding)."""
+    """The counts with link transfers: the parent reads less and every child instance reads (to
+    send to its neighbour) ``transfers // child instances`` more, Timeloop's rounding. Timeloop
+    v3.0.3 prints the children's fills without the elements they receive over the links (its
+    peer fills never reach the printed fills), and so does accelsim."""
     traffic = list(analysis.traffic)
     for link in links:
         for i, item in enumerate(traffic):
@@ -221,8 +223,7 @@ def _with_links(analysis: Analysis, links: list[LinkTransfers]) -> Analysis:
             if item.level == link.parent:
                 traffic[i] = replace(item, reads=item.reads - link.saved * item.instances)
             elif item.level == link.child:
-                added = link.peer_per_child * item.instances
-                traffic[i] = replace(item, reads=item.reads + added, fills=item.fills + added)
+                traffic[i] = replace(item, reads=item.reads + link.peer_per_child * item.instances)
     return replace(analysis, traffic=tuple(traffic))
 
 

@@ -9,7 +9,7 @@
 
 Counts are per instance, levels innermost first. ``link_transfers`` are the elements this level's
 children took from a mesh neighbour instead of from it (Timeloop's "Link transfers" of the
-network below; they are already in the children's reads and fills). The count names are keys so
+network below; the children's reads include them). The count names are keys so
 that later kinds (sparsity's actual/gated/skipped splits) can sit beside them without changing
 the layout.
 """
