@@ -97,7 +97,36 @@ def test_cli_switch_and_stats_json(tmp_path: Path, capsys) -> None:
 
 
 # ---- Timeloop v3.0.3's own outputs --------------------------------------------------------------
-LINK_CASES = ["conv1d_links_r_x", "conv1d_links_rk_xy", "conv1d_links_kr_x_no_gain"]
+LINK_CASES = [
+    "conv1d_links_r_x",
+    "conv1d_links_rk_xy",
+    "conv1d_links_kr_x_no_gain",
+    "conv1d_links_r_x_bypass",
+    "conv2d_links_rs_xy",
+]
+
+
+def test_links_through_a_bypassing_level() -> None:
+    # conv1d_links_r_x with the buffer bypassing inputs and P split 4 x 4 (main memory, buffer):
+    # main memory is the inputs' parent. Steps (P1, K, P0), 3 children linking at each:
+    # (0,0,1) w3 from the right; (0,1,0) w1 the tile jumps back (fetched whole) and finds it on
+    # the left; (0,1,1) w3 from the right; at P1 = 1 (weight 3) the same, except that its first
+    # step jumps by +3, fetched whole, and no neighbour had that input: no link there.
+    inner = 3 * 3 + 3 * 1 + 3 * 3
+    expected = inner + 3 * (0 + 3 * 3 + 3 * 1 + 3 * 3)
+    result = run("conv1d_links_r_x_bypass")
+    memory = level_of(result, "MainMemory")
+    assert memory.link_transfers == {"Inputs": expected} == {"Inputs": 84}
+    assert memory.dataspaces["Inputs"]["reads"] == 128 - 84
+    assert level_of(result, "RegisterFile").dataspaces["Inputs"]["reads"] == 32 + 84 // 4
+
+
+def test_links_on_a_mesh_wider_than_the_fan_out() -> None:
+    # 2-D convolution, R = 3 on X and S = 2 on Y of a 4 x 2 mesh: Timeloop numbers the six
+    # children s * 3 + r but places child i at column i mod 4, row i div 4 (the physical width),
+    # so child (s=1, r=0) sits right of (0, 2) and the rows are not the mesh's rows.
+    result = run("conv2d_links_rs_xy")
+    assert level_of(result, "GlobalBuffer").link_transfers == {"Inputs": 132}
 
 
 @pytest.mark.parametrize("name", LINK_CASES)
