@@ -104,7 +104,26 @@ LINK_CASES = [
     "conv1d_links_r_x_bypass",
     "conv2d_links_rs_xy",
     "conv1d_links_two_fanouts",
+    "conv1d_links_two_buffers",
 ]
+
+
+def test_two_parent_instances_share_out_the_peer_accesses_unevenly() -> None:
+    # K = 2 over two buffers, each fanning R = 4 out to its own four register files: 45 = 3 x 15
+    # links per buffer. Timeloop divides them by all 8 register files (not the 4 of a buffer)
+    # and takes the buffer's share of the fills as (4 + 15) / 4 per child:
+    # reads round(16 + 45/8) = 22, fills round(19/4 + 45/8) = round(16 - 45/4 + 45/8) = 10.
+    result = run("conv1d_links_two_buffers")
+    assert level_of(result, "GlobalBuffer").link_transfers == {"Inputs": 3 * 15}
+    registers = level_of(result, "RegisterFile").dataspaces["Inputs"]
+    assert (registers["reads"], registers["fills"]) == (round(16 + 45 / 8), round(19 / 4 + 45 / 8))
+    assert (registers["reads"], registers["fills"]) == (22, 10)
+    off = read_stats(DATA / "conv1d_links_two_buffers" / "disabled" / "timeloop-model.stats.txt")
+    assert off.levels["RegisterFile"].counts["Inputs"]["fills"] == 16
+    disabled = run("conv1d_links_two_buffers", use_link_transfers=False)
+    for stored in disabled.levels:
+        if stored.dataspaces:
+            assert stored.dataspaces == off.levels[stored.name].counts, stored.name
 
 
 def test_links_through_a_bypassing_level() -> None:

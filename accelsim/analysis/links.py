@@ -7,20 +7,20 @@ whose delta equals a neighbour's previous one (the same set of coordinates, the 
 a systolic arrangement) can take it over the link. The parent then serves only the other children
 (identical deltas once, :class:`~accelsim.arch.model.MulticastRule` ``identical``); Timeloop uses
 the link transfers at that step, for that data space, only when that lowers the parent's accesses.
-The transfers are charged to the children: each child instance's reads grow by
-``transfers // child instances`` (tiling.cpp ComputePeerAccesses; its peer fills do not show in
-v3.0.3's printed fills), and the network below the fan-out prints them as "Link transfers" (per
-parent instance), priced at the network's per-hop plus twice its router energy (zero without a
-wire model: pat-public's WireEnergy is 0, as in every design here).
+The transfers are charged to the children (:meth:`LinkTransfers.child_counts`: the sender reads
+what it passes on, Timeloop's rounding), and the network below the fan-out prints them as "Link
+transfers" (per parent instance), priced at the network's per-hop plus twice its router energy
+(zero without a wire model: pat-public's WireEnergy is 0, as in every design here).
 
 Positions on the mesh are Timeloop's: the children are numbered by the fan-out's spatial loops
 (outer loops the high digits, Y loops outside X loops), and child ``i`` sits at column
 ``i mod w``, row ``i div w``, with ``w`` the larger of the physical mesh width and the X loops'
 product; links are not toroidal (TIMELOOP_ENABLE_TOROIDAL_LINKS unset).
 
-What is modelled: a read-only data space (weights, inputs) whose fan-out lies between two levels
-that keep it, with the fan-out's spatial loops the innermost loops of one level. Elsewhere (a
-fan-out through a bypassing level, outputs) no link transfers are counted; docs/timeloop.md says so.
+What is modelled: a read-only data space (weights, inputs) whose fan-out lies between a level
+keeping it and the next level down keeping it, with the fan-out's spatial loops the innermost
+loops of one level (levels bypassing the data in between are fine). Elsewhere (a fan-out split
+over two levels, outputs) no link transfers are counted; docs/timeloop.md says why.
 
 The deltas of sibling children are translates of one set (their tiles are), so the comparison is
 made once per step: the step's delta ``D`` against the previous step's ``D'`` gives the translation
@@ -30,8 +30,9 @@ made once per step: the step's delta ``D`` against the previous step's ``D'`` gi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from itertools import pairwise, product
-from math import prod
+from math import floor, prod
 
 import numpy as np
 
@@ -59,7 +60,8 @@ class LinkTransfers:
     """The link transfers of one fan-out for one data space, per instance of the parent.
 
     ``transfers``: elements children take from a neighbour (Timeloop's "Link transfers");
-    ``saved``: parent reads they spare; ``child_instances``: instances of the child level in all."""
+    ``saved``: parent reads they spare; ``child_instances``: instances of the child level in all;
+    ``fan_out``: children of one parent instance."""
 
     parent: str
     child: str
@@ -67,12 +69,24 @@ class LinkTransfers:
     transfers: int
     saved: int
     child_instances: int
+    fan_out: int
 
-    @property
-    def peer_per_child(self) -> int:
-        """Reads (by the sending neighbour) added to every child instance, as Timeloop divides:
-        transfers // child instances."""
-        return self.transfers // self.child_instances
+    def child_counts(self, reads: int, fills: int) -> tuple[int, int]:
+        """A child instance's (reads, fills) with the links, from those without, as Timeloop
+        v3.0.3 prints them (tiling.cpp ComputePeerAccesses and the read-only branch of
+        ComputeReadUpdateReductionAccesses): the peer share ``t / N`` (transfers per parent
+        instance over all N child instances) is added to the reads (the sender reads what it
+        passes on) and to the fills, whose parent share drops by ``t / n`` (n children per
+        parent): reads = round(reads + t/N), fills = round(fills - t/n + t/N). With one parent
+        instance N = n and the fills do not change."""
+        peer = Fraction(self.transfers, self.child_instances)
+        share = Fraction(self.transfers, self.fan_out)
+        return _round(reads + peer), _round(fills - share + peer)
+
+
+def _round(value: Fraction) -> int:
+    """std::round of a non-negative value: halves away from zero."""
+    return floor(value + Fraction(1, 2))
 
 
 def link_transfers(
@@ -101,7 +115,10 @@ def link_transfers(
             if transfers:
                 children = prod(p.loop.bound for p in placed[: starts[child]] if p.loop.spatial)
                 child_name = mapping.levels[child].level
-                found.append(LinkTransfers(name, child_name, data_type, transfers, saved, children))
+                fan = prod(p.loop.bound for p in fan_out)
+                found.append(
+                    LinkTransfers(name, child_name, data_type, transfers, saved, children, fan)
+                )
     return found
 
 

@@ -211,10 +211,8 @@ def _meshes(spec: TimeloopArch) -> dict[str, tuple[int, int]]:
 
 
 def _with_links(analysis: Analysis, links: list[LinkTransfers]) -> Analysis:
-    """The counts with link transfers: the parent reads less and every child instance reads (to
-    send to its neighbour) ``transfers // child instances`` more, Timeloop's rounding. Timeloop
-    v3.0.3 prints the children's fills without the elements they receive over the links (its
-    peer fills never reach the printed fills), and so does accelsim."""
+    """The counts with link transfers: the parent reads less; every child instance's reads and
+    fills as :meth:`~accelsim.analysis.links.LinkTransfers.child_counts` gives them."""
     traffic = list(analysis.traffic)
     for link in links:
         for i, item in enumerate(traffic):
@@ -223,7 +221,12 @@ def _with_links(analysis: Analysis, links: list[LinkTransfers]) -> Analysis:
             if item.level == link.parent:
                 traffic[i] = replace(item, reads=item.reads - link.saved * item.instances)
             elif item.level == link.child:
-                traffic[i] = replace(item, reads=item.reads + link.peer_per_child * item.instances)
+                reads, fills = link.child_counts(
+                    item.reads // item.instances, item.fills // item.instances
+                )
+                traffic[i] = replace(
+                    item, reads=reads * item.instances, fills=fills * item.instances
+                )
     return replace(analysis, traffic=tuple(traffic))
 
 
