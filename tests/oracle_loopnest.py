@@ -39,7 +39,9 @@ import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
+from math import prod
 
+from accelsim.arch.model import Axis
 from accelsim.mapping.model import Mapping
 from accelsim.types import DataType, Dim
 from accelsim.workload.layer import Layer
@@ -323,3 +325,72 @@ class Remembered:
                 self.translation = None
         self.tile = tile
         return new
+
+
+def oracle_link_transfers(
+    layer: Layer, mapping: Mapping, mesh: dict[str, tuple[int, int]] | None = None
+) -> dict[tuple[str, DataType], tuple[int, int]]:
+    """Timeloop's link transfers replayed child by child: {(parent level, data type): (link
+    transfers, parent accesses saved)} summed over the parent's instances, non-zero ones only.
+
+    For weights and inputs, at each fan-out whose spatial loops are the innermost loops of a level
+    keeping the data type, above the next level keeping it: at every extrapolated step, each child's
+    delta is compared with the deltas its left, right, upper and lower neighbours (Timeloop's
+    positions: child number ``i`` in nest order at column ``i mod w``, row ``i div w``) fetched at
+    the previous step; the matching children are left out of the parent's accesses (identical
+    deltas counted once) when that lowers them.
+    """
+    nest = Nest(layer, mapping)
+    nest.temporal = "timeloop"
+    found = {}
+    for data_type in (DataType.WEIGHTS, DataType.INPUTS):
+        chain = [i for i, level in enumerate(mapping.levels) if data_type in level.keeps]
+        for parent, child in itertools.pairwise(chain):
+            spatial = nest.positions(nest.starts[parent], nest.starts[child], spatial=True)
+            between = nest.positions(nest.starts[parent], nest.starts[child], spatial=None)
+            if not spatial or between[len(between) - len(spatial) :] != spatial:
+                continue
+            if len({nest.loops[at].level for at in spatial}) != 1:
+                continue
+            level = mapping.levels[nest.loops[spatial[0]].level]  # the level fanning out
+            if any(loop.axis not in (Axis.X, Axis.Y) for loop in level.spatial):
+                continue
+            name = mapping.levels[parent].level
+            x_extent = prod(loop.bound for loop in level.spatial if loop.axis is Axis.X)
+            y_extent = prod(loop.bound for loop in level.spatial if loop.axis is Axis.Y)
+            physical = (mesh or {}).get(level.level, (1, 1))
+            width, height = max(physical[0], x_extent), max(physical[1], y_extent)
+            result = _replay_links(nest, data_type, parent, child, spatial, width, height)
+            if result[0]:
+                found[name, data_type] = result
+    return found
+
+
+def _replay_links(nest, data_type, parent, child, spatial, width, height) -> tuple[int, int]:
+    free = nest.positions(nest.starts[child], len(nest.loops), spatial=None)
+    children = list(nest.assignments(spatial))
+    at = {k: (k % width, k // width) for k in range(len(children))}
+    where = {place: k for k, place in at.items()}
+    transfers = saved = 0
+    for instance in nest.assignments(nest.positions(0, nest.starts[parent], spatial=True)):
+        states = {k: Remembered() for k in range(len(children))}
+        previous: dict[int, frozenset[Coordinate]] = {}
+        for weight, step in nest.steps(nest.positions(0, nest.starts[child], spatial=False)):
+            deltas = {}
+            for k, below in enumerate(children):
+                tile = nest.touched({**instance, **below, **step}, free, data_type)
+                deltas[k] = frozenset(states[k].fetch(tile, "timeloop"))
+            matched = set()
+            for k, delta in deltas.items():
+                x, y = at[k]
+                for place in ((x - 1, y), (x + 1, y), (x, y - 1), (x, y + 1)):
+                    other = where.get(place)
+                    if delta and other is not None and previous.get(other) == delta:
+                        matched.add(k)
+            without = sum(len(d) for d in set(deltas.values()))
+            with_links = sum(len(d) for d in {deltas[k] for k in deltas if k not in matched})
+            if with_links < without:
+                transfers += weight * sum(len(deltas[k]) for k in matched)
+                saved += weight * (without - with_links)
+            previous = deltas
+    return transfers, saved

@@ -44,11 +44,11 @@ def test_cli_writes_stats_json_in_the_issue_schema(tmp_path: Path, capsys) -> No
     [buffer, memory] = stats["levels"]
     assert (buffer["name"], buffer["instances"], memory["name"]) == ("Buffer", 1, "MainMemory")
     assert buffer["dataspaces"] == {
-        "Weights": {"reads": 48, "fills": 3, "updates": 0},
+        "Weights": {"reads": 48, "fills": 3, "updates": 0, "link_transfers": 0},
         # R outermost: each of the 3 windows of 16 inputs slides by one, 16 + 1 + 1 fetched
-        "Inputs": {"reads": 48, "fills": 16 + 2, "updates": 0},
+        "Inputs": {"reads": 48, "fills": 16 + 2, "updates": 0, "link_transfers": 0},
         # 16 outputs, 3 passes: the first pass starts from zero (no read, no fill)
-        "Outputs": {"reads": 48 - 16, "fills": 0, "updates": 48},
+        "Outputs": {"reads": 48 - 16, "fills": 0, "updates": 48, "link_transfers": 0},
     }
     assert "Buffer" in capsys.readouterr().out
     assert (out / "stats.txt").is_file()

@@ -67,3 +67,22 @@ def read_stats(path: Path) -> Stats:
     energy = re.search(r"^Energy: ([\d.]+) uJ$", summary, re.M)
     assert computes and cycles and energy, f"{path}: no summary"
     return Stats(levels, int(cycles.group(1)), int(computes.group(1)), float(energy.group(1)))
+
+
+def read_link_transfers(path: Path) -> dict[tuple[str, str], int]:
+    """The non-zero "Link transfers" of the Networks section: {(network's inner level, data
+    space): count}, the count per instance of the level above the network."""
+    networks = path.read_text().split("\nNetworks\n")[1]
+    found: dict[tuple[str, str], int] = {}
+    inner: str | None = None
+    space: str | None = None
+    for line in networks.splitlines():
+        if match := re.match(r"^(\S+) <==> (\S+)$", line):
+            inner, space = match.group(2), None
+        elif match := _DATASPACE.match(line):
+            space = match.group(1)
+        elif match := re.match(r"^\s+Link transfers\s+: (\d+)$", line):
+            assert inner is not None and space is not None, f"{path}: {line}"
+            if int(match.group(1)):
+                found[inner, space] = int(match.group(1))
+    return found

@@ -11,6 +11,7 @@ with the number of loops, never with the number of MACs.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 from math import prod
@@ -168,31 +169,41 @@ def extrapolated_steps(
     return steps
 
 
+def timeloop_steps(
+    forms: tuple[Form, ...], loops: tuple[PlacedLoop, ...]
+) -> Iterator[tuple[int, tuple[int, ...], tuple[int, ...] | None]]:
+    """(weight, position, move) of every step Timeloop v3 evaluates (:func:`extrapolated_steps`),
+    where ``move`` is the translation a tile makes to reach ``position`` and fetch only its new
+    elements, or None when the tile is fetched whole: at the first step, and when the translation
+    differs from the remembered one (which it then forgets). A translation is remembered after the
+    first step, a reset, or a step that repeats it; a stationary tile "moves" by zeros
+    (OperationSpace::SaveAndSubtractIfSameStride, v3.0.3)."""
+    previous: tuple[int, ...] | None = None
+    remembered: tuple[int, ...] | None = None  # None: no translation remembered
+    for weight, position in extrapolated_steps(forms, loops):
+        move: tuple[int, ...] | None = None
+        if previous is not None:
+            step = tuple(p - q for p, q in zip(position, previous, strict=True))
+            if remembered is None or step == remembered:
+                move = remembered = step
+            else:
+                remembered = None
+        yield weight, position, move
+        previous = position
+
+
 def timeloop_moving_count(
     tile: tuple[tuple[tuple[int, int], ...], ...],
     forms: tuple[Form, ...],
     loops: tuple[PlacedLoop, ...],
 ) -> int:
     """Elements a level receives over a run as Timeloop v3 counts them: over its extrapolated
-    steps (:func:`extrapolated_steps`), a tile that moves by the same translation as the last
+    steps (:func:`timeloop_steps`), a tile that moves by the same translation as the last
     move (or after a reset) fetches only its new elements, a stationary tile nothing, and a tile
-    whose translation changes is fetched whole and resets the remembered translation
-    (OperationSpace::SaveAndSubtractIfSameStride, v3.0.3)."""
+    whose translation changes is fetched whole and resets the remembered translation."""
     no_offsets = tuple(() for _ in forms)
     whole = union_delta(tile, no_offsets, None)
     total = 0
-    previous: tuple[int, ...] | None = None
-    remembered: tuple[int, ...] | None = None  # None: no translation remembered
-    for weight, position in extrapolated_steps(forms, loops):
-        if previous is None:
-            total += weight * whole
-        else:
-            move = tuple(p - q for p, q in zip(position, previous, strict=True))
-            if remembered is None or move == remembered:
-                total += weight * union_delta(tile, no_offsets, move)
-                remembered = move
-            else:
-                total += weight * whole
-                remembered = None
-        previous = position
+    for weight, _, move in timeloop_steps(forms, loops):
+        total += weight * (whole if move is None else union_delta(tile, no_offsets, move))
     return total

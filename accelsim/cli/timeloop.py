@@ -34,6 +34,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(no: count them, as older outputs do)",
     )
     parser.add_argument(
+        "--link-transfers",
+        choices=["yes", "no"],
+        default="yes",
+        help="let a child take a tile its mesh neighbour fetched the step before, where that "
+        "spares parent reads, as Timeloop does by default (no: TIMELOOP_DISABLE_LINK_TRANSFERS=1)",
+    )
+    parser.add_argument(
         "--fidelity",
         choices=["ideal", "engine"],
         default="ideal",
@@ -45,7 +52,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     case = load_case(list(args.files))
     result = evaluate_case(
-        case, elide_first_read=args.elide_first_read == "yes", fidelity=args.fidelity
+        case,
+        elide_first_read=args.elide_first_read == "yes",
+        fidelity=args.fidelity,
+        use_link_transfers=args.link_transfers == "yes",
     )
     print(summary_text(result), end="")
     path = write_stats(result, args.out)

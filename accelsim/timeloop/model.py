@@ -10,11 +10,13 @@ the worst level's bandwidth throttling.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from itertools import pairwise
 from math import ceil
 from pathlib import Path
 
 from accelsim.analysis.counts import Analysis, analyze, first_arrivals
+from accelsim.analysis.links import LinkTransfers, link_transfers
 from accelsim.arch.model import (
     Arch,
     Level,
@@ -48,6 +50,9 @@ class LevelStats:
     instances: int
     dataspaces: dict[str, dict[str, int]]
     energy_pj: float | None
+    # per data space: elements its children took from a mesh neighbour, per instance (the
+    # "Link transfers" of the level's network in Timeloop's stats); absent when none
+    link_transfers: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -154,13 +159,21 @@ def _level(storage: StorageSpec, pes: int) -> Level:
 
 
 def evaluate_case(
-    case: TimeloopCase, *, elide_first_read: bool = True, fidelity: str = "ideal"
+    case: TimeloopCase,
+    *,
+    elide_first_read: bool = True,
+    fidelity: str = "ideal",
+    use_link_transfers: bool = True,
 ) -> TimeloopResult:
-    """Counts, energy and cycles of one case (see the module docstring)."""
+    """Counts, energy and cycles of one case (see the module docstring). ``use_link_transfers``:
+    children take data from mesh neighbours where that spares their parent reads, as Timeloop
+    does by default (:mod:`accelsim.analysis.links`; False: TIMELOOP_DISABLE_LINK_TRANSFERS=1)."""
     layer = case.problem.layer
     analysis = analyze(layer, case.arch, case.mapping)
     if elide_first_read:
         analysis = _elided(case, analysis)
+    links = link_transfers(layer, case.mapping, _meshes(case.spec)) if use_link_transfers else []
+    analysis = _with_links(analysis, links)
     table = _table_energies(case, analysis) if case.ert is None else {}
     levels = []
     for storage in reversed(case.spec.storage):
@@ -169,7 +182,12 @@ def evaluate_case(
         energy = table.get(storage.name)
         if case.ert is not None:  # every utilized instance (the spatial loops above it) pays
             energy = _energy(case.ert, storage, spaces, used[0] if used else 0)
-        levels.append(LevelStats(storage.name, storage.instances, spaces, energy))
+        carried = {
+            case.problem.spaces[link.data_type]: link.transfers
+            for link in links
+            if link.parent == storage.name
+        }
+        levels.append(LevelStats(storage.name, storage.instances, spaces, energy, carried))
     compute_cycles = analysis.temporal_steps
     cycles = ceil(
         compute_cycles * max(1.0, *(_throttling(case, level, compute_cycles) for level in levels))
@@ -180,6 +198,36 @@ def evaluate_case(
         compute_energy = computes * case.ert.energy(case.spec.compute.name, "compute")
     engine = _engine_cycles(case, analysis) if fidelity == "engine" else None
     return TimeloopResult(cycles, compute_cycles, computes, compute_energy, tuple(levels), engine)
+
+
+def _meshes(spec: TimeloopArch) -> dict[str, tuple[int, int]]:
+    """Each storage level's physical fan-out (width, height) to the next level down."""
+    meshes = [(s.name, s.mesh_x, s.mesh_y) for s in spec.storage]
+    meshes.append((spec.compute.name, spec.compute.mesh_x, spec.compute.mesh_y))
+    return {
+        name: (max(1, inner_x // x), max(1, inner_y // y))
+        for (name, x, y), (_, inner_x, inner_y) in pairwise(meshes)
+    }
+
+
+def _with_links(analysis: Analysis, links: list[LinkTransfers]) -> Analysis:
+    """The counts with link transfers: the parent reads less; every child instance's reads and
+    fills as :meth:`~accelsim.analysis.links.LinkTransfers.child_counts` gives them."""
+    traffic = list(analysis.traffic)
+    for link in links:
+        for i, item in enumerate(traffic):
+            if item.data_type is not link.data_type:
+                continue
+            if item.level == link.parent:
+                traffic[i] = replace(item, reads=item.reads - link.saved * item.instances)
+            elif item.level == link.child:
+                reads, fills = link.child_counts(
+                    item.reads // item.instances, item.fills // item.instances
+                )
+                traffic[i] = replace(
+                    item, reads=reads * item.instances, fills=fills * item.instances
+                )
+    return replace(analysis, traffic=tuple(traffic))
 
 
 def _elided(case: TimeloopCase, analysis: Analysis) -> Analysis:

@@ -4,10 +4,14 @@
 
     {"cycles": int, "energy_uj": float, "computes": int,
      "levels": [{"name": str, "instances": int,
-                 "dataspaces": {name: {"reads": int, "fills": int, "updates": int}}}]}
+                 "dataspaces": {name: {"reads": int, "fills": int, "updates": int,
+                                       "link_transfers": int}}}]}
 
-Counts are per instance, levels innermost first. The count names are keys so that later kinds
-(sparsity's actual/gated/skipped splits) can sit beside them without changing the layout.
+Counts are per instance, levels innermost first. ``link_transfers`` are the elements this level's
+children took from a mesh neighbour instead of from it (Timeloop's "Link transfers" of the
+network below; the children's reads include them). The count names are keys so
+that later kinds (sparsity's actual/gated/skipped splits) can sit beside them without changing
+the layout.
 """
 
 from __future__ import annotations
@@ -27,7 +31,14 @@ def stats_dict(result: TimeloopResult) -> dict[str, Any]:
         "energy_uj": None if energy is None else energy / 1e6,
         "computes": result.computes,
         "levels": [
-            {"name": level.name, "instances": level.instances, "dataspaces": level.dataspaces}
+            {
+                "name": level.name,
+                "instances": level.instances,
+                "dataspaces": {
+                    space: {**counts, "link_transfers": level.link_transfers.get(space, 0)}
+                    for space, counts in level.dataspaces.items()
+                },
+            }
             for level in result.levels
         ],
     }
@@ -47,6 +58,9 @@ def summary_text(result: TimeloopResult) -> str:
                 f"{level.name:<28} {space:<10} {level.instances:>6} {counts['reads']:>14,} "
                 f"{counts['fills']:>12,} {counts['updates']:>12,} {shown:>11}"
             )
+    for level in result.levels:
+        for space, count in level.link_transfers.items():
+            lines.append(f"Link transfers below {level.name}, {space}: {count:,} per instance")
     total = result.energy_pj
     lines.append(f"Computes: {result.computes:,}")
     lines.append(f"Cycles: {result.cycles:,} (compute steps {result.compute_cycles:,})")
