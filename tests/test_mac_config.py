@@ -81,7 +81,7 @@ def test_all_bad_values_are_reported_together():
     assert str(caught.value).splitlines() == [
         "a.yaml: mac.weight_bits: expected an integer number of bits in 1..32, got 0",
         "a.yaml: mac.signed: expected true or false, got 'yes'",
-        "a.yaml: mac.energy_per_mac_pj: expected a non-negative energy in pJ, got -1",
+        "a.yaml: mac.energy_per_mac_pj: expected an energy in pJ in [0, 1,000,000,000], got -1",
     ]
     with pytest.raises(ConfigError, match=r"a.yaml: mac.format: expected one of fp32, tf32, fp16"):
         make_mac_unit({"type": "fp", "format": "fp8"}, source="a.yaml")
@@ -142,3 +142,9 @@ def test_every_method_checks_the_precision():
     ):
         with pytest.raises(ConfigError, match=r"^mac.weight_bits: expected 1..4"):
             call()
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("nan"), 1e30, -0.5])
+def test_an_energy_override_must_be_finite_and_within_the_limit(value):
+    with pytest.raises(ConfigError, match=r"a.yaml: mac.energy_per_mac_pj: expected an energy"):
+        make_mac_unit({"type": "int", "energy_per_mac_pj": value}, source="a.yaml")

@@ -308,7 +308,7 @@ def _energy(found: Problems, path: str, value: Any) -> LevelEnergy | None:
     return LevelEnergy(read, write)
 
 
-PRECISION_KEYS = ("weight_bits", "input_bits", "output_bits", "psum_bits")
+PRECISION_KEYS = ("weight_bits", "input_bits", "output_bits", "psum_bits")  # fixed_precision
 
 
 def _fixed_precision(found: Problems, raw: Any) -> tuple[tuple[str, int], ...]:

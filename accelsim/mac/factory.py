@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
+from accelsim.config import LIMITS, is_int, number_in
 from accelsim.errors import ConfigError, Problem, Problems
 from accelsim.mac.base import MacUnit
 from accelsim.mac.binary import BinaryMac
@@ -37,7 +38,7 @@ class Parameter:
 
 
 def _is_int(value: object, low: int, high: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+    return is_int(value) and low <= value <= high
 
 
 def _bits(high: int) -> Parameter:
@@ -49,8 +50,8 @@ def _flag(field: str) -> Parameter:
 
 
 def _energy(field: str) -> Parameter:
-    ok: Check = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0  # noqa: E731
-    return Parameter(field, ok, "a non-negative energy in pJ")
+    ok: Check = lambda v: number_in(v, "energy")  # noqa: E731
+    return Parameter(field, ok, LIMITS["energy"].describe("an energy in pJ"))
 
 
 def _named(parameter: Parameter, field: str) -> Parameter:

@@ -48,7 +48,7 @@ TOP_KEYS = {
     "grid": "{dotted.path: [values]}: every combination",
     "zip": "{dotted.path: [values]}: lists of one length, advanced together",
 }
-PRECISION_KEYS = ("weight_bits", "input_bits")
+PRECISION_ITEM_KEYS = ("weight_bits", "input_bits")
 
 
 @dataclass(frozen=True)
@@ -177,8 +177,8 @@ def _precisions(found: Problems, value: Any) -> list[tuple[int | None, int | Non
         if not isinstance(item, dict):
             found.add(path, "a mapping {weight_bits, input_bits}", item)
             continue
-        check_keys(found, path, item, PRECISION_KEYS)
-        for key in PRECISION_KEYS:
+        check_keys(found, path, item, PRECISION_ITEM_KEYS)
+        for key in PRECISION_ITEM_KEYS:
             if item.get(key) is not None:
                 bits(found, f"{path}.{key}", item[key])
         pairs.append((item.get("weight_bits"), item.get("input_bits")))
