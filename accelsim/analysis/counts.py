@@ -162,7 +162,9 @@ def analyze(layer: Layer, arch: Arch, mapping: Mapping) -> Analysis:
     )
 
 
-def _instances(placed: tuple[PlacedLoop, ...], start: int) -> int:
+def instances_above(placed: tuple[PlacedLoop, ...], start: int) -> int:
+    """Instances of the level whose loops start at ``start``: the product of the spatial loops
+    above it."""
     return prod(p.loop.bound for p in placed[:start] if p.loop.spatial)
 
 
@@ -204,7 +206,7 @@ def _data_type_counts(layer, mapping, data_type, placed, starts, rule, moving):
     crossing: list[LinkTraffic] = []
     for position, index in enumerate(chain):
         start = starts[index]
-        instances = _instances(placed, start)
+        instances = instances_above(placed, start)
         tile = tuple(tile_steps(form, placed[start:]) for form in forms)
         fills = 0
         if position > 0:
@@ -235,11 +237,11 @@ def _data_type_counts(layer, mapping, data_type, placed, starts, rule, moving):
                 served = instances * _distinct_offsets(forms, placed, index, child) * per_child
             else:
                 served = instances * _moving_count(child_tile, offsets, forms, temporal)
-            delivered = _instances(placed, starts[child]) * per_child
+            delivered = instances_above(placed, starts[child]) * per_child
             child_start = starts[child]
         reads, updates = served, 0
         if data_type is DataType.OUTPUTS:
-            reads = served - _first_touches(forms, placed, start, instances)
+            reads = served - first_touches(forms, placed, start, instances)
             updates = served  # drains mirror fills: every tile that arrives leaves once
         found.append(
             Traffic(
@@ -255,8 +257,8 @@ def _data_type_counts(layer, mapping, data_type, placed, starts, rule, moving):
         )
         if any(p.loop.axis is not Axis.LANE for p in spatial):  # lanes stay inside the PE
             if data_type is DataType.OUTPUTS:  # up every time; down except first arrivals
-                below_instances = _instances(placed, child_start)
-                delivered = 2 * delivered - _first_touches(
+                below_instances = instances_above(placed, child_start)
+                delivered = 2 * delivered - first_touches(
                     forms, placed, child_start, below_instances
                 )
             crossing.append(LinkTraffic(mapping.levels[index].level, data_type, delivered, bits))
@@ -272,10 +274,10 @@ def first_arrivals(layer: Layer, mapping: Mapping, level: str) -> int:
     placed, starts = flatten(mapping)
     index = [item.level for item in mapping.levels].index(level)
     forms = coordinate_forms(layer, mapping, DataType.OUTPUTS)
-    return _first_touches(forms, placed, starts[index], _instances(placed, starts[index]))
+    return first_touches(forms, placed, starts[index], instances_above(placed, starts[index]))
 
 
-def _first_touches(forms, placed, start, instances) -> int:
+def first_touches(forms, placed, start, instances) -> int:
     """Output elements one instance ever holds, times instances: their first arrival is free."""
     lifetime = tuple(
         p for position, p in enumerate(placed) if position >= start or not p.loop.spatial

@@ -22,9 +22,8 @@ from fractions import Fraction
 from functools import cached_property
 from math import ceil, prod
 
-from accelsim.analysis.counts import Analysis
+from accelsim.analysis.counts import Analysis, first_touches, instances_above
 from accelsim.analysis.nest import (
-    PlacedLoop,
     coordinate_forms,
     flatten,
     tile_steps,
@@ -254,7 +253,7 @@ def _edge(layer, arch, mapping, analysis, placed, starts, resolved, data_type, p
     offsets = tuple(tile_steps(form, spatial) for form in forms)
     above = tuple(p for p in placed[:child_start] if not p.loop.spatial)
     steps = prod(p.loop.bound for p in resolved)
-    parent_count = _instances(placed, starts[parent])
+    parent_count = instances_above(placed, starts[parent])
     if child is None:
         per_step = prod(p.loop.bound for p in above[len(resolved) :])
         mac = parent_count * per_step * union_delta(none, offsets, None)
@@ -265,7 +264,7 @@ def _edge(layer, arch, mapping, analysis, placed, starts, resolved, data_type, p
         child_count, child_bits = prod(p.loop.bound for p in placed if p.loop.spatial), 0
     else:
         tile = tuple(tile_steps(form, placed[child_start:]) for form in forms)
-        child_count = _instances(placed, child_start)
+        child_count = instances_above(placed, child_start)
         served_all = _moves(tile, offsets, forms, resolved, above, parent_count, steps)
         fills_all = _moves(tile, none, forms, resolved, above, child_count, steps)
         child_bits = analysis.at(mapping.levels[child].level, data_type).element_bits
@@ -313,10 +312,7 @@ def _first_inner(edge, forms, placed, start, count, resolved, delivered):
     The analysis counts the first arrivals at the instances from ``start`` (the parent for reads,
     the child for deliveries); those made at step advances are the whole advance at such steps.
     """
-    lifetime = tuple(p for i, p in enumerate(placed) if i >= start or not p.loop.spatial)
-    total = count * union_delta(
-        tuple(tile_steps(form, lifetime) for form in forms), tuple(() for _ in forms), None
-    )
+    total = first_touches(forms, placed, start, count)
     relevant = RELEVANT[DataType.OUTPUTS]
     at_advances = edge.fills_first if delivered else edge.served_first
     outer = 1
@@ -334,10 +330,6 @@ def _exact(total: int, parts: int) -> int:
     if parts == 0 or total % parts:
         raise AssertionError(f"engine: {total} elements do not split evenly over {parts} steps")
     return total // parts
-
-
-def _instances(placed: tuple[PlacedLoop, ...], start: int) -> int:
-    return prod(p.loop.bound for p in placed[:start] if p.loop.spatial)
 
 
 def exact_fraction(value: float | Fraction) -> Fraction:
