@@ -332,6 +332,7 @@ def test_csv_goes_to_scalesim_reader(tmp_path: Path) -> None:
 
 
 def test_an_empty_onnx_file_is_a_clear_error(tmp_path: Path) -> None:
+    pytest.importorskip("onnx", reason="reading .onnx files needs the onnx extra")
     with pytest.raises(ConfigError, match=r"model\.onnx"):
         load_workload(write(tmp_path, "", "model.onnx"))
 
