@@ -249,14 +249,18 @@ def main() -> None:
     )
     parser.add_argument("--list", action="store_true", help="list the sample, run nothing")
     parser.add_argument(
-        "--only", default=None, help="run the sampled mutants whose 'path:line change' has this"
+        "--only",
+        default=None,
+        help="run the sampled mutants whose 'path:line change' has one"
+        " of these comma-separated texts",
     )
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # remove the copy when stopped
     by_file = all_mutants()
     chosen = sample(by_file, args.count, args.seed)
     if args.only:
-        chosen = [m for m in chosen if args.only in f"{m.path}:{m.line} {m.change}"]
+        texts = args.only.split(",")
+        chosen = [m for m in chosen if any(t in f"{m.path}:{m.line} {m.change}" for t in texts)]
     print(
         f"{sum(map(len, by_file.values()))} mutable sites in {len(by_file)} files; "
         f"{len(chosen)} mutants (seed {args.seed})"
