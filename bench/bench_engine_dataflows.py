@@ -32,7 +32,8 @@ def conv(name, m, c, p, r, stride=1, n=1):
 
 
 def row_stationary(dram, glb, m_x, r_y, s, m_rf):
-    """The Timeloop Eyeriss-like mapping shape of /tmp/t1.py with given loops."""
+    """The shape of the Timeloop Eyeriss-like AlexNet CONV1 mapping (tests/test_reference.py)
+    with the given loops."""
     return Mapping(
         (
             LevelMapping("DRAM", dram, (), ALL),

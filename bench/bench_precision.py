@@ -1,21 +1,24 @@
 """Time the MobileNetV2 x 8 x 8 cost table on the BitFusion-like design, cold and warm, and
 optionally plot the latency-vs-bits Pareto front (the search helper at a sweep of budgets).
 
-    python bench/bench_precision.py [--remap shared|best] [--fidelity engine|ideal] [--plot PNG]
+    python bench/bench_precision.py [--remap shared|best] [--fidelity engine|ideal] [--repeats 3]
+                                    [--plot PNG]
 
-Cold is the first table in a fresh process (mapper and table caches empty); warm is the same
-table again.
+Cold is a table with every cache emptied first (mapper, analysis and table caches, as in a fresh
+process); warm is the same table again. Prints the median of ``--repeats`` runs of each.
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import time
 from pathlib import Path
 
 import numpy as np
 
-from accelsim.precision import cost_table
+from accelsim.api import clear_caches
+from accelsim.precision import clear_cache, cost_table
 from accelsim.precision.sanity import sanity_report
 from accelsim.precision.search import search
 
@@ -24,20 +27,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--remap", default="shared", choices=["shared", "best"])
     parser.add_argument("--fidelity", default="engine", choices=["engine", "ideal"])
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--plot", type=Path, default=None, help="write the Pareto plot here")
     args = parser.parse_args()
     options = dict(batch=16, dataflow="ws", remap=args.remap, fidelity=args.fidelity)
-    start = time.perf_counter()
-    table = cost_table("bitfusion", "mobilenet_v2", **options)
-    cold = time.perf_counter() - start
-    start = time.perf_counter()
-    cost_table("bitfusion", "mobilenet_v2", **options)
-    warm = time.perf_counter() - start
+    colds, warms = [], []
+    for _ in range(args.repeats):
+        clear_caches()
+        clear_cache()
+        start = time.perf_counter()
+        table = cost_table("bitfusion", "mobilenet_v2", **options)
+        colds.append(time.perf_counter() - start)
+        start = time.perf_counter()
+        cost_table("bitfusion", "mobilenet_v2", **options)
+        warms.append(time.perf_counter() - start)
     print(
         f"mobilenet_v2 x 8 x 8 on bitfusion ({args.remap}, {args.fidelity}): "
         f"{len(table.layers) * 64} layer-evaluations"
     )
-    print(f"cold {cold:.2f} s  warm {warm:.3f} s")
+    cold, warm = statistics.median(colds), statistics.median(warms)
+    print(f"cold {cold:.2f} s  warm {warm:.3f} s (median of {args.repeats})")
     report = sanity_report(table)
     print(
         f"monotonic violations: {len(report.violations)}; memory-wall layers: "

@@ -1,7 +1,7 @@
 """Print the Eyeriss ISCA 2016 reproduction as Markdown tables (the README's figures).
 
 Table 1: RS energy per AlexNet layer (batch 16, normalized units x 1e9) by ALU, DRAM and RF, next
-to nn_dataflow's reproduction of the paper (../shared/reference/eyeriss_isca16_rs_alexnet_n16.csv).
+to nn_dataflow's reproduction of the paper (tests/data/reference/eyeriss_isca16_rs_alexnet_n16.csv).
 Table 2: energy per MAC of each dataflow relative to RS, per layer.
 
     python bench/reproduce_eyeriss.py
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import accelsim
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+REFERENCE = Path(__file__).resolve().parents[1] / "tests" / "data" / "reference"
 FLOWS = ("rs", "ws", "osa", "osb", "osc", "nlr")
 
 

@@ -1,7 +1,7 @@
 """Print accelsim's Eyeriss chip next to the JSSC 2017 measurements as a Markdown table.
 
 AlexNet CONV1-5 at batch 4, row stationary, on `eyeriss_chip`; measured figures from
-../shared/reference/eyeriss_jssc17_alexnet_n4.csv (processing latency in ms at 200 MHz, DRAM and
+tests/data/reference/eyeriss_jssc17_alexnet_n4.csv (processing latency in ms at 200 MHz, DRAM and
 global-buffer accesses in MB = 1e6 bytes, active PEs). "DRAM RLC" is accelsim's DRAM traffic with
 the chip's run-length coding applied by arithmetic (docs/eyeriss_chip.md): ifmaps at the measured
 zero fraction, ofmaps at the zero fraction of the next layer's ifmap (a lower bound where max
@@ -18,7 +18,7 @@ from pathlib import Path
 import accelsim
 from accelsim.results import LayerResult
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+REFERENCE = Path(__file__).resolve().parents[1] / "tests" / "data" / "reference"
 CSV = REFERENCE / "eyeriss_jssc17_alexnet_n4.csv"
 LAYERS = ("CONV1", "CONV2", "CONV3", "CONV4", "CONV5")
 BYTES_PER_WORD = 2  # 16-bit words everywhere on the chip

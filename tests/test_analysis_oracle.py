@@ -273,6 +273,55 @@ def test_timeloop_alexnet_conv1_scaled_down() -> None:
     assert_matches_oracle(layer, arch, mapping)
 
 
+def test_only_final_outputs_reach_dram_at_the_output_width() -> None:
+    # The layer's outputs are 8-bit, its partial sums 32-bit (Layer's defaults). With the whole
+    # reduction (C) inside the buffer, DRAM receives each output once, final, at 8 bits; with C
+    # at DRAM, partial sums go out and come back: every DRAM output access is 32 bits.
+    layer = conv(m=2, c=3, p=4)
+    assert (layer.output_bits, layer.psum_bits) == (8, 32)
+    final = Mapping((level("DRAM", [t(Dim.M, 2)]), level("buffer", [t(Dim.C, 3), t(Dim.P, 4)])))
+    analysis = analyze(layer, two_level_arch(), final)
+    dram, buffer = analysis.at("DRAM", OUTPUTS), analysis.at("buffer", OUTPUTS)
+    assert (dram.reads, dram.updates, dram.element_bits) == (0, 2 * 4, 8)
+    assert dram.write_bits == 2 * 4 * 8
+    assert buffer.element_bits == 32
+    spill = Mapping((level("DRAM", [t(Dim.C, 3), t(Dim.M, 2)]), level("buffer", [t(Dim.P, 4)])))
+    dram = analyze(layer, two_level_arch(), spill).at("DRAM", OUTPUTS)
+    assert (dram.reads, dram.updates, dram.element_bits) == ((3 - 1) * 2 * 4, 3 * 2 * 4, 32)
+    assert_matches_oracle(layer, two_level_arch(), spill)
+
+
+def test_lanes_inside_a_pe_count_as_macs_not_as_array_traffic() -> None:
+    # 2 PEs along X (one output channel each), 2 lanes per PE summing C = 2, P = 4 steps in time.
+    layer = conv(m=2, c=2, p=4)
+    arch = make_arch(
+        [
+            level_dict("DRAM", "dram", ALL),
+            level_dict("buffer", "sram", ALL),
+            level_dict("rf", "regfile", frozenset({WEIGHTS})),
+        ]
+    )
+    lanes = Loop(Dim.C, 2, Axis.LANE)
+    mapping = Mapping(
+        (
+            level("DRAM", [t(Dim.P, 4)]),
+            level("buffer", [], [x(Dim.M, 2)]),
+            level("rf", [], [lanes], {WEIGHTS}),
+        )
+    )
+    analysis = analyze(layer, arch, mapping)
+    assert (analysis.temporal_steps, analysis.used_pes, analysis.lanes) == (4, 2, 2)
+    assert analysis.padded_macs == 4 * 2 * 2 == layer.macs
+    # each lane reads its weight at every MAC; each PE is filled with its 2 weights once
+    assert counts(analysis, "rf", WEIGHTS)[1:] == (2, 4 * 2 * 2, 2 * 2, 0)
+    links = {link.data_type: link.elements for link in analysis.links}
+    assert links[WEIGHTS] == 2 * 2  # once per PE
+    assert links[INPUTS] == 2 * 2 * 4  # each PE its 2 inputs per step (multicast at the buffer)
+    # the lanes' products meet in one psum inside the PE: one output per PE per step goes up,
+    # and nothing comes down (C is complete inside the PE)
+    assert links[OUTPUTS] == 2 * 4 + 0
+
+
 # ---- random cases ----------------------------------------------------------------------------
 @st.composite
 def small_layers(draw: st.DrawFn) -> Layer:

@@ -227,5 +227,19 @@ def test_eyeriss_chip_maps_every_alexnet_layer_at_batch_4() -> None:
 def test_tpu_like_runs_resnet18_weight_stationary() -> None:
     result = accelsim.simulate("tpu_like", "resnet18", dataflow="ws")
     assert len(result.layers) == len(accelsim.load_workload("resnet18"))
-    assert result.cycles >= result.macs // (32 * 32)
+    arch = accelsim.load_arch("tpu_like")
+    for layer in result.layers:  # the two bounds of every timing result (DESIGN.md, Timing)
+        assert layer.cycles >= layer.ideal_cycles >= -(-layer.macs // layer.used_pes)
+        assert layer.used_pes <= 32 * 32
+        for level in arch.levels:  # no instance of a level moves more bits than its ports carry
+            moved = [t for t in layer.traffic if t.level == level.name]
+            if level.read_bandwidth_bits:
+                reads = sum(t.read_bits / t.instances for t in moved)
+                assert layer.cycles >= reads / level.read_bandwidth_bits, (layer.layer, level.name)
+            if level.write_bandwidth_bits:
+                writes = sum(t.write_bits / t.instances for t in moved)
+                assert layer.cycles >= writes / level.write_bandwidth_bits, (
+                    layer.layer,
+                    level.name,
+                )
     assert {layer.energy_unit for layer in result.layers} == {"pJ"}

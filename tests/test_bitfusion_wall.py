@@ -90,12 +90,13 @@ def test_low_precision_hits_a_wall(runs):
 
 
 WALL_REASON = (
-    "accelsim gives 3.0x at 4/4 (inside the band) but 10.3x at 2/2: at 2/2 the layer's compulsory "
-    "DRAM traffic (2-bit weights 128*48*25*2 + inputs 16*48*27*27*2 + 8-bit outputs "
-    "16*128*27*27*8 = 13.3 Mbit) needs 69 k cycles at 192 bits/cycle against 219 k compute "
-    "cycles, so DRAM cannot cap the speed-up at 3x unless tiles are re-fetched several times; "
-    "accelsim's mapper finds tilings of the 48 KB buffer that re-fetch little, and what stalls "
-    "it is the buffer's 1024-bit port (32-bit partial sums). BitFusion's own simulator tiles its "
+    "accelsim's engine gives 2.82x at 4/4 (inside the band) but 10.22x at 2/2 (ideal timing: 3.0x "
+    "and 15.0x): at 2/2 the layer's compulsory DRAM traffic (2-bit weights 128*48*25*2 + inputs "
+    "16*48*27*27*2 + 8-bit outputs 16*128*27*27*8 = 13.4 Mbit) needs 69.6 k cycles at 192 "
+    "bits/cycle against 218.7 k compute cycles at the 16x peak, so DRAM cannot cap the speed-up at "
+    "3x unless tiles are re-fetched several times; accelsim's mapper finds tilings of the 48 KB "
+    "buffer that re-fetch little, and what stalls it is the buffer's 1024-bit port (32-bit partial "
+    "sums: 93 k read and 76 k write stall cycles of 403 k). BitFusion's own simulator tiles its "
     "separate 32 KB input and 16 KB output buffers with more re-fetching; reproducing its 3.0x "
     "needs its tiling, which accelsim does not copy."
 )

@@ -132,7 +132,31 @@ def test_finite_bandwidth_bounds_and_bulk_equals_step_by_step(case, dram, buffer
 @given(layers_and_mappings())
 def test_steps_carry_exactly_the_analysis_counts(case):
     layer, mapping = case
+    assert_steps_carry_the_counts(layer, small_arch(), mapping)
+
+
+def test_psums_crossing_the_array_inside_a_step_carry_the_counts():
+    # The RF keeps no outputs: within the step (C = 4 in the RF), every partial sum goes up to
+    # the buffer, and comes back down except at its first MAC (4 up + 3 down per output).
+    layer = conv(m=2, c=4, p=3)
+    mapping = Mapping(
+        (
+            LevelMapping("DRAM", loops((Dim.P, 3)), (), ALL),
+            LevelMapping("buffer", (), loops((Dim.M, 2), axis=Axis.X), ALL),
+            LevelMapping(
+                "rf", loops((Dim.C, 4)), (), frozenset({DataType.WEIGHTS, DataType.INPUTS})
+            ),
+        )
+    )
     arch = small_arch()
+    links = {link.data_type: link.elements for link in analyze(layer, arch, mapping).links}
+    assert links[DataType.OUTPUTS] == 3 * 2 * (4 + 3)
+    assert_steps_carry_the_counts(layer, arch, mapping)
+
+
+def assert_steps_carry_the_counts(layer, arch, mapping):
+    """Summed over every step's fetch, inner and drain jobs, each port's bits (and the network's)
+    equal the analysis' counts."""
     analysis = analyze(layer, arch, mapping)
     plan = make_plan(layer, arch, mapping, analysis, 1)
     carried = {}

@@ -1,7 +1,7 @@
 """Golden results: accelsim's `eyeriss_chip` against the chip's measurements.
 
 Source: Chen, Krishna, Emer, Sze, JSSC 52(1) 2017, AlexNet CONV1-5 at batch 4, 200 MHz core clock,
-as tabulated in ../shared/reference/eyeriss_jssc17_alexnet_n4.csv (MB = 1e6 bytes, 16-bit words).
+as tabulated in tests/data/reference/eyeriss_jssc17_alexnet_n4.csv (MB = 1e6 bytes, 16-bit words).
 Tolerances and the gaps behind them: docs/eyeriss_chip.md.
 """
 
@@ -16,9 +16,8 @@ import pytest
 import accelsim
 from accelsim.results import LayerResult
 
-CSV = Path(__file__).resolve().parents[2] / "shared" / "reference" / "eyeriss_jssc17_alexnet_n4.csv"
+CSV = Path(__file__).resolve().parent / "data" / "reference" / "eyeriss_jssc17_alexnet_n4.csv"
 LAYERS = ("CONV1", "CONV2", "CONV3", "CONV4", "CONV5")
-pytestmark = pytest.mark.skipif(not CSV.is_file(), reason=f"reference {CSV} not found")
 
 
 @cache
@@ -65,35 +64,76 @@ def test_ideal_latency_within_25_percent_of_the_chip(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", LAYERS)
-def test_engine_latency_is_bounded_by_its_known_gaps(name: str) -> None:
-    # The engine is never faster than the loop bounds, and (measured 1.14-1.56x) stays within 1.6x
-    # of the chip: what is left is psum traffic through the buffer: the psum scratchpad (a 16-word
-    # tile in 24 words) prefetches half the next tile, the other half waits for half the drain,
-    # which the chip pipelines through the PE column.
+def test_the_engine_is_never_faster_than_the_loop_bounds(name: str) -> None:
     engine, ideal = run("engine")[name], run("ideal")[name]
     assert engine.cycles >= ideal.cycles
-    assert latency_ms(engine) / measured()[name]["processing_latency_ms"] <= 1.6
+
+
+PSUM_GAP = (
+    "engine latency 1.42x / 1.46x / 1.56x the chip's on CONV3 / 4 / 5 (ideal 0.88x / 0.90x / "
+    "0.96x): psum traffic through the buffer; the psum scratchpad (a 16-word tile in 24 words) "
+    "prefetches half the next tile and the other half waits for half the drain, which the chip "
+    "pipelines through the PE column (docs/eyeriss_chip.md)"
+)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "CONV1",
+        "CONV2",
+        *(
+            pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=PSUM_GAP))
+            for n in LAYERS[2:]
+        ),
+    ],
+)
+def test_engine_latency_within_25_percent_of_the_chip(name: str) -> None:
+    # The same band as the ideal latency, from the same gaps (the chip's control and pipeline,
+    # accelsim's exact-divisor PE counts); with the engine CONV1 / 2 measure 1.22x / 1.14x.
+    ratio = latency_ms(run("engine")[name]) / measured()[name]["processing_latency_ms"]
+    assert 0.75 <= ratio <= 1.25
+
+
+def pooled_zeros_bound(pooled_zeros: float, size: int, pooled_size: int) -> float:
+    """The least zero fraction of a size x size ofmap whose 3 x 3, stride-2 max pooling (AlexNet's)
+    gives ``pooled_zeros``: a pooled zero needs its whole window of 9 zeros, and a value lies in at
+    most 2 x 2 windows, so the zeros number at least 9 / 4 per zero window."""
+    return 9 / 4 * pooled_zeros * pooled_size**2 / size**2
 
 
 # The zero fraction of each ofmap as it goes to DRAM: the next layer's ifmap zeros where no pooling
-# follows (CONV3, CONV4) is exact; where max pooling follows (CONV1, CONV2, CONV5) the pre-pooling
-# fraction is unknown, bounded below by the pooled one (a pooled zero needs a window of zeros)
-# and, for CONV5, by nothing. Pairs: (low, high) zero fraction of the ofmap.
+# follows (CONV3, CONV4) is exact; where max pooling follows the pre-pooling fraction is unknown,
+# bounded below through the pooled one (CONV1 55 -> 27 with CONV2's measured ifmap zeros 38.7 %:
+# at least 21.0 %; CONV2 27 -> 13 with CONV3's 72.5 %: at least 37.8 %; CONV5 feeds FC1, not
+# measured: 0) and above by 1 (all zeros). Pairs: (low, high) zero fraction of the ofmap.
 OFMAP_ZEROS = {
-    "CONV1": (0.0, 0.387),
-    "CONV2": (0.387, 0.725),
+    "CONV1": (pooled_zeros_bound(0.387, 55, 27), 1.0),
+    "CONV2": (pooled_zeros_bound(0.725, 27, 13), 1.0),
     "CONV3": (0.793, 0.793),
     "CONV4": (0.776, 0.776),
-    "CONV5": (0.0, 0.776),
+    "CONV5": (0.0, 1.0),
 }
 
+CONV1_DRAM = (
+    "CONV1: accelsim moves 3.63 MB uncompressed (weights 0.07, ifmap 1.24, ofmap 2.32) against "
+    "the chip's 5.0 MB (0.73x); coded with the chip's RLC (ifmap zeros 0.01 %: 1.65 MB) and the "
+    "ofmap's zeros between 21.0 % (the bound from the pooled 38.7 %) and 100 %, 1.72-4.17 MB, a "
+    "window of 1.49-4.79 MB with the 15 % margin: the chip moves more CONV1 data than accelsim's "
+    "mapping does"
+)
 
-@pytest.mark.parametrize("name", LAYERS)
+
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param("CONV1", marks=pytest.mark.xfail(strict=True, reason=CONV1_DRAM)), *LAYERS[1:]],
+)
 def test_dram_traffic_matches_once_run_length_coding_is_applied(name: str) -> None:
     # accelsim moves 16-bit words uncompressed (0.73-2.0x the measured MB); coding its ifmaps and
     # ofmaps with the chip's RLC at the measured zero fractions brackets the chip's traffic to
     # within 15 % (packing to whole words, the 31-zero run cap and the padded ifmaps accelsim
-    # reads from DRAM are not in the arithmetic).
+    # reads from DRAM are not in the arithmetic). Measured on CONV2-5: 4.0 MB against a bracket
+    # of 3.03-4.27, 3.0 against 2.93, 2.1 against 2.05, 1.3 against 1.30-1.76.
     layer, row = run("engine")[name], measured()[name]
     ifmap = dram_mb(layer, "inputs") * rlc_ratio(row["ifmap_zeros_pct"] / 100)
     coded = [

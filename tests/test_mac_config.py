@@ -32,13 +32,35 @@ EXAMPLE_VALUES = {
 }
 
 
+KIND_VALUES = {"lut": {"weight_bits": 2, "input_bits": 3}}  # away from the LUT's 4 / 4 default
+
+# The unit's field each key of the file sets, written out here (not read from PARAMETERS).
+FIELD_OF_KEY = {
+    "weight_bits": "weight_bits",
+    "input_bits": "input_bits",
+    "accumulator_bits": "accumulator_width",
+    "signed": "signed",
+    "energy_per_mac_pj": "fixed_energy_per_mac_pj",
+    "gate_zero_inputs": "gate_zero_inputs",
+    "lanes": "lanes",
+    "skip_zero_cycles": "skip_zero_cycles",
+    "max_entries": "max_entries",
+    "format": "format",
+    "energy_per_cycle_pj": "energy_per_cycle_pj",
+}
+
+
 @pytest.mark.parametrize("kind", list(UNITS))
 def test_every_type_builds_with_defaults_and_with_every_key(kind):
     assert isinstance(make_mac_unit({"type": kind}, source="a.yaml"), UNITS[kind])
-    spec = {"type": kind, **{key: EXAMPLE_VALUES[key] for key in PARAMETERS[kind]}}
-    unit = make_mac_unit(spec, source="a.yaml")
+    values = {key: EXAMPLE_VALUES[key] for key in PARAMETERS[kind]} | KIND_VALUES.get(kind, {})
+    unit = make_mac_unit({"type": kind, **values}, source="a.yaml")
     assert isinstance(unit, MacUnit)
     assert unit.kind == kind
+    default = UNITS[kind]()
+    for key in PARAMETERS[kind]:  # each key sets its field, away from the default
+        field = FIELD_OF_KEY[key]
+        assert getattr(unit, field) == values[key] != getattr(default, field), key
 
 
 def test_parameters_reach_the_unit():

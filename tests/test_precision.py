@@ -184,8 +184,13 @@ def _brute_force(table, budget, sensitivities):
     return best
 
 
+def needs_scipy() -> None:
+    pytest.importorskip("scipy.optimize", reason="method='milp' needs the search extra (scipy)")
+
+
 @pytest.mark.parametrize("fraction", [0.3, 0.6])
 def test_milp_is_optimal_and_greedy_fits(bitfusion_table, fraction) -> None:
+    needs_scipy()
     cycles = bitfusion_table.array("cycles")
     low, high = cycles[:, 0, 0].sum(), cycles[:, 7, 7].sum()
     budget = low + fraction * (high - low)
@@ -197,9 +202,12 @@ def test_milp_is_optimal_and_greedy_fits(bitfusion_table, fraction) -> None:
     assert greedy.cost <= budget and greedy.penalty >= exact.penalty - 1e-12
 
 
-def test_search_pairs_and_budget_errors(bitfusion_table) -> None:
+@pytest.mark.parametrize("method", ["milp", "greedy"])
+def test_search_pairs_and_budget_errors(bitfusion_table, method) -> None:
+    if method == "milp":
+        needs_scipy()
     cycles = bitfusion_table.array("cycles")
-    choice = search(bitfusion_table, cycles[:, 7, 7].sum(), pairs=[(4, 4), (8, 8)])
+    choice = search(bitfusion_table, cycles[:, 7, 7].sum(), pairs=[(4, 4), (8, 8)], method=method)
     assert set(zip(choice.weight_bits, choice.input_bits, strict=True)) == {(8, 8)}
     floor = cycles[:, 0, 0].sum()
     with pytest.raises(
@@ -207,9 +215,9 @@ def test_search_pairs_and_budget_errors(bitfusion_table) -> None:
         match=rf"search: budget: expected a cycles budget of at "
         rf"least {floor:.6g} \(every layer at its cheapest allowed bits",
     ):
-        search(bitfusion_table, floor - 1)
+        search(bitfusion_table, floor - 1, method=method)
     with pytest.raises(ConfigError, match=r"sensitivities: expected 3 non-negative numbers"):
-        search(bitfusion_table, floor, sensitivities=[1.0])
+        search(bitfusion_table, floor, sensitivities=[1.0], method=method)
 
 
 # ---- sanity -------------------------------------------------------------------------------------

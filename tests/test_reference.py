@@ -1,9 +1,10 @@
-"""Golden results against ../shared/reference (sources and tolerances stated per test).
+"""Golden results against tests/data/reference (sources and tolerances stated per test).
 
 1. Timeloop + Accelergy, Eyeriss-like design, AlexNet CONV1, the mapper's mapping: every count
    exact, energy within 0.1 % (the reference prints per-word energies rounded to 2 decimals).
-2. Eyeriss ISCA 2016, AlexNet batch 16, RS, normalized energy (nn_dataflow's reproduction):
-   ALU exact, RF within 10 %, FC DRAM within 3 %, CONV DRAM bounded (see the test).
+2. Eyeriss ISCA 2016, AlexNet batch 16, RS, normalized energy (nn_dataflow's reproduction, to
+   within 0.1 of the paper): ALU exact; RF without fills, FC DRAM and CONV DRAM's upper bound to
+   the reference's 0.1; CONV DRAM at least the compulsory traffic (see the tests).
 3. Eyeriss ISCA 2016 dataflow comparison: RS lowest everywhere, 1.4x-2.5x on CONV layers.
 """
 
@@ -19,15 +20,12 @@ from accelsim import Dim, LevelMapping, Loop, Mapping
 from accelsim.arch import Axis
 from accelsim.types import DataType
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+REFERENCE = Path(__file__).resolve().parent / "data" / "reference"  # copies: SOURCE.md there
 WGT, INP, OUT = DataType.WEIGHTS, DataType.INPUTS, DataType.OUTPUTS
 
 
 def _reference_rows(name: str) -> list[dict[str, str]]:
-    path = REFERENCE / name
-    if not path.is_file():
-        pytest.skip(f"{path} is not present (../shared/reference sits beside the repository)")
-    with path.open() as handle:
+    with (REFERENCE / name).open() as handle:
         return list(csv.DictReader(handle))
 
 
@@ -119,28 +117,59 @@ def _rs_rows():
     return [pytest.param(row, id=row["layer"]) for row in rows]
 
 
-@pytest.mark.parametrize("row", _rs_rows() if REFERENCE.is_dir() else [])
+@pytest.mark.parametrize("row", _rs_rows())
 def test_eyeriss_rs_per_layer(eyeriss_runs, row):
     layer = next(r for r in eyeriss_runs["rs"].layers if r.layer == row["layer"])
     by = {k: v / 1e9 for k, v in layer.energy_by("category").items()}
     # ALU: one normalized unit per MAC, batch 16: exact to the two printed decimals.
     assert round(by["ALU"], 2) == float(row["alu_1e9"])
     assert by["ALU"] == pytest.approx(layer.macs * 1 / 1e9)
-    # RF: about four accesses per MAC (weight, input, psum read and write) plus fills; within
-    # 10 %: the RF tile shape accelsim's mapper picks differs slightly from nn_dataflow's.
-    assert by["RF"] == pytest.approx(float(row["rf_1e9"]), rel=0.10)
-    dram = float(row["dram_1e9"])
+    # RF: the reference is the accesses that serve the MACs (weight, input, psum read and write:
+    # 3.99-4.03 per MAC); accelsim also charges the fills (values written into the RF from the
+    # array, 1 unit each: measured 0.02-0.30 x 1e9, which puts its RF 1.5-8.2 % above). Without
+    # them it must agree to the reference's own precision: nn_dataflow reproduces the paper to
+    # within 0.1 (x 1e9); measured |difference| at most 0.087, on CONV2.
+    fills = sum(t.fills for t in layer.traffic if t.level == "rf") / 1e9
+    assert fills > 0
+    assert by["RF"] - fills == pytest.approx(float(row["rf_1e9"]), abs=0.1)
     if row["layer"].startswith("FC"):
         # FC layers have no weight reuse within a sample: DRAM is the compulsory traffic for
-        # any good mapping, so both tools must agree closely (3 %).
-        assert by["DRAM"] == pytest.approx(dram, rel=0.03)
-    else:
-        # CONV DRAM depends on the loop blocking each mapper finds for the 128 KB buffer. It
-        # must be at least the compulsory traffic (each tensor once) and may be below
-        # nn_dataflow's (accelsim reaches the compulsory minimum on CONV1, 1.43 vs 2.46), but
-        # not far above it: within +40 % (accelsim is 19-35 % above on CONV3-5).
-        assert by["DRAM"] >= _compulsory_dram(row["layer"]) * (1 - 1e-9)
-        assert by["DRAM"] <= dram * 1.40
+        # any good mapping, so both tools must agree to the reference's precision (0.1; measured
+        # 0.02 at most, 7.80 against 7.78 on FC1).
+        assert by["DRAM"] == pytest.approx(float(row["dram_1e9"]), abs=0.1)
+
+
+CONV_DRAM_ABOVE = (
+    "accelsim's RS mapper moves 2.74 / 1.86 / 1.40 (x 1e9) through DRAM on CONV3 / 4 / 5 against "
+    "nn_dataflow's 2.02 / 1.57 / 1.05 (1.35x / 1.19x / 1.33x; compulsory 0.52 / 0.55 / 0.43): "
+    "the loop blocking it picks for the 128 KB buffer, minimizing total energy, re-fetches more "
+    "than nn_dataflow's; the difference is above the reference's precision (0.1)"
+)
+
+
+def _conv_rows():
+    return [
+        pytest.param(
+            row,
+            id=row["layer"],
+            marks=[pytest.mark.xfail(strict=True, reason=CONV_DRAM_ABOVE)]
+            if row["layer"] in ("CONV3", "CONV4", "CONV5")
+            else [],
+        )
+        for row in _reference_rows("eyeriss_isca16_rs_alexnet_n16.csv")
+        if row["layer"].startswith("CONV")
+    ]
+
+
+@pytest.mark.parametrize("row", _conv_rows())
+def test_eyeriss_rs_conv_dram(eyeriss_runs, row):
+    # CONV DRAM depends on the loop blocking each mapper finds for the 128 KB buffer. It must be
+    # at least the compulsory traffic (each tensor once: accelsim reaches it on CONV1, 1.43
+    # against nn_dataflow's 2.46) and at most nn_dataflow's plus the reference's precision (0.1).
+    layer = next(r for r in eyeriss_runs["rs"].layers if r.layer == row["layer"])
+    dram = layer.energy_by("category")["DRAM"] / 1e9
+    assert dram >= _compulsory_dram(row["layer"]) * (1 - 1e-9)
+    assert dram <= float(row["dram_1e9"]) + 0.1
 
 
 def _compulsory_dram(name: str) -> float:
@@ -168,18 +197,30 @@ def test_rs_is_lowest_energy_in_every_layer(eyeriss_runs):
                 )
 
 
-def test_rs_is_1_4_to_2_5_times_better_on_conv(eyeriss_runs):
-    """Paper: RS is 1.4x to 2.5x more energy efficient than the other dataflows on CONV layers.
-    The lower bound holds as published; the upper bound gets 15 % (accelsim's NLR reaches 2.8x:
-    every operand it delivers to a PE is priced as an array access, and its buffer size comes
-    from an assumed RF-to-SRAM area ratio of 2; see the README)."""
+def _conv_ratios(eyeriss_runs) -> dict[tuple[str, str], float]:
+    """Energy per MAC of each other dataflow over RS's, per CONV layer."""
     rs = eyeriss_runs["rs"]
-    ratios = [
-        result.layers[i].energy_per_mac / layer.energy_per_mac
+    return {
+        (flow, layer.layer): result.layers[i].energy_per_mac / layer.energy_per_mac
         for flow, result in eyeriss_runs.items()
         if flow != "rs"
         for i, layer in enumerate(rs.layers)
         if layer.layer.startswith("CONV")
-    ]
-    assert min(ratios) >= 1.4
-    assert max(ratios) <= 2.5 * 1.15
+    }
+
+
+def test_rs_is_at_least_1_4_times_better_on_conv(eyeriss_runs):
+    """Paper: RS is 1.4x to 2.5x more energy efficient than the other dataflows on CONV layers
+    (measured 1.45x at the least, OSB on CONV3)."""
+    assert min(_conv_ratios(eyeriss_runs).values()) >= 1.4
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="against the paper's 2.5x at most, NLR is 2.44x-2.82x RS on CONV1-5 (2.80x, 2.82x, "
+    "2.67x, 2.64x on CONV1-4): every operand it delivers to a PE is priced as an array access, "
+    "and its 384 KB buffer rests on an assumed RF-to-SRAM area ratio of 2 (the paper does not "
+    "print its split; see the README); OSA and OSC reach 2.54x and 2.59x on CONV2",
+)
+def test_rs_is_at_most_2_5_times_better_on_conv(eyeriss_runs):
+    assert max(_conv_ratios(eyeriss_runs).values()) <= 2.5

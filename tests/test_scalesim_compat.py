@@ -1,6 +1,6 @@
 """SCALE-Sim v3.0.0 compatibility: every reference row reproduced exactly, and by-hand cases.
 
-Golden source: ../shared/reference/scalesim_v3_sample_8x8.csv (SCALE-Sim 3.0.0, CALC mode, 8x8),
+Golden source: tests/data/reference/scalesim_v3_sample_8x8.csv (SCALE-Sim 3.0.0, CALC mode, 8x8),
 whose percentages are rounded to 4 decimals: those are compared after the same rounding, every
 count exactly. One full-precision row comes from SCALE-Sim's own regression test
 (scalesim-project/scale-sim-v3, test/general/golden_trace_calc: AlexNet CONV1, 32x32, ws).
@@ -18,7 +18,7 @@ from accelsim.systolic.gemm import Gemm, SystolicDataflow, gemm_from_layer
 from accelsim.systolic.model import Mode, simulate_gemm
 from accelsim.workload.scalesim_csv import load_scalesim_topology
 
-REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference"
+REFERENCE = Path(__file__).resolve().parent / "data" / "reference"  # copies: SOURCE.md there
 SAMPLE = REFERENCE / "scalesim_v3_sample_8x8.csv"
 HEADER = (
     "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter,"
@@ -28,13 +28,8 @@ TOPOLOGY_COLUMNS = ("ifmap_h", "ifmap_w", "filt_h", "filt_w", "channels", "num_f
 
 
 def _sample_rows() -> list[dict[str, str]]:
-    if not SAMPLE.exists():
-        return []
     with SAMPLE.open(newline="") as file:
         return list(csv.DictReader(file))
-
-
-needs_sample = pytest.mark.skipif(not SAMPLE.exists(), reason=f"reference file absent: {SAMPLE}")
 
 
 def _cfg_text(rows: int, cols: int, dataflow: str) -> str:
@@ -50,7 +45,6 @@ def _topology_line(row: dict[str, str]) -> str:
     return ", ".join([row["layer_name"], *(row[c] for c in TOPOLOGY_COLUMNS)]) + ","
 
 
-@needs_sample
 @pytest.mark.parametrize("row", _sample_rows(), ids=lambda r: f"{r['dataflow']}-{r['layer_name']}")
 def test_reference_row_reproduced(row, tmp_path):
     topology = tmp_path / "topology.csv"
@@ -134,7 +128,6 @@ def test_topology_loader_output_size_and_fields(tmp_path):
     assert fc.macs == 1024 * 1000
 
 
-@needs_sample
 def test_cli_end_to_end_compat_matches_reference(tmp_path, capsys):
     rows = [row for row in _sample_rows() if row["dataflow"] == "ws"]
     (tmp_path / "ws.cfg").write_text(_cfg_text(8, 8, "ws"))

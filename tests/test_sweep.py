@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
 import accelsim
+from accelsim.arch import arch_from_dict
 from accelsim.cli import main
-from accelsim.config import builtin_dir
+from accelsim.config import builtin_dir, read_yaml
 from accelsim.sweep import load_sweep, run_sweep, runner, sweep_from_dict
 
 GRID = {
@@ -38,12 +40,51 @@ def test_a_2_x_3_x_4_sweep_gives_one_row_per_point_and_layer(tmp_path):
         assert column in run.layers.columns
     combos = run.summary[["dataflow", "pe_array.rows", "levels.buffer.capacity_kb"]]
     assert len(combos.drop_duplicates()) == 24
-    # the parameter took effect: each point's arch has the rows its column says
-    for _, row in run.summary.iterrows():
-        assert row["status"] == "ok"
+    assert (run.summary["status"] == "ok").all()
+    check_each_point_ran_its_arch(run.layers)
     on_disk = pd.read_csv(tmp_path / "layers.csv")
     assert len(on_disk) == len(run.layers)
     assert {"layers.csv", "points.csv"} <= {p.name for p in tmp_path.iterdir()}
+
+
+def tiny_by_hand(rows: int, buffer_kb: float) -> accelsim.Arch:
+    """tiny.yaml with its array height and buffer size edited in the raw mapping, not through
+    the sweep's override paths."""
+    raw = copy.deepcopy(read_yaml(builtin_dir("arch_configs") / "tiny.yaml"))
+    raw["pe_array"]["rows"] = rows
+    [buffer] = [level for level in raw["levels"] if level["name"] == "buffer"]
+    buffer["capacity_kb"] = buffer_kb
+    return arch_from_dict(raw, source="tiny, edited by hand")
+
+
+def check_each_point_ran_its_arch(layers: pd.DataFrame) -> None:
+    rows_column, buffer_column = "pe_array.rows", "levels.buffer.capacity_kb"
+    for (dataflow, rows, buffer_kb), point in layers.groupby(
+        ["dataflow", rows_column, buffer_column]
+    ):
+        # the array the point ran: utilization = MACs / (cycles x PEs x 1 MAC per cycle at 8/8)
+        pes = point["macs"] / (point["utilization"] * point["cycles"])
+        assert pes.round().tolist() == [rows * 4] * LAYERS
+        assert (point["used_pes"] <= rows * 4).all()
+        expected = accelsim.simulate(tiny_by_hand(rows, buffer_kb), "tiny", dataflow=dataflow)
+        assert point["cycles"].tolist() == [layer.cycles for layer in expected.layers]
+        assert point["energy"].tolist() == pytest.approx([x.energy for x in expected.layers])
+    # and the swept rows change what they should: more PEs, fewer cycles in total
+    by_rows = layers.groupby(rows_column)["cycles"].sum()
+    assert by_rows[2] > by_rows[4] > by_rows[8]
+
+
+def test_a_smaller_buffer_refetches_from_dram(tmp_path):
+    # tiny's buffer (8 KB) holds what the layers reuse, so DRAM moves each tensor once; from
+    # 1 KB down the ws mappings re-fetch: DRAM energy grows as the swept buffer shrinks
+    grid = {"levels.buffer.capacity_kb": [0.25, 0.5, 1, 8]}
+    spec = sweep_from_dict({**GRID, "dataflows": ["ws"], "grid": grid}, source="t")
+    layers = run_sweep(spec, tmp_path, executor="serial").layers
+    dram = layers.groupby("levels.buffer.capacity_kb")["energy_DRAM"].sum()
+    # each tensor once, 8-bit words at 200 per 16 bits; inputs padded (conv1: 3 x 10 x 10;
+    # conv2, stride 2: 4 x 9 x 9, its last padded row and column never read)
+    once = (108 + 3 * 10 * 10 + 256) + (288 + 4 * 9 * 9 + 128) + (1280 + 128 + 10)
+    assert dram[0.25] > dram[0.5] > dram[1] == dram[8] == once * 200 / 2
 
 
 def test_the_point_results_are_simulates(tmp_path):
@@ -130,12 +171,14 @@ def test_cli_sweep_writes_tables_and_exit_codes(tmp_path, capsys):
     assert main(["sweep", str(tmp_path / "missing.yaml")]) == 2
 
 
-def test_cli_sweep_then_plot_and_report(tmp_path):
+def test_cli_sweep_then_plot_and_report(tmp_path, capsys):
     sweep = Path(builtin_dir("arch_configs")) / "sweeps" / "tiny_grid.yaml"
     out = tmp_path / "out"
-    main(["sweep", str(sweep), "--out", str(out), "--jobs", "1"])
+    # exit 1: rs cannot map conv1 (R = 3) on the 2-row arrays, 4 of the 24 points
+    assert main(["sweep", str(sweep), "--out", str(out), "--jobs", "1"]) == 1
+    assert "4 failed" in capsys.readouterr().out
     assert main(["plot", str(out), "--kind", "scatter", "--out", str(tmp_path / "s.png")]) == 0
-    assert (tmp_path / "s.png").stat().st_size > 0
+    assert (tmp_path / "s.png").read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
     assert main(["report", str(out), "--out", str(tmp_path / "html")]) == 0
     assert "<table" in (tmp_path / "html" / "index.html").read_text("utf-8")
 

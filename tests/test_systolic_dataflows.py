@@ -1,15 +1,18 @@
-"""Systolic dataflows through accelsim.simulate: cycles from the cycle-exact systolic model (which
-equals the per-cycle reference, tests/test_systolic_reference.py), counts priced by the table."""
+"""Systolic dataflows through accelsim.simulate: cycles and SRAM counts against the per-cycle
+reference (accelsim/systolic/reference.py: every PE, every cycle, real numbers), not against the
+closed-form model simulate calls; counts priced by the table."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 import accelsim
 from accelsim.arch import arch_from_dict
-from accelsim.systolic import SystolicDataflow, gemm_from_layer, simulate_gemm
+from accelsim.systolic import SystolicDataflow, gemm_from_layer
+from accelsim.systolic.reference import ReferenceRun, simulate_reference
 
 FLOWS = ("systolic_ws", "systolic_os", "systolic_is")
 
@@ -30,15 +33,29 @@ def systolic_arch(rows: int = 4, cols: int = 4) -> accelsim.Arch:
     )
 
 
+def per_cycle(layer: accelsim.Layer, flow: str, rows: int = 4, cols: int = 4) -> ReferenceRun:
+    """The layer's im2col GEMM run PE by PE, cycle by cycle, on random integers."""
+    gemm = gemm_from_layer(layer)
+    rng = np.random.default_rng(gemm.m * gemm.k * gemm.n)
+    a, b = rng.integers(-8, 8, (gemm.m, gemm.k)), rng.integers(-8, 8, (gemm.k, gemm.n))
+    run = simulate_reference(a, b, SystolicDataflow(flow.removeprefix("systolic_")), rows, cols)
+    assert np.array_equal(run.outputs, a @ b)
+    return run
+
+
 @pytest.mark.parametrize("flow", FLOWS)
-def test_cycles_are_the_systolic_models(flow):
+def test_cycles_and_sram_counts_are_the_per_cycle_references(flow):
     arch = systolic_arch()
     for layer in accelsim.load_workload("tiny"):
         result = accelsim.simulate(arch, layer, dataflow=flow).layers[0]
-        dataflow = SystolicDataflow(flow.removeprefix("systolic_"))
-        expected = simulate_gemm(gemm_from_layer(layer), dataflow, 4, 4)
+        expected = per_cycle(layer, flow)
         assert result.cycles == expected.cycles
         assert result.stall_cycles == 0
+        assert result.macs == expected.macs
+        sram = {t.data_type.value: t for t in result.traffic if t.level == "sram"}
+        assert sram["inputs"].reads == expected.input_sram_reads
+        assert sram["weights"].reads == expected.weight_sram_reads
+        assert sram["outputs"].updates == expected.output_sram_writes
 
 
 def test_a_gemm_that_fits_the_array_takes_its_fill_skew_and_drain():
@@ -57,12 +74,7 @@ def test_a_gemm_that_fits_the_array_takes_its_fill_skew_and_drain():
 def test_grouped_layers_run_one_group_after_another():
     layer = accelsim.make_layer("dw", "depthwise", channels=4, input_size=6, kernel_size=3)
     result = accelsim.simulate(systolic_arch(), layer, dataflow="systolic_os").layers[0]
-    one = simulate_gemm(
-        gemm_from_layer(replace(layer, groups=1, m=1)),
-        SystolicDataflow.OS,
-        4,
-        4,
-    )
+    one = per_cycle(replace(layer, groups=1, m=1), "systolic_os")  # a 16 x 9 by 9 x 1 GEMM
     assert result.cycles == 4 * one.cycles
 
 

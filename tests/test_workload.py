@@ -6,7 +6,6 @@ the ones quoted in ../shared/reference/README.md (Eyeriss, grouped CONV2/4/5).
 
 from __future__ import annotations
 
-import importlib.util
 import re
 from pathlib import Path
 
@@ -322,10 +321,6 @@ def test_timeloop_groups_and_batch_override(tmp_path: Path) -> None:
 
 
 # ---- other formats ---------------------------------------------------------------------------
-@pytest.mark.skipif(
-    importlib.util.find_spec("accelsim.workload.scalesim_csv") is None,
-    reason="accelsim/workload/scalesim_csv.py (SCALE-Sim topology reader) is not written yet",
-)
 def test_csv_goes_to_scalesim_reader(tmp_path: Path) -> None:
     header = "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, "
     path = write(
@@ -337,6 +332,7 @@ def test_csv_goes_to_scalesim_reader(tmp_path: Path) -> None:
 
 
 def test_an_empty_onnx_file_is_a_clear_error(tmp_path: Path) -> None:
+    pytest.importorskip("onnx", reason="reading .onnx files needs the onnx extra")
     with pytest.raises(ConfigError, match=r"model\.onnx"):
         load_workload(write(tmp_path, "", "model.onnx"))
 
