@@ -1,7 +1,7 @@
 """Mutation check of the core: flip one operator at a time and see whether the tests notice.
 
-Targets: accelsim/analysis/, accelsim/engine/ and accelsim/cost.py. Every operator site of those
-files is found by walking their syntax trees (never by line number, so the script keeps working
+Targets: accelsim/analysis/, accelsim/engine/ and accelsim/energy/pricing.py (the pricing, was
+cost.py). Every operator site of those files is found by walking their syntax trees (never by line number, so the script keeps working
 while the code changes); a fixed-seed sample of them, spread over the files in proportion to their
 sites, is mutated one at a time:
 
@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TARGETS = ("accelsim/analysis", "accelsim/engine", "accelsim/cost.py")
+TARGETS = ("accelsim/analysis", "accelsim/engine", "accelsim/energy/pricing.py")
 TESTS = (  # about 30 s alone on the loaded 2-core machine
     "tests/test_analysis_oracle.py",
     "tests/test_engine.py",
