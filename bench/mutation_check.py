@@ -1,9 +1,9 @@
 """Mutation check of the core: flip one operator at a time and see whether the tests notice.
 
 Targets: accelsim/analysis/, accelsim/engine/ and accelsim/energy/pricing.py (the pricing, was
-cost.py). Every operator site of those files is found by walking their syntax trees (never by line number, so the script keeps working
-while the code changes); a fixed-seed sample of them, spread over the files in proportion to their
-sites, is mutated one at a time:
+cost.py). Every operator site of those files is found by walking their syntax trees (never by
+line number, so the script keeps working while the code changes); a fixed-seed sample of them,
+spread over the files in proportion to their sites, is mutated one at a time:
 
     a + b -> a - b, a - b -> a + b, a * b -> a // b, a / b and a // b -> a * b, a % b -> a // b,
     < -> <=, <= -> <, > -> >=, >= -> >, == -> !=, != -> ==, and -> or, or -> and,
