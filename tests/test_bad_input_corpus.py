@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import yaml
+from test_scalesim_errors import GOOD_CFG
 
 import accelsim
 from accelsim.cli import main
@@ -42,28 +43,7 @@ PROBLEM = {
     }
 }
 SWEEP = {"name": "s", "arch": "tiny", "workloads": ["tiny"], "dataflows": ["ws"]}
-CFG = """[general]
-run_name = good
-
-[architecture_presets]
-ArrayHeight:    32
-ArrayWidth:     32
-IfmapSramSzkB:   64
-FilterSramSzkB:  64
-OfmapSramSzkB:   64
-IfmapOffset:    0
-FilterOffset:   10000000
-OfmapOffset:    20000000
-Bandwidth : 10
-Dataflow : os
-MemoryBanks:   1
-ReadRequestBuffer: 512
-WriteRequestBuffer: 512
-
-[run_presets]
-InterfaceBandwidth: CALC
-UseRamulatorTrace: False
-"""
+CFG = GOOD_CFG  # the valid SCALE-Sim cfg of test_scalesim_errors, broken one field at a time
 TOPOLOGY = (
     "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, "
     "Strides,\nConv1, 16, 16, 3, 3, 3, 10, 1,\n"
