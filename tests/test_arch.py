@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from shared_cases import ALEXNET_MACS
 
 import accelsim
 from accelsim.arch import LevelKind, load_arch
@@ -198,19 +199,6 @@ def test_every_arch_runs_the_tiny_workload(name: str, dataflow: str) -> None:
 def test_tpu_like_cannot_run_row_stationary() -> None:
     with pytest.raises(accelsim.ConfigError, match="the smallest tile the rs dataflow needs"):
         accelsim.simulate("tpu_like", "tiny", dataflow="rs")
-
-
-# Per image, from ../shared/reference/README.md (AlexNet with grouped CONV2/4/5).
-ALEXNET_MACS = {
-    "CONV1": 105_415_200,
-    "CONV2": 223_948_800,
-    "CONV3": 149_520_384,
-    "CONV4": 112_140_288,
-    "CONV5": 74_760_192,
-    "FC1": 37_748_736,
-    "FC2": 16_777_216,
-    "FC3": 4_096_000,
-}
 
 
 def test_eyeriss_chip_maps_every_alexnet_layer_at_batch_4() -> None:

@@ -7,6 +7,7 @@ from dataclasses import replace
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shared_cases import small_conv_layers
 
 import accelsim
 from accelsim.arch import arch_from_dict, load_arch
@@ -103,24 +104,8 @@ def test_a_dataflow_whose_spread_cannot_fit_the_array_says_why():
 
 
 @settings(max_examples=40, deadline=None)
-@given(
-    m=st.integers(1, 8),
-    c=st.integers(1, 6),
-    size=st.integers(3, 9),
-    kernel=st.sampled_from([1, 3]),
-    stride=st.integers(1, 2),
-    flow=st.sampled_from(FLOWS),
-)
-def test_random_layers_map_within_capacity(m, c, size, kernel, stride, flow):
-    layer = accelsim.make_layer(
-        "x",
-        "conv",
-        in_channels=c,
-        out_channels=m,
-        input_size=size,
-        kernel_size=kernel,
-        stride=stride,
-    )
+@given(layer=small_conv_layers(max_stride=2), flow=st.sampled_from(FLOWS))
+def test_random_layers_map_within_capacity(layer, flow):
     arch = load_arch("tiny")
     found = map_layer(layer, arch, flow)
     check_mapping(layer, arch, found.mapping)

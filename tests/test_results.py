@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shared_cases import small_conv_layers
 
 import accelsim
 from accelsim.analysis.counts import analyze
@@ -65,25 +66,9 @@ def test_the_same_counts_priced_with_another_table():
 
 
 @settings(max_examples=40, deadline=None)
-@given(
-    m=st.integers(1, 8),
-    c=st.integers(1, 6),
-    size=st.integers(3, 9),
-    kernel=st.sampled_from([1, 3]),
-    stride=st.integers(1, 3),
-    flow=st.sampled_from(("rs", "ws", "osb", "nlr")),
-)
-def test_capacity_check_tiles_equal_the_analysis_tiles(m, c, size, kernel, stride, flow):
+@given(layer=small_conv_layers(max_stride=3), flow=st.sampled_from(("rs", "ws", "osb", "nlr")))
+def test_capacity_check_tiles_equal_the_analysis_tiles(layer, flow):
     """The mapper's fast tile sizes equal the exact analysis' tiles at every level."""
-    layer = accelsim.make_layer(
-        "x",
-        "conv",
-        in_channels=c,
-        out_channels=m,
-        input_size=size,
-        kernel_size=kernel,
-        stride=stride,
-    )
     arch = accelsim.load_arch("tiny")
     mapping = map_layer(layer, arch, flow).mapping
     analysis = analyze(layer, arch, mapping)

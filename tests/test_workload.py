@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from shared_cases import ALEXNET_MACS as ALEXNET_REFERENCE_MACS
 
 from accelsim.errors import ConfigError
 from accelsim.workload import (
@@ -59,22 +60,12 @@ ALEXNET_MACS = {
     "FC2": 4096 * 4096,  # 16,777,216
     "FC3": 4096 * 1000,  # 4,096,000
 }
-ALEXNET_REFERENCE = {  # ../shared/reference/README.md, "Exact MAC counts per image"
-    "CONV1": 105_415_200,
-    "CONV2": 223_948_800,
-    "CONV3": 149_520_384,
-    "CONV4": 112_140_288,
-    "CONV5": 74_760_192,
-    "FC1": 37_748_736,
-    "FC2": 16_777_216,
-    "FC3": 4_096_000,
-}
 
 
 @pytest.mark.parametrize("layer_name", list(ALEXNET_MACS))
 def test_alexnet_layer_macs(layer_name: str) -> None:
     layer = load_workload("alexnet")[layer_name]
-    assert layer.macs == ALEXNET_MACS[layer_name] == ALEXNET_REFERENCE[layer_name]
+    assert layer.macs == ALEXNET_MACS[layer_name] == ALEXNET_REFERENCE_MACS[layer_name]
 
 
 def test_alexnet_layers_in_order_and_grouped() -> None:
