@@ -26,7 +26,7 @@ import numpy as np
 
 from accelsim.systolic.calc_model import simulate_calc
 from accelsim.systolic.gemm import Gemm, SystolicDataflow
-from accelsim.systolic.streams import Offsets, build_streams
+from accelsim.systolic.streams import Offsets, Streams, build_streams
 from accelsim.systolic.traces import write_sram_traces
 from accelsim.systolic.user_model import simulate_user
 from accelsim.systolic.user_reference import MemoryRun
@@ -61,9 +61,7 @@ def layer_memory_run(
     trace files are written into that folder)."""
     streams = build_streams(layer, dataflow, rows, cols, interface.offsets, kept)
     run = simulate_user(streams, interface.sram_words, interface.rates)
-    if traces is not None:
-        write_sram_traces(traces, streams, run)
-    return run
+    return _with_traces(run, streams, traces)
 
 
 def calc_memory_run(
@@ -78,7 +76,11 @@ def calc_memory_run(
     """SCALE-Sim's CALC mode for ``layer``: no read stalls, DRAM reads derived from the requests
     (``interface.rates`` is not used: the ofmap SRAM drains ``cols`` words per cycle)."""
     streams = build_streams(layer, dataflow, rows, cols, interface.offsets, kept)
-    run = simulate_calc(streams, interface.sram_words)
+    return _with_traces(simulate_calc(streams, interface.sram_words), streams, traces)
+
+
+def _with_traces(run: MemoryRun, streams: Streams, traces: Path | None) -> MemoryRun:
+    """``run``, after writing its SRAM trace files into ``traces`` when a folder is given."""
     if traces is not None:
         write_sram_traces(traces, streams, run)
     return run
