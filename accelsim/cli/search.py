@@ -90,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
         f"penalty {choice.penalty:.6g}; method {choice.method}"
     )
     if args.out is not None:
-        from accelsim.report.files import write_csv
+        from accelsim.atomic import write_csv
 
         print(f"wrote {write_csv(args.out, choice.to_frame())}")
     return 0
