@@ -16,11 +16,11 @@ PACKAGE = Path(__file__).resolve().parents[1] / "accelsim"
 # read with the architecture; accelsim.energy.pricing prices counts).
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors", "types", "config", "atomic", "progress", "workers", "progressions", "version"),
-    ("workload", "mac", "energy"),
+    ("workload", "mac", "energy", "compress"),
     ("arch",),
     ("dataflow", "mapping"),
     ("analysis", "engine", "systolic", "functional"),
-    ("energy.pricing",),
+    ("energy.pricing", "compress.dram"),
     ("mapper", "results"),
     ("api", "timeloop"),
     ("report", "sweep", "precision"),

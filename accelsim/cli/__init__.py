@@ -59,6 +59,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "accelsim.cli.timeloop",
         "evaluate Timeloop input files (arch, problem, mapping, ERT) with Timeloop's counts",
     ),
+    "compress": (
+        "accelsim.cli.compress",
+        "Deep Compression of a network's weights: size, ratio, DRAM traffic and energy",
+    ),
 }
 
 
