@@ -11,11 +11,13 @@ and workload, its horowitz45 energy table, and the SCALE-Sim inputs of tests/tes
 from __future__ import annotations
 
 import copy
+import io
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 import yaml
 from test_scalesim_errors import GOOD_CFG
@@ -627,7 +629,110 @@ def onnx_cases() -> list[Case]:
     ]
 
 
-CASES = file_cases() + flag_cases() + onnx_cases()
+def _npy(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
+def _npz(**arrays: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def compress_cases() -> list[Case]:
+    """accelsim compress: densities, bits, the weights file (missing layer, truncated, wrong
+    size) and the output file."""
+    argv = ["compress", "--workload", "tiny"]
+    good = {"conv1": np.ones(108), "conv2": np.ones(288), "fc": np.ones(1280)}
+    line = "command line"
+    return [
+        Case("compress-density-zero", [*argv, "--density", "0"], [line, "density", "(0, 1]"]),
+        Case("compress-density-above-one", [*argv, "--density", "1.5"], [line, "(0, 1]", "1.5"]),
+        Case(
+            "compress-density-one-layer",
+            [*argv, "--density", "0.5,fc=-0.1"],
+            [line, "layers.fc.density", "-0.1"],
+        ),
+        Case("compress-density-text", [*argv, "--density", "half"], [line, "--density", "half"]),
+        Case(
+            "compress-density-unknown-layer",
+            [*argv, "--density", "0.5,conv9=0.5"],
+            [line, "density", "layer names of tiny", "conv9"],
+        ),
+        Case("compress-density-missing", argv, [line, "--density", "no --weights"]),
+        Case(
+            "compress-weight-bits-zero",
+            [*argv, "--density", "0.5", "--weight-bits", "0"],
+            [line, "weight_bits", "from 1 to 16", "0"],
+        ),
+        Case(
+            "compress-index-bits-33",
+            [*argv, "--density", "0.5", "--index-bits", "33"],
+            [line, "index_bits", "from 1 to 16", "33"],
+        ),
+        Case(
+            "compress-bits-fraction",
+            [*argv, "--density", "0.5", "--weight-bits", "4.5"],
+            [line, "--weight-bits", "an integer"],
+        ),
+        Case(
+            "compress-weights-missing-layer",
+            [*argv, "--weights", "w.npz"],
+            ["w.npz", "fc", "an array for layer fc"],
+            {"w.npz": _npz(conv1=good["conv1"], conv2=good["conv2"])},
+        ),
+        Case(
+            "compress-weights-wrong-size",
+            [*argv, "--weights", "w.npz"],
+            ["w.npz", "conv2", "288 weights"],
+            {"w.npz": _npz(**{**good, "conv2": np.ones((3, 3))})},
+        ),
+        Case(
+            "compress-weights-truncated-npz",
+            [*argv, "--weights", "w.npz"],
+            ["w.npz", "truncated"],
+            {"w.npz": _npz(**good)[:100]},
+        ),
+        Case(
+            "compress-weights-truncated-npy",
+            [*argv, "--weights", "w", "--density", "0.5"],
+            ["conv1.npy", "truncated"],
+            {"w/conv1.npy": _npy(good["conv1"])[:-40]},
+        ),
+        Case(
+            "compress-weights-nan",
+            [*argv, "--weights", "w.npz"],
+            ["w.npz", "conv1", "finite numbers"],
+            {"w.npz": _npz(**{**good, "conv1": np.full(108, np.nan)})},
+        ),
+        Case(
+            "compress-weights-all-zero",
+            [*argv, "--weights", "w.npz"],
+            ["w.npz", "conv1", "at least one non-zero"],
+            {"w.npz": _npz(**{**good, "conv1": np.zeros(108)})},
+        ),
+        Case(
+            "compress-weights-not-found",
+            [*argv, "--weights", "no.npz"],
+            ["no.npz", "an existing weights file"],
+        ),
+        Case(
+            "compress-weights-suffix",
+            [*argv, "--weights", "w.txt"],
+            ["w.txt", ".npz, .npy, .onnx"],
+            {"w.txt": "1 2 3\n"},
+        ),
+        Case(
+            "compress-out-suffix",
+            [*argv, "--density", "0.5", "--out", "r.npy"],
+            [line, "--out", ".csv, .json"],
+        ),
+    ]
+
+
+CASES = file_cases() + flag_cases() + onnx_cases() + compress_cases()
 
 
 def test_the_corpus_is_large_and_names_are_unique() -> None:
