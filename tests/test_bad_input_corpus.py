@@ -732,7 +732,43 @@ def compress_cases() -> list[Case]:
     ]
 
 
-CASES = file_cases() + flag_cases() + onnx_cases() + compress_cases()
+def density_cases() -> list[Case]:
+    """accelsim cost-table with pruned weights: --weight-density, --densities, --index-bits."""
+    argv = [*COST_TABLE, "--bits", "8", "--out", "t.csv"]
+    line = "command line"
+    return [
+        Case("cost-table-density-zero", [*argv, "--weight-density", "0"], [line, "(0, 1]"]),
+        Case(
+            "cost-table-density-layer",
+            [*argv, "--weight-density", "fc=1.5"],
+            [line, "--weight-density", "fc=1.5"],
+        ),
+        Case(
+            "cost-table-density-unknown-layer",
+            [*argv, "--weight-density", "conv9=0.5"],
+            ["weight_density", "layer names of tiny", "conv9"],
+        ),
+        Case("cost-table-densities-text", [*argv, "--densities", "1,half"], ["--densities"]),
+        Case("cost-table-densities-two", [*argv, "--densities", "1,2"], [line, "(0, 1]"]),
+        Case(
+            "cost-table-densities-npy",
+            [*COST_TABLE, "--bits", "1-8", "--densities", "1,0.5", "--out", "t.npy"],
+            [line, "--out", ".csv or .json"],
+        ),
+        Case(
+            "cost-table-densities-and-density",
+            [*argv, "--densities", "1,0.5", "--weight-density", "0.5"],
+            [line, "not both"],
+        ),
+        Case(
+            "cost-table-index-bits",
+            [*argv, "--weight-density", "0.5", "--index-bits", "0"],
+            ["index_bits", "from 1 to 16", "0"],
+        ),
+    ]
+
+
+CASES = file_cases() + flag_cases() + onnx_cases() + compress_cases() + density_cases()
 
 
 def test_the_corpus_is_large_and_names_are_unique() -> None:

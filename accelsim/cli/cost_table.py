@@ -73,6 +73,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "(default promote)",
     )
     parser.add_argument(
+        "--weight-density",
+        default=None,
+        help="pruned weights: density in (0, 1] for every layer, NAME=VALUE pairs, or both "
+        "(0.5,fc=0.2); DRAM weights in the relative-index format (default: dense)",
+    )
+    parser.add_argument(
+        "--densities",
+        default=None,
+        help="a density axis, e.g. 1,0.5,0.25: one table per density, every layer at it, "
+        "written one after the other (.csv or .json only)",
+    )
+    parser.add_argument(
+        "--index-bits",
+        type=int,
+        default=4,
+        help="relative index bits of pruned weights in DRAM, 1-16 (default 4)",
+    )
+    parser.add_argument(
         "--out",
         type=Path,
         required=True,
@@ -101,13 +119,16 @@ def parse_bits(text: str, *, option: str = "--bits") -> list[int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    from accelsim.precision.export import FORMATS, write_table
+    from accelsim.precision.export import FORMATS, write_table, write_tables
     from accelsim.precision.sanity import sanity_report
 
     if args.out.suffix not in FORMATS:
         expected = f"an output file ending in {', '.join(FORMATS)}"
         raise ConfigError(Problem("command line", "--out", expected, str(args.out)))
     check_output(args.out)
+    if args.densities is not None and args.out.suffix not in (".csv", ".json"):
+        expected = "a .csv or .json output for a density axis (one table per density)"
+        raise ConfigError(Problem("command line", "--out", expected, str(args.out)))
     parse_dataflow(args.dataflow, source="command line", path="--dataflow")
     if args.batch is not None and not int_in(args.batch, "batch"):
         raise ConfigError(Problem("command line", "--batch", expect_int("batch"), args.batch))
@@ -117,10 +138,15 @@ def run(args: argparse.Namespace) -> int:
     input_bits = parse_bits(
         args.input_bits or args.bits, option="--input-bits" if args.input_bits else "--bits"
     )
+    density, axis = _densities(args)
     with Progress(0, "accelsim cost-table", "layer shape", quiet=args.quiet) as bar:
-        table = _table(args, weight_bits, input_bits, bar)
+        tables = [_table(args, weight_bits, input_bits, bar, d) for d in axis or [density]]
+    table = tables[0]
     columns = None if args.metric == "both" else METRIC_COLUMNS[args.metric]
-    path = write_table(table, args.out, columns=columns)
+    if axis is None:
+        path = write_table(table, args.out, columns=columns)
+    else:
+        path = write_tables(tables, args.out, columns=columns)
     print(
         f"{table.network} on {table.arch} ({table.dataflow}, batch {table.batch}): "
         f"{len(table.layers)} layers x {len(weight_bits)} x {len(input_bits)} bit pairs"
@@ -130,8 +156,45 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _densities(args: argparse.Namespace) -> tuple[Any, list[float] | None]:
+    """The --weight-density setting (a number, or per layer) and the --densities axis."""
+    from accelsim.cli.compress import parse_setting
+
+    if args.weight_density is not None and args.densities is not None:
+        expected = "either --weight-density or --densities, not both"
+        raise ConfigError(Problem("command line", "--densities", expected, args.densities))
+    if args.densities is not None:
+        try:
+            values = [float(part) for part in args.densities.split(",")]
+        except ValueError:
+            values = []
+        _check_densities("--densities", values, args.densities)
+        return None, values
+    density = parse_setting(args.weight_density, "--weight-density", float)
+    if isinstance(density, dict) and "*" in density:
+        from accelsim.api import as_network
+
+        default = density.pop("*")
+        names = [layer.name for layer in as_network(args.workload)]
+        density = {name: default for name in names} | density
+    if density is not None:
+        values = list(density.values()) if isinstance(density, dict) else [density]
+        _check_densities("--weight-density", values, args.weight_density)
+    return density, None
+
+
+def _check_densities(option: str, values: list[float], text: str) -> None:
+    if not values or not all(0 < value <= 1 for value in values):
+        expected = "densities in (0, 1] (a list: 1,0.5,0.25)"
+        raise ConfigError(Problem("command line", option, expected, text))
+
+
 def _table(
-    args: argparse.Namespace, weight_bits: list[int], input_bits: list[int], bar: Progress
+    args: argparse.Namespace,
+    weight_bits: list[int],
+    input_bits: list[int],
+    bar: Progress,
+    density: Any = None,
 ) -> Any:
     from accelsim.precision import cost_table
 
@@ -147,4 +210,6 @@ def _table(
         remap=args.remap,
         fidelity=args.fidelity,
         progress=bar.advance_to,
+        weight_density=density,
+        index_bits=args.index_bits,
     )

@@ -17,6 +17,8 @@ d)**(2**b)``, and it brings ``q / (1 - q)`` padding entries on average.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -40,7 +42,9 @@ def relative_indices(mask: NDArray[np.bool_], index_bits: int) -> tuple[NDArray[
 def entries_per_nonzero(density: float, index_bits: int) -> float:
     """Expected entries (the non-zero plus its padding) per non-zero for weights kept uniformly
     at random with probability ``density``: ``1 / (1 - (1 - d)**(2**b))``."""
-    return 1.0 / (1.0 - (1.0 - density) ** (1 << index_bits))
+    if density >= 1:
+        return 1.0
+    return -1.0 / math.expm1((1 << index_bits) * math.log1p(-density))
 
 
 def expected_index_counts(nonzeros: int, density: float, index_bits: int) -> dict[int, int]:
@@ -64,3 +68,12 @@ def apportion(total: int, weights: NDArray[np.floating]) -> NDArray[np.int64]:
     order = np.argsort(-(share - counts), kind="stable")
     counts[order[:left]] += 1
     return counts
+
+
+def stored_fraction(density: float, weight_bits: int, index_bits: int) -> float:
+    """Bits a pruned tensor of ``weight_bits`` values occupies in the relative-index format, as a
+    fraction of its dense size, for weights kept uniformly at random with probability
+    ``density``: ``d / (1 - (1 - d)**(2**b)) * (w + b) / w`` entries' worth, or 1 when the
+    dense tensor is smaller (it is then stored dense). Never rises as the density falls."""
+    compressed = density * entries_per_nonzero(density, index_bits) * (weight_bits + index_bits)
+    return min(1.0, compressed / weight_bits)

@@ -32,6 +32,7 @@ from accelsim.mapper import Objective, map_layer
 from accelsim.mapping.model import Mapping
 from accelsim.mapping.validate import fits
 from accelsim.results import LayerResult
+from accelsim.types import DataType
 from accelsim.workers import worker_pool
 from accelsim.workload.layer import Layer
 
@@ -81,6 +82,7 @@ class PairCost:
     energy_compute: float
     energy_onchip: float
     energy_dram: float
+    energy_dram_weights: float  # the part of energy_dram that moves weights
     run_weight_bits: int
     run_input_bits: int
     macs_per_cycle: int  # per PE, at the run bits
@@ -234,6 +236,11 @@ def pair_cost(result: LayerResult, arch: Arch, mapping: Mapping) -> PairCost:
         energy_compute=by["ALU"],
         energy_onchip=by["RF"] + by["array"] + by["buffer"],
         energy_dram=by["DRAM"],
+        energy_dram_weights=sum(
+            item.energy
+            for item in result.energy_items
+            if item.category == "DRAM" and item.data_type is DataType.WEIGHTS
+        ),
         run_weight_bits=result.weight_bits,
         run_input_bits=result.input_bits,
         macs_per_cycle=unit.macs_per_cycle(result.weight_bits, result.input_bits),

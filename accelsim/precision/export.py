@@ -45,6 +45,21 @@ def write_table(table: CostTable, path: str | Path, *, columns: list[str] | None
     raise ConfigError(Problem(str(path), "", expected, path.suffix or path.name))
 
 
+def write_tables(
+    tables: list[CostTable], path: str | Path, *, columns: list[str] | None = None
+) -> Path:
+    """Several tables (a density axis) one after the other in one long-form ``.csv`` or
+    ``.json`` file; ConfigError for another suffix."""
+    path = Path(path)
+    if path.suffix not in (".csv", ".json"):
+        expected = "a .csv or .json output for a density axis (one table per density)"
+        raise ConfigError(Problem(str(path), "", expected, path.suffix or path.name))
+    frame = pd.concat([_long_form(table, columns) for table in tables], ignore_index=True)
+    if path.suffix == ".csv":
+        return write_atomic(path, lambda tmp: frame.to_csv(tmp, index=False))
+    return write_atomic(path, lambda tmp: frame.to_json(tmp, orient="records", indent=1))
+
+
 def haq_array(table: CostTable, *, source: str = "HAQ table") -> np.ndarray:
     """Cycles as int64 of shape (layers, 8, 8), indexed
     ``[layer, weight_bits - 1, input_bits - 1]``."""
@@ -96,6 +111,8 @@ def _long_form(table: CostTable, columns: list[str] | None) -> pd.DataFrame:
         "weight_bits",
         "input_bits",
     ]
+    if "weight_density" in frame:
+        identity.append("weight_density")
     return frame[identity + [c for c in columns if c not in identity]]
 
 

@@ -8,7 +8,8 @@ a long-form DataFrame (``to_frame``). See docs/precision.md for the model and it
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from collections.abc import Mapping as ByName
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
@@ -25,8 +26,10 @@ from accelsim.api import (
     as_network,
     as_table,
 )
+from accelsim.compress.csr import stored_fraction
 from accelsim.config import LIMITS, expect_int, int_in
 from accelsim.dataflow import Dataflow, parse_dataflow
+from accelsim.energy.pricing import mac_energy_per_mac
 from accelsim.errors import ConfigError, Problem, Problems
 from accelsim.mac import MacUnit
 from accelsim.mapper import Objective
@@ -102,6 +105,8 @@ class CostTable:
     policy). ``run_*_bits`` give the precision each pair ran at (after promotion or a
     fixed-precision architecture's override). ``mappings[i][j][k]`` is the mapping the entry
     was costed with (``accelsim.evaluate`` of it gives the entry; ``None`` for NaN pairs).
+    ``weight_densities`` (one per layer; empty when not given) are the pruning densities the
+    table was priced at, with ``index_bits``-bit relative indices (see :func:`cost_table`).
     """
 
     network: str
@@ -116,6 +121,8 @@ class CostTable:
     input_bits: tuple[int, ...]
     arrays: dict[str, NDArray[np.float64]] = field(repr=False)
     mappings: tuple[tuple[tuple[Mapping | None, ...], ...], ...] = field(repr=False, default=())
+    weight_densities: tuple[float, ...] = ()
+    index_bits: int | None = None
 
     def array(self, name: str = "cycles") -> NDArray[np.float64]:
         """The dense (layers, w, a) array of one quantity (see :data:`ARRAYS`); a copy."""
@@ -154,6 +161,8 @@ class CostTable:
         )
         for name in ARRAYS:
             frame[name] = self.arrays[name].reshape(-1)
+        if self.weight_densities:
+            frame["weight_density"] = np.repeat(np.array(self.weight_densities), nw * na)
         frame["mapping"] = [
             "" if m is None else str(m) for layer in self.mappings for row in layer for m in row
         ]
@@ -183,6 +192,8 @@ def cost_table(
     fidelity: str = "engine",
     workers: int | None = None,
     progress: Report | None = None,
+    weight_density: Densities = None,
+    index_bits: int = 4,
 ) -> CostTable:
     """Cost of every layer of ``network`` on ``arch`` at every (w, a) bit pair.
 
@@ -197,8 +208,18 @@ def cost_table(
     2 when there is enough work) share a cold run; ``progress(done, total)``, if given, is
     called as the layer shapes are costed.
 
+    ``weight_density`` (one value, one per layer, or a mapping by layer name, each in (0, 1];
+    ``None``: the layers' own, weights stored dense) prices pruned weights: in DRAM they are
+    stored in Deep Compression's relative-index format with ``index_bits``-bit indices (or
+    dense, when that is smaller), so every DRAM weight read moves
+    :func:`accelsim.compress.csr.stored_fraction` of its dense bits; a MAC unit that gates or
+    skips zero weights (ternary) spends its energy at that density. Each cell keeps the
+    mapping, cycles and other energies of the layer's own density (timing is not sped up by
+    pruning here), so lower density never costs more energy.
+
     Raises ConfigError for bits outside 1..32, an unknown metric, policy or dataflow, an
-    unsupported pair under the ``error`` policy, or a layer the dataflow cannot map.
+    unsupported pair under the ``error`` policy, a layer the dataflow cannot map, or a
+    density outside (0, 1], a density list of the wrong length or naming an unknown layer.
     """
     flow = parse_dataflow(dataflow)
     w_list, a_list = _bits("weight_bits", weight_bits), _bits("input_bits", input_bits)
@@ -214,12 +235,37 @@ def cost_table(
         if not int_in(batch, "batch"):
             raise ConfigError(Problem("cost_table", "batch", expect_int("batch"), batch))
         net = net.with_batch(batch)
+    densities = _densities(net, weight_density)
+    index = _index_bits(index_bits)
     table = as_table(energy_table, base)
     grid = _run_bits(base, net, w_list, a_list, policy)
     sweeps = _sweeps(net, grid, mode, base.mac_unit)
     context = Context(base, flow, goal, table, fidelity)
     costs = evaluate_sweeps(context, sweeps, workers=workers, progress=progress)
-    return _assemble(net, base, flow, goal, table.unit, w_list, a_list, grid, costs)
+    done = _assemble(net, base, flow, goal, table.unit, w_list, a_list, grid, costs)
+    if densities is None:
+        return done
+    return _pruned(done, net, context, grid, costs, (densities, index))
+
+
+def density_tables(
+    arch: ArchLike,
+    network: WorkloadLike,
+    densities: Iterable[float],
+    weight_bits: Iterable[int] = range(1, 9),
+    input_bits: Iterable[int] = range(1, 9),
+    **options,
+) -> tuple[CostTable, ...]:
+    """A density axis: one :func:`cost_table` per weight density (the same for every layer),
+    in the order given. The simulations are shared (cached), so each further density costs
+    only its pricing. ``options`` are :func:`cost_table`'s."""
+    values = tuple(densities)
+    if not values:
+        raise ConfigError(Problem("cost_table", "densities", "at least one density", []))
+    return tuple(
+        cost_table(arch, network, weight_bits, input_bits, weight_density=d, **options)
+        for d in values
+    )
 
 
 # ---- validation ------------------------------------------------------------------------------
@@ -252,6 +298,41 @@ def _objective(metric: str, objective: Objective | str | None) -> Objective:
     if objective is None:
         return OBJECTIVE_FOR_METRIC[metric]
     return _enum(Objective, objective, "objective")
+
+
+Densities = float | Sequence[float] | ByName[str, float] | None
+
+
+def _densities(network: Network, given: Densities) -> tuple[float, ...] | None:
+    """One density per layer (ConfigError for a bad value, length or name)."""
+    if given is None:
+        return None
+    names = [layer.name for layer in network]
+    if isinstance(given, ByName):
+        unknown = sorted(set(given) - set(names))
+        if unknown:
+            expected = f"layer names of {network.name}"
+            raise ConfigError(Problem("cost_table", "weight_density", expected, unknown))
+        values = [given.get(name, 1.0) for name in names]
+    elif isinstance(given, Sequence) and not isinstance(given, str):
+        values = list(given)
+        if len(values) != len(names):
+            expected = f"one density per layer ({len(names)})"
+            raise ConfigError(Problem("cost_table", "weight_density", expected, len(values)))
+    else:
+        values = [given] * len(names)  # type: ignore[list-item]
+    for name, value in zip(names, values, strict=True):
+        ok = isinstance(value, (int, float, np.floating)) and not isinstance(value, bool)
+        if not ok or not 0 < value <= 1:
+            path = f"weight_density.{name}"
+            raise ConfigError(Problem("cost_table", path, "a number in (0, 1]", value))
+    return tuple(float(v) for v in values)
+
+
+def _index_bits(value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 1 <= value <= 16:
+        raise ConfigError(Problem("cost_table", "index_bits", "an integer from 1 to 16", value))
+    return int(value)
 
 
 # ---- which precision each pair runs at -------------------------------------------------------
@@ -360,3 +441,28 @@ def _assemble(network, arch, flow, goal, unit, w_list, a_list, grid, costs) -> C
         arrays=arrays,
         mappings=tuple(tuple(tuple(row) for row in layer) for layer in mappings),
     )
+
+
+# ---- pruned weights --------------------------------------------------------------------------
+def _pruned(done: CostTable, network: Network, context: Context, grid: Grid, costs, pruning):
+    """``done`` priced at ``densities``: DRAM weight reads at the stored fraction, the MAC
+    energy at the density (same mappings, cycles and other energies)."""
+    densities, index = pruning
+    arrays = {name: values.copy() for name, values in done.arrays.items()}
+    arch, table = context.arch, context.table
+    for i, (layer, density) in enumerate(zip(network, densities, strict=True)):
+        for j, w in enumerate(done.weight_bits):
+            for k, a in enumerate(done.input_bits):
+                run = grid[(w, a)]
+                if run is None:
+                    continue
+                ran = arch.apply_precision(layer.with_precision(*run))
+                weights_pj = costs[_key(layer.with_precision(*run))].energy_dram_weights
+                dram = weights_pj * (1 - stored_fraction(density, ran.weight_bits, index))
+                pruned = replace(ran, weight_density=density)
+                per_mac = mac_energy_per_mac(ran, arch, table)
+                mac = ran.macs * (per_mac - mac_energy_per_mac(pruned, arch, table))
+                arrays["energy_dram"][i, j, k] -= dram
+                arrays["energy_compute"][i, j, k] -= mac
+                arrays["energy"][i, j, k] -= dram + mac
+    return replace(done, arrays=arrays, weight_densities=densities, index_bits=index)
