@@ -50,6 +50,23 @@ def test_table_is_monotone(fidelity_table) -> None:
     assert sanity_report(table).ok
 
 
+def test_table_is_monotone_in_weight_density(fidelity_table) -> None:
+    """The density counterpart: pruning further never costs more energy at any pair, and the
+    cycles stay the dense table's (the same mappings, priced again; no new simulation)."""
+    fidelity, table = fidelity_table
+    axis = [
+        cost_table(ARCH, NET, dataflow="ws", fidelity=fidelity, workers=1, weight_density=d)
+        for d in (1.0, 0.5, 0.25, 0.1, 0.02)
+    ]
+    energies = np.stack([t.array("energy") for t in axis])
+    assert (np.diff(energies, axis=0) <= 1e-9 * energies[:-1]).all()
+    assert (energies[-1] < energies[0]).all()  # BitFusion layers read weights from DRAM
+    np.testing.assert_array_equal(axis[0].array("energy"), table.array("energy"))
+    for pruned in axis:
+        np.testing.assert_array_equal(pruned.array("cycles"), table.array("cycles"))
+        assert _violations(pruned.array("cycles")) == 0
+
+
 @pytest.mark.parametrize("fidelity", FIDELITIES)
 def test_group_mappings_alone_are_not_monotone_here(fidelity) -> None:
     # What the table held before each pair also tried its wider neighbours' mappings: the
