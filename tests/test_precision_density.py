@@ -5,6 +5,7 @@ ternary unit that skips zero weights spends its MAC energy at the density."""
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ from accelsim import evaluate, load_workload
 from accelsim.arch.loader import arch_from_dict
 from accelsim.errors import ConfigError
 from accelsim.precision import cost_table
+from accelsim.precision.search import search_pruning
 from accelsim.precision.table import density_tables
 from accelsim.types import DataType
 
@@ -97,3 +99,31 @@ def test_per_layer_densities_and_bad_ones() -> None:
             cost_table("tiny", TINY, [8], [8], dataflow="ws", weight_density=given)
     with pytest.raises(ConfigError, match=r"index_bits: expected an integer from 1 to 16"):
         cost_table("tiny", TINY, [8], [8], dataflow="ws", weight_density=0.5, index_bits=0)
+
+
+def test_search_trades_bits_against_pruning_as_brute_force_does() -> None:
+    pytest.importorskip("scipy", reason="method='milp' needs scipy (accelsim[search])")
+    densities, bits = (1.0, 0.5, 0.1), (2, 4, 8)
+    tables = density_tables("tiny", TINY, densities, bits, [8], dataflow="ws", metric="energy")
+    d = np.array(densities)[:, None, None, None]
+    w = np.array(bits, dtype=float)[None, None, :, None]
+    layer = np.arange(1, 4, dtype=float)[None, :, None, None]
+    penalty = np.broadcast_to(4.0**-w + 0.01 * layer * (1 - d), (3, 3, 3, 1))  # d, layer, w, a
+    cost = np.stack([t.array("energy") for t in tables])
+    cells = [(t, j) for t in range(3) for j in range(3)]
+    low = sum(cost[:, i].min() for i in range(3))
+    high = sum(cost[:, i].max() for i in range(3))
+    budget = low + 0.3 * (high - low)
+    best = min(
+        sum(penalty[t, i, j, 0] for i, (t, j) in enumerate(pick))
+        for pick in itertools.product(cells, repeat=3)
+        if sum(cost[t, i, j, 0] for i, (t, j) in enumerate(pick)) <= budget
+    )
+    exact = search_pruning(tables, budget, penalty, metric="energy")
+    assert exact.penalty == pytest.approx(best) and exact.cost <= budget
+    assert set(exact.weight_densities) <= set(densities)
+    assert list(exact.to_frame().columns)[-1] == "weight_density"
+    greedy = search_pruning(tables, budget, penalty, metric="energy", method="greedy")
+    assert greedy.cost <= budget and greedy.penalty >= best - 1e-12
+    with pytest.raises(ConfigError, match=r"penalty: expected finite numbers of shape"):
+        search_pruning(tables, budget, penalty[:2], metric="energy")

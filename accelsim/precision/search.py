@@ -45,11 +45,15 @@ class BitChoice:
     budget: float
     penalty: float
     method: str
+    weight_densities: tuple[float, ...] = ()  # per layer, when chosen too (search_pruning)
 
     def to_frame(self) -> pd.DataFrame:
-        return pd.DataFrame(
+        frame = pd.DataFrame(
             {"layer": self.layers, "weight_bits": self.weight_bits, "input_bits": self.input_bits}
         )
+        if self.weight_densities:
+            frame["weight_density"] = self.weight_densities
+        return frame
 
 
 def search(
@@ -91,6 +95,74 @@ def search(
         penalty=float(weight[rows, chosen].sum()),
         method=method,
     )
+
+
+def search_pruning(
+    tables: Sequence[CostTable],
+    budget: float,
+    penalty: NDArray,
+    *,
+    metric: str = "energy",
+    pairs: Iterable[tuple[int, int]] | None = None,
+    method: str = "milp",
+) -> BitChoice:
+    """Bits *and* pruning: per layer one (table, w, a) cell of a density axis (the tables of
+    :func:`accelsim.precision.table.density_tables`, or any tables of the same network and bits
+    priced at other weight densities), of least total ``penalty`` (shape: tables x layers x w
+    x a, your accuracy model of bits and pruning) within ``budget`` of summed ``metric``. The
+    same integer program as :func:`search`, with the density as one more choice per layer.
+    Raises ConfigError for tables that do not match, a penalty of the wrong shape, or an
+    infeasible budget."""
+    first = _same_grid(tables)
+    cost = _by_layer(np.stack([table.array(metric) for table in tables]))
+    shape = (len(tables), len(first.layers), len(first.weight_bits), len(first.input_bits))
+    weights = np.asarray(penalty, dtype=float)
+    if weights.shape != shape or not np.isfinite(weights).all():
+        raise ConfigError(
+            Problem("search", "penalty", f"finite numbers of shape {shape}", weights.shape)
+        )
+    weight = _by_layer(weights)
+    allowed = np.tile(_allowed(first, pairs), (1, len(tables))) & ~np.isnan(cost)
+    _check_budget(first, metric, budget, cost, allowed)
+    if method not in METHODS:
+        raise ConfigError(Problem("search", "method", f"one of {', '.join(METHODS)}", method))
+    solve = _milp if method == "milp" else _greedy
+    chosen = solve(cost, weight, allowed, budget)
+    rows = np.arange(len(first.layers))
+    cells = len(first.weight_bits) * len(first.input_bits)
+    which, pair = chosen // cells, chosen % cells
+    na = len(first.input_bits)
+    return BitChoice(
+        layers=first.layers,
+        weight_bits=tuple(first.weight_bits[k // na] for k in pair),
+        input_bits=tuple(first.input_bits[k % na] for k in pair),
+        metric=metric,
+        cost=float(cost[rows, chosen].sum()),
+        budget=float(budget),
+        penalty=float(weight[rows, chosen].sum()),
+        method=method,
+        weight_densities=tuple(
+            tables[t].weight_densities[i] if tables[t].weight_densities else 1.0
+            for i, t in enumerate(which)
+        ),
+    )
+
+
+def _same_grid(tables: Sequence[CostTable]) -> CostTable:
+    if not tables:
+        raise ConfigError(Problem("search", "tables", "at least one cost table", []))
+    first = tables[0]
+    for table in tables[1:]:
+        grid = (table.layers, table.weight_bits, table.input_bits)
+        if grid != (first.layers, first.weight_bits, first.input_bits):
+            expected = "tables of the same layers and bits (a density axis)"
+            raise ConfigError(Problem("search", "tables", expected, table.layers))
+    return first
+
+
+def _by_layer(stacked: NDArray) -> NDArray:
+    """(tables, layers, w, a) -> (layers, tables * w * a): each layer's choices in a row."""
+    return np.ascontiguousarray(stacked.transpose(1, 0, 2, 3)).reshape(stacked.shape[1], -1)
 
 
 def default_penalty(table: CostTable, sensitivities: Sequence[float] | None = None) -> NDArray:
