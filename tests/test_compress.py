@@ -24,6 +24,7 @@ from accelsim.compress import (
 )
 from accelsim.compress.codebook import share_weights
 from accelsim.compress.csr import entries_per_nonzero, expected_index_counts, relative_indices
+from accelsim.compress.model import _largest
 from accelsim.errors import ConfigError
 
 DATA = Path(__file__).parent / "data" / "deep_compression_han2016.csv"
@@ -54,7 +55,40 @@ def test_huffman_is_within_one_bit_of_the_entropy_and_complete(seed: int) -> Non
     assert math.isclose(sum(2.0**-n for n in lengths.values()), 1.0)  # Kraft: a full tree
 
 
+def test_huffman_on_a_large_skewed_alphabet() -> None:
+    # 2**16 codebook indices with geometric counts: a deep, one-sided tree, built in O(n log n)
+    counts = {s: 1 + (1 << 40 >> min(s, 40)) for s in range(1 << 16)}
+    lengths = code_lengths(counts)
+    assert math.isclose(sum(2.0**-n for n in lengths.values()), 1.0)
+    assert entropy_bits(counts) <= coded_bits(counts) < entropy_bits(counts) + sum(counts.values())
+
+
 # ---- the relative-index format ---------------------------------------------------------------
+def _relative_indices_by_walking(mask: np.ndarray, index_bits: int) -> list[int]:
+    """The format written one position at a time, as a decoder reads it."""
+    span, out, last = 1 << index_bits, [], -1
+    for position, kept in enumerate(mask):
+        if not kept:
+            continue
+        while position - last > span:  # the gap overflows: a padding entry span positions on
+            out.append(span - 1)
+            last += span
+        out.append(position - last - 1)
+        last = position
+    return out
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_relative_indices_match_a_walk_of_the_stream(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    bits = int(rng.integers(1, 5))
+    mask = rng.random(int(rng.integers(1, 400))) < rng.choice([0.02, 0.2, 0.7])
+    runs, padding = relative_indices(mask, bits)
+    walked = _relative_indices_by_walking(mask, bits)
+    assert runs.tolist() == walked
+    assert padding == len(walked) - int(mask.sum())
+
+
 def test_relative_indices_with_padding_by_hand() -> None:
     mask = np.zeros(16, dtype=bool)
     mask[[1, 4, 15]] = True  # gaps 2, 3, 11 with 3-bit indices (a span of 8)
@@ -90,6 +124,14 @@ def test_a_small_layer_compressed_by_hand() -> None:
     assert layer.quantized_bits == 4 * (1 + 2) + 2 * 32
     assert layer.huffman_bits == 4 + 4 + 2 * 32
     assert layer.dense_bits == 8 * 32
+
+
+def test_magnitude_pruning_ties_go_to_the_first() -> None:
+    values = np.array([1.0, -2.0, 2.0, 0.5, -2.0, 3.0])  # keep 3: 3.0 and the first two 2s
+    assert _largest(np.abs(values), 3).tolist() == [False, True, True, False, False, True]
+    layer = compress_layer(LayerPlan("t", 6, 0.5, 2, 4), values)
+    # kept at 1, 2, 5: relative indices 1, 0, 2 once each, a code of lengths 2, 2, 1
+    assert (layer.nonzeros, layer.index_code_bits) == (3, 2 + 2 + 1)
 
 
 def test_actual_weights_already_sparse_keep_their_zeros() -> None:
@@ -156,3 +198,16 @@ def test_bad_plans_name_the_field() -> None:
         plans_for(net, density={"CONV9": 0.5})
     with pytest.raises(ConfigError, match=r"w\.npz: CONV1: expected an array for layer CONV1"):
         deep_compress(net, plans_for(net, density=0.5), {"FC1": np.ones(3)}, source="w.npz")
+
+
+def test_the_stated_distribution_matches_sampled_gaussian_weights() -> None:
+    # The model without weights assumes Gaussian weights pruned by magnitude, so their positions
+    # are uniformly random: sampled weights must give the same padding and relative-index code,
+    # and nearly the same size (k-means moves the shared values off the model's even cells).
+    weights = np.random.default_rng(5).normal(size=(256, 1024))
+    plan = LayerPlan("fc", weights.size, 0.09, 5, 4)
+    model, sampled = compress_layer(plan), compress_layer(plan, weights)
+    assert model.nonzeros == sampled.nonzeros == round(0.09 * 256 * 1024)
+    assert model.padding == pytest.approx(sampled.padding, rel=0.05)
+    assert model.mean_index_code_bits == pytest.approx(sampled.mean_index_code_bits, rel=0.02)
+    assert model.huffman_bits == pytest.approx(sampled.huffman_bits, rel=0.10)

@@ -2,7 +2,7 @@
 
 The code is built with a binary heap (:mod:`heapq`). Ties are broken deterministically: nodes of
 equal weight are merged in the order they were created, leaves first in the order of their
-symbols (sorted), so the same counts always give the same code lengths.
+symbols (sorted by ``repr``), so the same counts always give the same code lengths.
 """
 
 from __future__ import annotations
@@ -17,29 +17,30 @@ from accelsim.errors import ConfigError, Problem
 def code_lengths(counts: Mapping[Hashable, int]) -> dict[Hashable, int]:
     """Length in bits of each symbol's Huffman codeword, for the symbols with a positive count.
 
-    A single symbol gets a 1-bit code (a decoder needs one bit to count it). Raises ConfigError
-    for a negative count.
+    A single symbol gets a 1-bit code (a decoder needs one bit to count it). O(n log n) in the
+    number of symbols. Raises ConfigError for a negative count.
     """
-    used = sorted(((s, c) for s, c in counts.items() if c), key=lambda item: repr(item[0]))
-    if any(c < 0 for _, c in used):
+    if any(c < 0 for c in counts.values()):
         raise ConfigError(Problem("huffman", "counts", "non-negative counts", dict(counts)))
+    used = sorted(((s, c) for s, c in counts.items() if c), key=lambda item: repr(item[0]))
     if len(used) == 1:
         return {used[0][0]: 1}
-    lengths = {symbol: 0 for symbol, _ in used}
-    # heap entries: (weight, creation order, symbols under the node)
-    heap: list[tuple[int, int, tuple[Hashable, ...]]] = [
-        (count, order, (symbol,)) for order, (symbol, count) in enumerate(used)
-    ]
+    # nodes 0..n-1 are the leaves; each merge makes the next node, the parent of the two it
+    # takes off the heap (weight, node); a node's number is also its creation order
+    heap = [(count, node) for node, (_, count) in enumerate(used)]
     heapq.heapify(heap)
-    order = len(heap)
+    parent: list[int] = [0] * (2 * len(used) - 1)
+    node = len(used)
     while len(heap) > 1:
-        w1, _, left = heapq.heappop(heap)
-        w2, _, right = heapq.heappop(heap)
-        for symbol in left + right:
-            lengths[symbol] += 1  # every merge puts its symbols one level deeper
-        heapq.heappush(heap, (w1 + w2, order, left + right))
-        order += 1
-    return lengths
+        w1, left = heapq.heappop(heap)
+        w2, right = heapq.heappop(heap)
+        parent[left] = parent[right] = node
+        heapq.heappush(heap, (w1 + w2, node))
+        node += 1
+    depth = [0] * len(parent)  # the root is the last node; parents come after their children
+    for child in range(len(parent) - 2, -1, -1):
+        depth[child] = depth[parent[child]] + 1
+    return {symbol: depth[leaf] for leaf, (symbol, _) in enumerate(used)}
 
 
 def coded_bits(counts: Mapping[Hashable, int]) -> int:

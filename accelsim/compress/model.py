@@ -137,13 +137,9 @@ def _expected(plan: LayerPlan) -> LayerCompression:
 
 
 def _actual(plan: LayerPlan, flat: NDArray[np.float64], source: str) -> LayerCompression:
-    if plan.density is not None:  # magnitude pruning: keep the largest, ties to the first
-        keep = max(1, round(plan.density * flat.size))
-        order = np.argsort(-np.abs(flat), kind="stable")
-        mask = np.zeros(flat.size, dtype=bool)
-        mask[order[:keep]] = True
-    else:
-        mask = flat != 0
+    mask = flat != 0
+    if plan.density is not None:
+        mask &= _largest(np.abs(flat), max(1, round(plan.density * flat.size)))
     if not mask.any():
         raise ConfigError(Problem(source, plan.name, "at least one non-zero weight", "all zero"))
     _, shared = share_weights(flat[mask], plan.weight_bits)
@@ -153,6 +149,18 @@ def _actual(plan: LayerPlan, flat: NDArray[np.float64], source: str) -> LayerCom
         symbols[PADDING] = padding
     indices = Counter(runs.tolist())
     return _record(plan, int(mask.sum()), padding, symbols, indices, "weights")
+
+
+def _largest(magnitudes: NDArray[np.float64], keep: int) -> NDArray[np.bool_]:
+    """Magnitude pruning: the ``keep`` largest, ties at the threshold going to the first in
+    order (linear time: a partition, not a sort)."""
+    if keep >= magnitudes.size:
+        return np.ones(magnitudes.size, dtype=bool)
+    threshold = np.partition(magnitudes, magnitudes.size - keep)[magnitudes.size - keep]
+    mask = magnitudes > threshold
+    ties = np.flatnonzero(magnitudes == threshold)
+    mask[ties[: keep - int(mask.sum())]] = True
+    return mask
 
 
 def _record(plan, nonzeros, padding, symbols, indices, source) -> LayerCompression:
