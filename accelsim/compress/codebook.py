@@ -19,29 +19,36 @@ ITERATIONS = 30  # Lloyd iterations at most (one-dimensional k-means settles in 
 def share_weights(values: NDArray, bits: int) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     """Codebook (``2**bits`` centroids, ascending) and each value's index into it: k-means in
     one dimension, centroids first spaced evenly over [min, max], then Lloyd iterations
-    (assign each value to the nearest centroid, move each centroid to its members' mean; an
-    empty cluster keeps its centroid). Deterministic."""
+    (assign each value to the nearest centroid, ties to the lower; move each centroid to its
+    members' mean; an empty cluster keeps its centroid) until no value changes cluster, at most
+    :data:`ITERATIONS`. Deterministic. The values are sorted once: a cluster is then a run of
+    them, found by a binary search per boundary and averaged from prefix sums."""
     flat = np.asarray(values, dtype=np.float64).reshape(-1)
-    low, high = (float(flat.min()), float(flat.max())) if flat.size else (0.0, 0.0)
+    order = np.argsort(flat, kind="stable")
+    ordered = flat[order]
+    prefix = np.concatenate([[0.0], np.cumsum(ordered)])
+    low, high = (float(ordered[0]), float(ordered[-1])) if flat.size else (0.0, 0.0)
     centroids = np.linspace(low, high, 1 << bits)
-    index = _nearest(flat, centroids)
+    edges = _edges(ordered, centroids)
     for _ in range(ITERATIONS):
-        sums = np.bincount(index, weights=flat, minlength=centroids.size)
-        sizes = np.bincount(index, minlength=centroids.size)
-        moved = np.where(sizes > 0, sums / np.maximum(sizes, 1), centroids)
-        moved.sort()
-        again = _nearest(flat, moved)
-        centroids = moved
-        if np.array_equal(again, index):
+        sizes = np.diff(edges)
+        sums = prefix[edges[1:]] - prefix[edges[:-1]]
+        centroids = np.sort(np.where(sizes > 0, sums / np.maximum(sizes, 1), centroids))
+        moved = _edges(ordered, centroids)
+        if np.array_equal(moved, edges):
             break
-        index = again
+        edges = moved
+    index = np.empty(flat.size, dtype=np.int64)
+    index[order] = np.repeat(np.arange(centroids.size), np.diff(edges))
     return centroids, index
 
 
-def _nearest(values: NDArray[np.float64], centroids: NDArray[np.float64]) -> NDArray[np.int64]:
-    """Index of the nearest of the sorted ``centroids`` (ties to the lower)."""
+def _edges(ordered: NDArray[np.float64], centroids: NDArray[np.float64]) -> NDArray[np.intp]:
+    """Where each cluster starts and ends in the sorted values: cluster ``j`` holds the values
+    in (bound ``j - 1``, bound ``j``], the bounds the midpoints between centroids."""
     bounds = (centroids[1:] + centroids[:-1]) / 2
-    return np.searchsorted(bounds, values, side="left").astype(np.int64)
+    cuts = np.searchsorted(ordered, bounds, side="right")
+    return np.concatenate([[0], cuts, [ordered.size]])
 
 
 def gaussian_index_counts(nonzeros: int, weights: int, bits: int) -> dict[int, int]:

@@ -13,7 +13,6 @@ The dense reference stores every weight at ``value_bits`` (32-bit floats, as the
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
@@ -144,11 +143,17 @@ def _actual(plan: LayerPlan, flat: NDArray[np.float64], source: str) -> LayerCom
         raise ConfigError(Problem(source, plan.name, "at least one non-zero weight", "all zero"))
     _, shared = share_weights(flat[mask], plan.weight_bits)
     runs, padding = relative_indices(mask, plan.index_bits)
-    symbols = Counter(shared.tolist())
+    symbols = _counts(shared)
     if padding:
         symbols[PADDING] = padding
-    indices = Counter(runs.tolist())
+    indices = _counts(runs)
     return _record(plan, int(mask.sum()), padding, symbols, indices, "weights")
+
+
+def _counts(symbols: NDArray[np.int64]) -> dict[int, int]:
+    """How often each (non-negative) symbol occurs, for the symbols that do."""
+    counts = np.bincount(symbols)
+    return {int(s): int(counts[s]) for s in np.flatnonzero(counts)}
 
 
 def _largest(magnitudes: NDArray[np.float64], keep: int) -> NDArray[np.bool_]:
