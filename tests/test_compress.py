@@ -160,6 +160,21 @@ def _reproduce(network: str):
     return rows, deep_compress(net, plans)
 
 
+@pytest.mark.parametrize(("network", "kept"), [("alexnet", 11), ("vgg16", 7.5)])
+def test_the_transcribed_rows_are_the_papers_layers(network: str, kept: float) -> None:
+    """The rows name accelsim's layers of the paper's sizes (printed rounded to 1-2 digits:
+    VGG-16's conv4_1, 1.18 M weights, is printed 1M), and their densities give the paper's
+    total weights kept (AlexNet 11 %, VGG-16 7.5 %)."""
+    rows = _paper(network)
+    layers = {layer.name: layer.weight_elements for layer in as_network(network)}
+    assert [r["layer"] for r in rows] == list(layers)
+    for row in rows:
+        assert layers[row["layer"]] == pytest.approx(1000 * float(row["weights_k"]), rel=0.2)
+    total = sum(layers.values())
+    kept_weights = sum(layers[r["layer"]] * float(r["kept_percent"]) / 100 for r in rows)
+    assert 100 * kept_weights / total == pytest.approx(kept, rel=0.05)
+
+
 def test_alexnet_table_4_within_10_percent() -> None:
     rows, report = _reproduce("alexnet")
     assert report.dense_bits / 8e6 == pytest.approx(240, rel=0.10)  # MB (measured 243.8)
