@@ -626,6 +626,12 @@ def onnx_cases() -> list[Case]:
         Case("onnx-garbage", argv, ["n.onnx", "an ONNX model"], {"n.onnx": b"garbage\x00\xff"}),
         Case("onnx-empty", argv, ["n.onnx", "an ONNX model"], {"n.onnx": b""}),
         Case("onnx-text", argv, ["n.onnx", "an ONNX model"], {"n.onnx": "layers: []\n"}),
+        Case(
+            "onnx-compress-weights-garbage",
+            ["compress", "--workload", "tiny", "--weights", "w.onnx"],
+            ["w.onnx", "an ONNX model"],
+            {"w.onnx": b"garbage\x00\xff"},
+        ),
     ]
 
 
