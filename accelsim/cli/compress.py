@@ -53,13 +53,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def parse_setting(text: str | None, option: str, kind: type) -> Any:
-    """``0.1`` -> 0.1; ``A=1,B=2`` -> {"A": 1, "B": 2}; ``0.1,A=0.5`` -> {"A": 0.5, "*": 0.1}
-    (``*`` the default). ConfigError for anything else."""
-    if text is None:
-        return None
+def parse_setting(text: str | None, option: str, kind: type) -> tuple[Any, dict[str, Any]]:
+    """``0.1`` -> (0.1, {}); ``A=1,B=2`` -> (None, {"A": 1, "B": 2}); ``0.1,A=0.5`` -> (0.1,
+    {"A": 0.5}): the value for every layer and the per-layer ones. ConfigError for anything
+    else."""
     named: dict[str, Any] = {}
     default = None
+    if text is None:
+        return default, named
     try:
         for part in text.split(","):
             name, sep, value = part.strip().rpartition("=")
@@ -75,18 +76,19 @@ def parse_setting(text: str | None, option: str, kind: type) -> Any:
         what = "a number" if kind is float else "an integer"
         expected = f"{what}, NAME={what.split()[-1]} pairs, or both, separated by commas"
         raise ConfigError(Problem("command line", option, expected, text)) from None
+    return default, named
+
+
+def per_layer(setting: tuple[Any, dict[str, Any]], names: list[str]) -> Any:
+    """A parsed setting as :func:`accelsim.compress.plans_for` takes it: the one value, or a
+    mapping by layer name (the named values, the others at the one value when given; names
+    that are not layers are kept, so that the plan rejects them)."""
+    default, named = setting
     if not named:
         return default
-    return {**named, "*": default} if default is not None else named
-
-
-def _per_layer(setting: Any, names: list[str]) -> Any:
-    if not isinstance(setting, dict) or "*" not in setting:
-        return setting
-    default = setting["*"]
-    return {name: setting.get(name, default) for name in names} | {
-        k: v for k, v in setting.items() if k != "*"
-    }
+    if default is None:
+        return named
+    return {name: default for name in names} | named
 
 
 def run(args: argparse.Namespace) -> int:
@@ -100,14 +102,14 @@ def run(args: argparse.Namespace) -> int:
             expected = f"an output file ending in {', '.join(FORMATS)}"
             raise ConfigError(Problem("command line", "--out", expected, str(args.out)))
         check_output(args.out)
-    settings = {
+    parsed = {
         "density": parse_setting(args.density, "--density", float),
         "weight_bits": parse_setting(args.weight_bits, "--weight-bits", int),
         "index_bits": parse_setting(args.index_bits, "--index-bits", int),
     }
     network = as_network(args.workload)
     names = [layer.name for layer in network]
-    settings = {key: _per_layer(value, names) for key, value in settings.items()}
+    settings = {key: per_layer(value, names) for key, value in parsed.items()}
     plans = plans_for(network, source="command line", **settings)
     arch = as_arch(args.arch) if args.arch else None
     weights = WeightFile(args.weights) if args.weights else None

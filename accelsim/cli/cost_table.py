@@ -158,7 +158,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _densities(args: argparse.Namespace) -> tuple[Any, list[float] | None]:
     """The --weight-density setting (a number, or per layer) and the --densities axis."""
-    from accelsim.cli.compress import parse_setting
+    from accelsim.cli.compress import parse_setting, per_layer
 
     if args.weight_density is not None and args.densities is not None:
         expected = "either --weight-density or --densities, not both"
@@ -170,13 +170,12 @@ def _densities(args: argparse.Namespace) -> tuple[Any, list[float] | None]:
             values = []
         _check_densities("--densities", values, args.densities)
         return None, values
-    density = parse_setting(args.weight_density, "--weight-density", float)
-    if isinstance(density, dict) and "*" in density:
+    setting = parse_setting(args.weight_density, "--weight-density", float)
+    density = setting[0]
+    if setting[1]:
         from accelsim.api import as_network
 
-        default = density.pop("*")
-        names = [layer.name for layer in as_network(args.workload)]
-        density = {name: default for name in names} | density
+        density = per_layer(setting, [layer.name for layer in as_network(args.workload)])
     if density is not None:
         values = list(density.values()) if isinstance(density, dict) else [density]
         _check_densities("--weight-density", values, args.weight_density)
