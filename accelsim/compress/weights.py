@@ -91,13 +91,13 @@ def _read_npz(path: Path) -> dict[str, NDArray]:
 
 
 def _read_onnx(path: Path) -> dict[str, NDArray]:
-    from accelsim.workload.onnx_loader import _import_onnx, _read_model, _unique_names
+    from accelsim.workload.onnx_loader import import_onnx, read_onnx_model, unique_node_names
 
-    onnx = _import_onnx()
-    graph = _read_model(onnx, path).graph
+    onnx = import_onnx()
+    graph = read_onnx_model(onnx, path).graph
     constants = {init.name: init for init in graph.initializer}
     arrays = {}
-    for node, name in zip(graph.node, _unique_names(graph.node), strict=True):
+    for node, name in zip(graph.node, unique_node_names(graph.node), strict=True):
         if node.op_type in ("Conv", "Gemm", "MatMul") and len(node.input) > 1:
             weight = constants.get(node.input[1])
             if weight is not None:

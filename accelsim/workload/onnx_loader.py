@@ -67,9 +67,9 @@ def load_onnx(
     shape inference fails, a shape stays unknown (dynamic) without ``input_shapes``, or a node's
     precision or shape is invalid; every problem names the file and the node.
     """
-    onnx = _import_onnx()
+    onnx = import_onnx()
     source = str(path)
-    model = _read_model(onnx, Path(path))
+    model = read_onnx_model(onnx, Path(path))
     graph = _infer(onnx, model, source, batch or 1, input_shapes or {})
     shapes = _shapes(graph)
     constants = {init.name: list(init.dims) for init in graph.initializer}
@@ -77,7 +77,7 @@ def load_onnx(
     found = Problems(source)
     layers: list[Layer] = []
     skipped: Counter[str] = Counter()
-    names = _unique_names(graph.node)
+    names = unique_node_names(graph.node)
     for node, name in zip(graph.node, names, strict=True):
         if node.op_type not in ("Conv", "Gemm", "MatMul"):
             skipped[node.op_type] += 1
@@ -96,7 +96,7 @@ def load_onnx(
 
 
 # ---- reading -----------------------------------------------------------------------------------
-def _import_onnx():
+def import_onnx():
     try:
         import onnx
     except ImportError:
@@ -105,7 +105,7 @@ def _import_onnx():
     return onnx
 
 
-def _read_model(onnx, path: Path):
+def read_onnx_model(onnx, path: Path):
     if not path.is_file():
         raise ConfigError(Problem(str(path), "", "an existing ONNX file", show_got=False))
     try:
@@ -169,7 +169,7 @@ def _shapes(graph) -> dict[str, list[int]]:
     return shapes
 
 
-def _unique_names(nodes) -> list[str]:
+def unique_node_names(nodes) -> list[str]:
     names: list[str] = []
     seen: Counter[str] = Counter()
     for index, node in enumerate(nodes):
