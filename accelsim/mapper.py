@@ -4,17 +4,23 @@ The search is staged, each stage small and exact where it matters:
 
 1. spatial: for every (Y dims, X dims) option of the template, the factors that use the most PEs
    (a primary dimension, then one more to fill what is left of the axis); the best few are kept;
-2. inside the PE: the largest RF tiles over the template's PE dimensions that fit every per-PE
-   level (maximal tiles only: a tile that could grow and still fit is never better for reuse);
-3. buffer and DRAM: for each of three DRAM loop orders (weights, inputs or outputs kept at the
-   buffer longest), the buffer tile grows dimension by dimension, innermost first, while it fits;
+2. inside the PE: the largest tiles over the template's PE dimensions that fit every per-PE level
+   (maximal tiles only: a tile that could grow and still fit is never better for reuse), at the
+   innermost per-PE level; each also with the outer per-PE depths grown around it;
+3. shared levels and DRAM: for each of three DRAM loop orders (weights, inputs or outputs kept
+   longest), the tile of every shared depth grows dimension by dimension, innermost depth first,
+   while it and every depth above it hold it; what is left runs at DRAM;
 4. every candidate is analysed exactly and priced; the best by the objective wins, ties going to
    the first generated (the order is fixed, so the search is deterministic).
 
+A depth is a level or a group of levels marked ``parallel_with`` one another (per-operand memories
+side by side); its loops sit on the group's last member. A template with ``pe_reduction`` (ws)
+is also tried with outputs kept in a partial-sum register (a per-PE level keeping outputs only)
+and the reduction dimensions among the PE's loops.
+
 Results are cached by (layer shape, architecture, dataflow, objective): a network with repeated
 shapes maps each shape once. Limits: factors are exact divisors (no padding of awkward sizes),
-at most two dimensions share an array axis, loops run at DRAM, the global buffer and the
-innermost per-PE level only.
+at most two dimensions share an array axis, each depth grows greedily.
 """
 
 from __future__ import annotations
