@@ -202,6 +202,51 @@ def test_weight_stationary_keeps_the_reduction_in_the_psum_register() -> None:
     assert found.energy < without.energy
 
 
+def _zigzag_tpu(psum_bits: int) -> accelsim.Arch:
+    # ZigZag 3.x inputs/hardware/tpu_like.yaml's memories: 32 x 32 PEs, each with a 128-byte
+    # weight register (rf_128B) and a 2-byte partial-sum register (rf_2B); a 2 MB SRAM keeping
+    # inputs and outputs; weights come from DRAM. 8-bit operands, 16-bit partial sums.
+    levels = [
+        {"name": "dram", "kind": "dram", "keeps": ["weights", "inputs", "outputs"]},
+        {
+            "name": "sram_2MB",
+            "kind": "sram",
+            "capacity_bits": 16_777_216,
+            "keeps": ["inputs", "outputs"],
+        },
+        {"name": "rf_2B", "kind": "regfile", "capacity_bits": psum_bits, "keeps": ["outputs"]},
+        {"name": "rf_128B", "kind": "regfile", "capacity_bits": 1024, "keeps": ["weights"]},
+    ]
+    raw = {
+        "name": "zigzag_tpu",
+        "pe_array": {"rows": 32, "cols": 32},
+        "fixed_precision": {"weight_bits": 8, "input_bits": 8, "output_bits": 8, "psum_bits": 16},
+        "energy_table": "horowitz45",
+        "levels": levels,
+    }
+    return arch_from_dict(raw)
+
+
+def test_resnet18_partial_sums_stay_in_the_pe_as_in_zigzag() -> None:
+    # Issue #15: on ResNet-18 layer1.0.conv1 (64 -> 64 channels, 3 x 3, 56 x 56 outputs) ws sent
+    # every partial sum to the SRAM at each reduction step: C = 64 spread 32 down the rows leaves
+    # 2 channel steps, times R x S = 9: 200,704 outputs x 18 = 3,612,672 updates. With the 2-byte
+    # register keeping the sum, the 18 steps run in the PE (their 2 x 9 = 18 weights in its
+    # 128-byte register) and each output reaches the SRAM once.
+    outputs = 64 * 56 * 56
+    arch = _zigzag_tpu(16)
+    layer = arch.apply_precision(accelsim.load_workload("resnet18")["layer1.0.conv1"])
+    kept = map_layer(layer, arch, "ws")
+    assert kept.analysis.at("sram_2MB", DataType.OUTPUTS).updates == outputs * 1 == 200_704
+    assert kept.mapping.levels[3].temporal == (Loop(Dim.C, 2), Loop(Dim.R, 3), Loop(Dim.S, 3))
+    sent = map_layer(layer, _zigzag_tpu(0), "ws")  # no register: every step goes to the SRAM
+    assert sent.analysis.at("sram_2MB", DataType.OUTPUTS).updates == outputs * 2 * 9
+    assert kept.analysis.temporal_steps == sent.analysis.temporal_steps == 2 * 56 * 56 * 2 * 9
+    assert kept.energy < sent.energy
+    timed = accelsim.evaluate(arch, layer, kept.mapping)
+    assert timed.cycles >= kept.analysis.temporal_steps
+
+
 # ---- item 8: what fails when nothing maps --------------------------------------------------
 def test_when_nothing_maps_the_error_names_level_data_type_and_bits() -> None:
     # rs keeps partial sums in the PE; a psum register of 8 bits cannot hold one 16-bit sum.
