@@ -8,8 +8,12 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from oracle_loopnest import oracle_counts
 
 import accelsim
+from accelsim.analysis.counts import analyze
 from accelsim.arch import arch_from_dict, load_arch
 from accelsim.mapper import map_layer
 from accelsim.mapping.model import LevelMapping, Loop, Mapping
@@ -263,3 +267,47 @@ def test_when_nothing_maps_the_error_names_level_data_type_and_bits() -> None:
         "needs 16 bits (outputs 16), the level has 8)"
     )
     assert "no factor" not in message
+
+
+# ---- the mappings found on such designs, counted by brute force ---------------------------
+ORACLE_ARCH = [
+    DRAM,
+    {"name": "io_sram", "kind": "sram", "capacity_bits": 4096, "keeps": ["inputs", "outputs"]},
+    {
+        "name": "w_sram",
+        "kind": "sram",
+        "capacity_bits": 2048,
+        "keeps": ["weights"],
+        "parallel_with": "io_sram",
+    },
+    {"name": "psum_sram", "kind": "sram", "capacity_bits": 1024, "keeps": ["outputs"]},
+    {"name": "psum_reg", "kind": "regfile", "capacity_bits": 32, "keeps": ["outputs"]},
+    {"name": "w_reg", "kind": "regfile", "capacity_bits": 80, "keeps": ["weights"]},
+]
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    m=st.integers(1, 4),
+    c=st.integers(1, 4),
+    size=st.integers(3, 6),
+    kernel=st.sampled_from([1, 3]),
+    flow=st.sampled_from(["ws", "rs", "os"]),
+)
+def test_mappings_on_parallel_memories_count_as_the_brute_force_nest(m, c, size, kernel, flow):
+    # Every (level, data type) count of the mapper's choice equals the loop nest executed step by
+    # step over sets of coordinates (tests/oracle_loopnest.py), whatever the mapper put where.
+    arch = make_arch(ORACLE_ARCH, rows=3, cols=2)
+    out = size - kernel + 1
+    layer = conv(m=m, c=c, p=out, q=out, r=kernel, s=kernel)
+    found = map_layer(layer, arch, flow)
+    check_mapping(layer, arch, found.mapping)
+    analysis = analyze(layer, arch, found.mapping)
+    expected = oracle_counts(layer, found.mapping)
+    got = {(item.level, item.data_type): item for item in analysis.traffic}
+    assert set(got) == set(expected)
+    for key, oracle in expected.items():
+        item = got[key]
+        model = (item.instances, item.tile_elements, item.reads, item.fills, item.updates)
+        want = (oracle.instances, oracle.tile_elements, oracle.reads, oracle.fills, oracle.updates)
+        assert model == want, key
