@@ -123,6 +123,23 @@ def _parallel_raw() -> dict[str, Any]:
     return yaml.safe_load(PARALLEL.read_text("utf-8"))
 
 
+@pytest.mark.parametrize("weights_first", [False, True])
+@pytest.mark.parametrize("flow", ["rs", "ws"])
+def test_alexnets_fc_layers_map_with_the_srams_chained_in_either_order(weights_first, flow):
+    # The same memories without groups: 1 MB then 64 KB (or 64 KB then 1 MB) then 8 KB, each
+    # level's loops inside the tiles of those above it; the FC layers failed here too.
+    raw = _parallel_raw()
+    for level in raw["levels"]:
+        level.pop("parallel_with", None)
+    if weights_first:
+        raw["levels"][1:3] = raw["levels"][2:0:-1]
+    arch = arch_from_dict(raw)
+    assert len(arch.depths) == len(arch.levels)
+    for name in ("FC1", "FC2", "FC3"):
+        layer = arch.apply_precision(accelsim.load_workload("alexnet")[name])
+        check_mapping(layer, arch, map_layer(layer, arch, flow).mapping)
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
