@@ -44,6 +44,9 @@ class Template:
     spatial: tuple[tuple[tuple[Dim, ...], tuple[Dim, ...]], ...]  # (Y dims, X dims) options
     streaming: tuple[Dim, ...]  # loops placed innermost at the buffer, outermost first
     anchored: bool = False  # the first Y dimension must be spread (RS: filter rows down the array)
+    # where a PE has a partial-sum register (a per-PE level keeping outputs only), the mapper may
+    # keep outputs there and run the reduction (C, R, S) inside the PE
+    pe_reduction: bool = False
 
 
 _ALL = frozenset(DataType)
@@ -64,6 +67,7 @@ TEMPLATES: dict[Dataflow, Template] = {
         pe_whole=frozenset(),
         spatial=(((Dim.C, Dim.R, Dim.S), (Dim.M, Dim.G)),),
         streaming=(Dim.N, Dim.P, Dim.Q),
+        pe_reduction=True,
     ),
     Dataflow.OSA: Template(
         rf_keeps=frozenset({DataType.OUTPUTS}),

@@ -4,17 +4,23 @@ The search is staged, each stage small and exact where it matters:
 
 1. spatial: for every (Y dims, X dims) option of the template, the factors that use the most PEs
    (a primary dimension, then one more to fill what is left of the axis); the best few are kept;
-2. inside the PE: the largest RF tiles over the template's PE dimensions that fit every per-PE
-   level (maximal tiles only: a tile that could grow and still fit is never better for reuse);
-3. buffer and DRAM: for each of three DRAM loop orders (weights, inputs or outputs kept at the
-   buffer longest), the buffer tile grows dimension by dimension, innermost first, while it fits;
+2. inside the PE: the largest tiles over the template's PE dimensions that fit every per-PE level
+   (maximal tiles only: a tile that could grow and still fit is never better for reuse), at the
+   innermost per-PE level; each also with the outer per-PE depths grown around it;
+3. shared levels and DRAM: for each of three DRAM loop orders (weights, inputs or outputs kept
+   longest), the tile of every shared depth grows dimension by dimension, innermost depth first,
+   while it and every depth above it hold it; what is left runs at DRAM;
 4. every candidate is analysed exactly and priced; the best by the objective wins, ties going to
    the first generated (the order is fixed, so the search is deterministic).
 
+A depth is a level or a group of levels marked ``parallel_with`` one another (per-operand memories
+side by side); its loops sit on the group's last member. A template with ``pe_reduction`` (ws)
+is also tried with outputs kept in a partial-sum register (a per-PE level keeping outputs only)
+and the reduction dimensions among the PE's loops.
+
 Results are cached by (layer shape, architecture, dataflow, objective): a network with repeated
 shapes maps each shape once. Limits: factors are exact divisors (no padding of awkward sizes),
-at most two dimensions share an array axis, loops run at DRAM, the global buffer and the
-innermost per-PE level only.
+at most two dimensions share an array axis, each depth grows greedily.
 """
 
 from __future__ import annotations
@@ -32,8 +38,8 @@ from accelsim.energy.pricing import price
 from accelsim.energy.table import EnergyTable, load_energy_table
 from accelsim.errors import ConfigError, Problem
 from accelsim.mapping.model import LevelMapping, Loop, Mapping
-from accelsim.mapping.validate import extent_bits, fits, tile_bits
-from accelsim.types import REDUCTION_DIMS, Dim
+from accelsim.mapping.validate import Overflow, extent_bits, fits, overflow
+from accelsim.types import REDUCTION_DIMS, DataType, Dim
 from accelsim.workload.layer import Layer
 
 KEEP_SPATIAL = 4  # spatial options carried to the next stage
@@ -81,8 +87,9 @@ def map_layer(
 def _cached(layer, arch, dataflow, objective, table) -> MapperResult:
     best: tuple | None = None
     count = 0
-    for template in templates(dataflow):
-        for mapping in _candidates(layer, arch, dataflow, template):
+    misses: list[Overflow | None] = []
+    for template in (v for t in templates(dataflow) for v in _variants(arch, t)):
+        for mapping in _candidates(layer, arch, dataflow, template, misses):
             analysis = analyze(layer, arch, mapping)
             energy = sum(item.energy for item in price(analysis, arch, table))
             count += 1
@@ -90,45 +97,34 @@ def _cached(layer, arch, dataflow, objective, table) -> MapperResult:
             if best is None or score < best[0]:
                 best = (score, mapping, analysis, energy)
     if best is None:
+        why = _why_none(layer, arch, dataflow, misses)
         raise ConfigError(
             Problem(
                 arch.source or arch.name,
                 f"dataflow {dataflow.value}",
-                "a mapping of layer this layer within every capacity "
-                f"(the smallest tile the {dataflow.value} dataflow needs does not fit: "
-                f"{_smallest_overflow(layer, arch, dataflow)})",
+                "a mapping of layer this layer within every capacity (nothing the "
+                f"{dataflow.value} dataflow allows fits: {why})",
                 show_got=False,
             )
         )
     return MapperResult(best[1], best[2], best[3], count)
 
 
-def _smallest_overflow(layer: Layer, arch: Arch, dataflow: Dataflow) -> str:
-    """Which level the dataflow's smallest tile overflows, with the bits needed and available
-    (or why no spread over the array exists)."""
-    reasons = []
+def _why_none(layer: Layer, arch: Arch, dataflow: Dataflow, misses) -> str:
+    """What fails for the candidate that came closest (the least overflow), or why no candidate
+    was built at all (no spread over the array)."""
+    found = [miss for miss in misses if miss is not None]
+    if found:
+        closest = min(found, key=lambda miss: miss.needed_bits / max(miss.capacity_bits, 1))
+        return f"the closest candidate overflows {closest}"
     for template in templates(dataflow):
-        places = _places(arch, dataflow, template)
-        keeps = _keeps(arch, template)
-        whole = tuple(
-            Loop(d, layer.loop_bounds[d])
-            for d in template.pe_dims
-            if d in template.pe_whole and layer.loop_bounds[d] > 1
-        )
-        probe = _assemble(arch, places, keeps, (), (), (), whole)
-        for index, level in enumerate(arch.levels):
-            held = sum(tile_bits(layer, probe, index).values())
-            if level.capacity_bits is not None and held > level.capacity_bits:
-                reasons.append(f"{level.name} needs {held} bits, has {level.capacity_bits}")
-                break
-        else:
-            if template.anchored:
-                dim = template.spatial[0][0][0]
-                reasons.append(
-                    f"{dim.value} = {layer.loop_bounds[dim]} has no factor that fits "
-                    f"the {arch.pe_array.rows} rows of the array"
-                )
-    return "; ".join(dict.fromkeys(reasons)) or "no candidate fits every level"
+        if template.anchored and not _spatial_options(layer.loop_bounds, arch, template):
+            dim = template.spatial[0][0][0]
+            return (
+                f"{dim.value} = {layer.loop_bounds[dim]} has no factor that fits "
+                f"the {arch.pe_array.rows} rows of the array"
+            )
+    return "no candidate fits every level"
 
 
 def naming(error: ConfigError, name: str) -> ConfigError:
@@ -164,14 +160,17 @@ def clear_caches() -> None:
 # ---- structure of the architecture ---------------------------------------------------------
 @dataclass(frozen=True)
 class _Places:
-    buffer: int  # the innermost shared level holding data: where buffer loops go
+    """Where loops go. A depth is a group of levels (one level, or levels side by side keeping
+    disjoint data types); its loops sit on the group's last member."""
+
+    shared: tuple[tuple[int, ...], ...]  # on-chip shared depths holding data, outermost first
     spatial: int  # the last shared level: where spatial loops go
-    pe: int | None  # the innermost per-PE level: where PE loops go
+    pe: int | None  # the innermost per-PE level: where the PE tile's loops go
+    pe_outer: tuple[tuple[int, ...], ...]  # the other per-PE depths holding data, outermost first
 
 
-def _places(arch: Arch, dataflow: Dataflow, template: Template) -> _Places:
+def _places(arch: Arch, dataflow: Dataflow, template: Template, keeps) -> _Places:
     first_pe = arch.first_pe_level
-    shared = [i for i in range(first_pe) if arch.levels[i].keeps]
     has_rf = first_pe < len(arch.levels)
     if template.rf_keeps and not has_rf:
         raise ConfigError(
@@ -183,21 +182,48 @@ def _places(arch: Arch, dataflow: Dataflow, template: Template) -> _Places:
                 show_got=False,
             )
         )
-    return _Places(shared[-1], first_pe - 1, len(arch.levels) - 1 if has_rf else None)
+    innermost = len(arch.levels) - 1
+    holding = [group for group in arch.depths[1:] if any(keeps[i] for i in group)]
+    return _Places(
+        shared=tuple(group for group in holding if group[0] < first_pe),
+        spatial=first_pe - 1,
+        pe=innermost if has_rf else None,
+        pe_outer=tuple(g for g in holding if g[0] >= first_pe and innermost not in g),
+    )
 
 
 def _keeps(arch: Arch, template: Template) -> list[frozenset]:
+    """What each level keeps under ``template``: shared levels all they can; per-PE levels what
+    the template puts in the PE, and a partial-sum register (a per-PE level keeping outputs only)
+    its outputs when the template runs reductions in the PE."""
     first_pe = arch.first_pe_level
-    return [
-        level.keeps if index < first_pe else level.keeps & template.rf_keeps
-        for index, level in enumerate(arch.levels)
-    ]
+    keeps = []
+    for index, level in enumerate(arch.levels):
+        kept = level.keeps
+        if index >= first_pe and not (template.pe_reduction and _psum_register(level)):
+            kept = level.keeps & template.rf_keeps
+        keeps.append(kept)
+    return keeps
+
+
+def _psum_register(level) -> bool:
+    return level.per_pe and level.keeps == frozenset({DataType.OUTPUTS})
+
+
+def _variants(arch: Arch, template: Template) -> tuple[Template, ...]:
+    """The template, and where it allows reductions in the PE and the architecture has a
+    partial-sum register, the template with the reduction dimensions among the PE's loops."""
+    base = replace(template, pe_reduction=False)
+    if not template.pe_reduction or not any(_psum_register(level) for level in arch.levels):
+        return (base,)
+    dims = tuple(d for d in (Dim.C, Dim.R, Dim.S) if d not in template.pe_dims)
+    return (base, replace(template, pe_dims=dims + template.pe_dims))
 
 
 # ---- candidate generation ------------------------------------------------------------------
-def _candidates(layer: Layer, arch: Arch, dataflow: Dataflow, template: Template):
-    places = _places(arch, dataflow, template)
+def _candidates(layer: Layer, arch: Arch, dataflow: Dataflow, template: Template, misses):
     keeps = _keeps(arch, template)
+    places = _places(arch, dataflow, template, keeps)
     bounds = layer.loop_bounds
     lanes_wanted = arch.mac_unit.macs_per_cycle(layer.weight_bits, layer.input_bits)
     for spatial_array, lanes in (
@@ -207,17 +233,22 @@ def _candidates(layer: Layer, arch: Arch, dataflow: Dataflow, template: Template
     ):
         spatial = spatial_array + lanes
         left = _divide(bounds, spatial)
-        for pe_loops in _pe_tiles(layer, arch, places, keeps, template, spatial, left):
-            rest = _divide(left, pe_loops)
+        for pe_loops in _pe_placements(layer, arch, places, keeps, template, spatial, left, misses):
+            rest = _divide(left, tuple(loop for loops in pe_loops.values() for loop in loops))
             seen: set[Mapping] = set()
             for order in DRAM_ORDERS:
                 for first in (None, *(d for d in order if rest[d] > 1)):
-                    mapping = _fill_buffer(
+                    mapping = _fill_shared(
                         layer, arch, places, keeps, template, spatial, pe_loops, rest, order, first
                     )
-                    if mapping is not None and mapping not in seen:
-                        seen.add(mapping)
+                    if mapping in seen:
+                        continue
+                    seen.add(mapping)
+                    missing = overflow(layer, arch, mapping)
+                    if missing is None:
                         yield mapping
+                    else:
+                        misses.append(missing)
 
 
 LANE_DIMS = (Dim.C, Dim.S, Dim.R, Dim.M, Dim.Q, Dim.P, Dim.N, Dim.G)
@@ -311,7 +342,20 @@ def _axis_options(
     return options
 
 
-def _pe_tiles(layer, arch, places, keeps, template, spatial, left) -> list[tuple[Loop, ...]]:
+def _pe_placements(layer, arch, places, keeps, template, spatial, left, misses):
+    """The PE's loops by level: each of the best tiles at the innermost per-PE level, then the
+    same tile with the outer per-PE depths grown over the PE's dimensions while they fit."""
+    placements = []
+    for tile in _pe_tiles(layer, arch, places, keeps, template, spatial, left, misses):
+        placed = {places.pe: tile} if tile else {}
+        placements.append(placed)
+        grown = _grow_pe(layer, arch, places, keeps, template, spatial, placed, left)
+        if grown != placed:
+            placements.append(grown)
+    return placements
+
+
+def _pe_tiles(layer, arch, places, keeps, template, spatial, left, misses):
     if places.pe is None or not template.pe_dims:
         return [()]
     choices = [
@@ -323,9 +367,11 @@ def _pe_tiles(layer, arch, places, keeps, template, spatial, left) -> list[tuple
         if any(all(f >= g for f, g in zip(other, factors, strict=True)) for other in fitting):
             continue  # dominated by a larger tile that fits
         loops = tuple(Loop(d, f) for d, f in zip(template.pe_dims, factors, strict=True) if f > 1)
-        probe = _assemble(arch, places, keeps, (), (), spatial, loops)
+        probe = _assemble(arch, keeps, {places.pe: loops}, places.spatial, spatial)
         if fits(layer, arch, probe):
             fitting.append(factors)
+        elif factors == tuple(choice[-1] for choice in choices):
+            misses.append(overflow(layer, arch, probe))  # the smallest tile overflows
     fitting.sort(key=lambda f: -prod(f))
     return [
         tuple(Loop(d, f) for d, f in zip(template.pe_dims, factors, strict=True) if f > 1)
@@ -333,50 +379,95 @@ def _pe_tiles(layer, arch, places, keeps, template, spatial, left) -> list[tuple
     ]
 
 
-def _fill_buffer(layer, arch, places, keeps, template, spatial, pe_loops, rest, order, first):
-    """Grow the buffer tile while it fits: streaming dims first, then ``first`` (if given), then
-    the others innermost-first in ``order``."""
-    capacity = arch.levels[places.buffer].capacity_bits
-    at_buffer = dict.fromkeys(rest, 1)
-    others = [d for d in reversed(order) if d not in template.streaming and d is not first]
-    grow = [*reversed(template.streaming), *([first] if first else []), *others]
-    below = _divide(layer.loop_bounds, tuple(Loop(d, n) for d, n in rest.items()))  # inner extents
-    for dim in grow:
-        for factor in sorted(divisors(rest[dim]), reverse=True):
-            trial = {**at_buffer, dim: factor}
-            extent = {d: below[d] * trial[d] for d in below}
-            held = extent_bits(layer, extent, keeps[places.buffer])
-            if capacity is None or sum(held.values()) <= capacity:
-                at_buffer = trial
-                break
-    mapping = _build(arch, places, keeps, template, spatial, pe_loops, rest, at_buffer, order)
-    return mapping if fits(layer, arch, mapping) else None
+def _grow_pe(layer, arch, places, keeps, template, spatial, placed, left):
+    """``placed`` with each outer per-PE depth, innermost first, given the largest factors of
+    what is left of the PE's dimensions (innermost dimension first) that keep every tile fitting."""
+    placed = dict(placed)
+    left = _divide(left, tuple(loop for loops in placed.values() for loop in loops))
+    for group in reversed(places.pe_outer):
+        at: dict[Dim, int] = {}
+        for dim in reversed(template.pe_dims):
+            for factor in sorted(divisors(left[dim]), reverse=True):
+                if factor == 1:
+                    break
+                trial = {**at, dim: factor}
+                loops = tuple(Loop(d, trial[d]) for d in template.pe_dims if d in trial)
+                probe = _assemble(
+                    arch, keeps, {**placed, group[-1]: loops}, places.spatial, spatial
+                )
+                if fits(layer, arch, probe):
+                    at = trial
+                    break
+        if at:
+            placed[group[-1]] = tuple(Loop(d, at[d]) for d in template.pe_dims if d in at)
+            left = {d: left[d] // at.get(d, 1) for d in left}
+    return placed
 
 
-def _build(arch, places, keeps, template, spatial, pe_loops, rest, at_buffer, order) -> Mapping:
-    buffer_order = [d for d in order if d not in template.streaming] + list(template.streaming)
-    buffer_loops = tuple(Loop(d, at_buffer[d]) for d in buffer_order if at_buffer[d] > 1)
-    dram_loops = tuple(
-        Loop(d, rest[d] // at_buffer[d]) for d in order if rest[d] // at_buffer[d] > 1
-    )
-    return _assemble(arch, places, keeps, dram_loops, buffer_loops, spatial, pe_loops)
+def _fill_shared(layer, arch, places, keeps, template, spatial, pe_loops, rest, order, first):
+    """Grow the tile of each shared depth, innermost first, while it fits there and at every
+    depth above it: streaming dims first (innermost depth only), then ``first`` (if given), then
+    the others innermost-first in ``order``. What is left runs at DRAM."""
+    below = _divide(layer.loop_bounds, tuple(Loop(d, n) for d, n in rest.items()))
+    left = dict(rest)
+    placed = dict(pe_loops)
+    for position, group in enumerate(reversed(places.shared)):
+        streaming = template.streaming if position == 0 else ()
+        others = [d for d in reversed(order) if d not in streaming and d is not first]
+        grow = dict.fromkeys([*reversed(streaming), *([first] if first else []), *others])
+        holders = [i for depth in places.shared[: len(places.shared) - position] for i in depth]
+        at = dict.fromkeys(left, 1)
+        for dim in grow:
+            extent = {d: below[d] * at[d] for d in below}
+            at[dim] = _largest(layer, arch, keeps, holders, extent, dim, divisors(left[dim]))
+        loop_order = [d for d in order if d not in streaming] + list(streaming)
+        placed[group[-1]] = tuple(Loop(d, at[d]) for d in loop_order if at[d] > 1)
+        below = {d: below[d] * at[d] for d in below}
+        left = {d: left[d] // at[d] for d in left}
+    dram_order = order
+    if not places.shared:  # DRAM is the buffer: the streaming loops run innermost there
+        dram_order = tuple(d for d in order if d not in template.streaming) + template.streaming
+    placed[0] = tuple(Loop(d, left[d]) for d in dram_order if left[d] > 1)
+    return _assemble(arch, keeps, placed, places.spatial, spatial)
 
 
-def _assemble(arch, places, keeps, dram_loops, buffer_loops, spatial, pe_loops) -> Mapping:
+def _largest(layer, arch, keeps, levels, extent, dim: Dim, factors: tuple[int, ...]) -> int:
+    """The largest of the increasing ``factors`` by which ``extent`` may grow along ``dim`` with
+    every one of ``levels`` still holding its tiles (1 if none): tiles grow with every factor, so
+    the ones that fit are a prefix and a bisection finds its end."""
+    low, high = 0, len(factors)
+    while low < high:
+        middle = (low + high) // 2
+        trial = {**extent, dim: extent[dim] * factors[middle]}
+        if _holds(layer, arch, keeps, levels, trial):
+            low = middle + 1
+        else:
+            high = middle
+    return factors[low - 1] if low else 1
+
+
+def _holds(layer, arch, keeps, levels, extent) -> bool:
+    """Whether each of ``levels`` holds the tiles of the loop ``extent`` of what it keeps."""
+    for index in levels:
+        capacity = arch.levels[index].capacity_bits
+        if (
+            capacity is not None
+            and sum(extent_bits(layer, extent, keeps[index]).values()) > capacity
+        ):
+            return False
+    return True
+
+
+def _assemble(arch, keeps, temporal, spatial_level, spatial) -> Mapping:
+    """The mapping with ``temporal[i]`` at level i, the array's spatial loops at
+    ``spatial_level`` and the lane loops at the innermost level."""
     array = tuple(loop for loop in spatial if loop.axis is not Axis.LANE)
     lanes = tuple(loop for loop in spatial if loop.axis is Axis.LANE)
     innermost = len(arch.levels) - 1
     levels = []
     for index, level in enumerate(arch.levels):
-        temporal: tuple[Loop, ...] = ()
-        if index == 0:
-            temporal = dram_loops + (buffer_loops if places.buffer == 0 else ())
-        elif index == places.buffer:
-            temporal = buffer_loops
-        elif index == places.pe:
-            temporal = pe_loops
-        placed = (array if index == places.spatial else ()) + (lanes if index == innermost else ())
-        levels.append(LevelMapping(level.name, temporal, placed, keeps[index]))
+        placed = (array if index == spatial_level else ()) + (lanes if index == innermost else ())
+        levels.append(LevelMapping(level.name, temporal.get(index, ()), placed, keeps[index]))
     return Mapping(tuple(levels))
 
 

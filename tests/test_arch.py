@@ -197,7 +197,7 @@ def test_every_arch_runs_the_tiny_workload(name: str, dataflow: str) -> None:
 
 
 def test_tpu_like_cannot_run_row_stationary() -> None:
-    with pytest.raises(accelsim.ConfigError, match="the smallest tile the rs dataflow needs"):
+    with pytest.raises(accelsim.ConfigError, match="nothing the rs dataflow allows fits"):
         accelsim.simulate("tpu_like", "tiny", dataflow="rs")
 
 

@@ -23,7 +23,10 @@ def test_default_dataflows_skip_those_the_arch_cannot_run(tmp_path: Path, capsys
     assert main(["run", "-q", "--arch", "tpu_like", "--workload", "tiny", "--out", str(out)]) == 0
     captured = capsys.readouterr()
     assert "accelsim run: skipped dataflow rs: " in captured.err
-    assert "the smallest tile the rs dataflow needs does not fit" in captured.err
+    assert (
+        "nothing the rs dataflow allows fits: the closest candidate overflows weight_reg"
+        in captured.err
+    )
     summary = pd.read_csv(out / "summary.csv")
     assert "rs" not in set(summary["dataflow"]) and "ws" in set(summary["dataflow"])
     assert sorted(path.name for path in out.iterdir()) == [
@@ -36,7 +39,10 @@ def test_default_dataflows_skip_those_the_arch_cannot_run(tmp_path: Path, capsys
 def test_a_chosen_dataflow_that_cannot_run_is_an_error(tmp_path: Path, capsys) -> None:
     argv = ["run", "--arch", "tpu_like", "--workload", "tiny", "--dataflows", "rs"]
     assert main([*argv, "--out", str(tmp_path / "r")]) == 2
-    assert "weight_reg needs" in capsys.readouterr().err
+    # rs keeps a whole filter row (S = 3 weights of 8 bits) where tpu_like has 2 x 8 bits
+    assert "overflows weight_reg: it needs 24 bits (weights 24), the level has 16" in (
+        capsys.readouterr().err
+    )
     assert not (tmp_path / "r").exists()
 
 

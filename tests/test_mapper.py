@@ -90,8 +90,9 @@ def test_a_buffer_too_small_for_any_tile_is_reported():
     needed = 8 + 8 + 32  # one weight, one input, one 32-bit partial sum
     with pytest.raises(
         accelsim.ConfigError,
-        match=rf"mapping of layer conv1 within every capacity \(the smallest tile the ws "
-        rf"dataflow needs does not fit: buffer needs {needed} bits, has 8\)",
+        match=rf"mapping of layer conv1 within every capacity \(nothing the ws dataflow allows "
+        rf"fits: the closest candidate overflows buffer: it needs {needed} bits \(weights 8, "
+        rf"inputs 8, outputs 32\), the level has 8\)",
     ):
         map_layer(layer, _arch(rf_bits=4096, buffer_bits=8), "ws")
 

@@ -67,6 +67,7 @@ LEVEL_KEYS = [
     "write_bandwidth_bits_per_cycle",
     "latency_cycles",
     "energy",
+    "parallel_with",
 ]
 NETWORK_KEYS = [
     "multicast",
@@ -196,7 +197,48 @@ def _levels(found: Problems, raw: Any) -> tuple[Level, ...]:
             seen_pe = True
         elif seen_pe:
             found.add(f"levels[{i}].per_pe", "shared levels above every per-PE level", False)
+    _check_groups(found, levels)
     return levels
+
+
+def _check_groups(found: Problems, levels: tuple[Level, ...]) -> None:
+    """A level ``parallel_with`` the one above: names it, is of the same kind and sharing, and
+    keeps data types no other member of its group keeps. A level in error starts a new group."""
+    group: list[Level] = []
+    for i, level in enumerate(levels):
+        if level.parallel_with is not None and _joins(found, i, levels, group):
+            group.append(level)
+        else:
+            group = [level]
+
+
+def _joins(found: Problems, i: int, levels: tuple[Level, ...], group: list[Level]) -> bool:
+    level, path = levels[i], f"levels[{i}].parallel_with"
+    above = levels[i - 1] if i else None
+    if above is None or level.parallel_with != above.name:
+        where = f" ({above.name})" if above else ""
+        found.add(path, f"the name of the level just above{where}", level.parallel_with)
+        return False
+    if LevelKind.DRAM in (above.kind, level.kind):
+        found.add(path, "on-chip levels side by side (DRAM is a depth of its own)", above.name)
+        return False
+    if (above.per_pe, above.kind) != (level.per_pe, level.kind):
+        found.add(
+            path,
+            f"a level of the same kind and per_pe as {above.name}",
+            f"{level.kind.value}, per_pe {level.per_pe}",
+        )
+        return False
+    shared = [d.value for d in DataType if d in level.keeps and any(d in m.keeps for m in group)]
+    if shared:
+        names = ", ".join(member.name for member in group)
+        found.add(
+            f"levels[{i}].keeps",
+            f"data types no other level of its parallel group keeps ({names})",
+            shared,
+        )
+        return False
+    return True
 
 
 def _level(found: Problems, path: str, raw: Any) -> Level:
@@ -220,7 +262,17 @@ def _level(found: Problems, path: str, raw: Any) -> Level:
             found, f"{path}.latency_cycles", raw.get("latency_cycles", 0), "latency"
         ),
         energy=_energy(found, f"{path}.energy", raw.get("energy")),
+        parallel_with=_parallel_with(found, f"{path}.parallel_with", raw.get("parallel_with")),
     )
+
+
+def _parallel_with(found: Problems, path: str, value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        found.add(path, "the name of the level just above", value)
+        return None
+    return value
 
 
 def _kind(found: Problems, path: str, value: Any) -> LevelKind:

@@ -69,7 +69,10 @@ class Level:
 
     ``capacity_bits`` is ``None`` for unbounded storage (DRAM). Bandwidths are bits per cycle per
     instance, ``None`` when unlimited. ``keeps`` is the set of data types the level may hold; a
-    mapping may bypass any of them.
+    mapping may bypass any of them. ``parallel_with`` names the level just above when the two sit
+    side by side at one depth of the hierarchy (separate memories for disjoint data types, as
+    ZigZag's per-operand hierarchies and Timeloop's ``!Parallel``): they share the loops placed
+    at that depth, which a mapping gives to the group's last (innermost) member.
     """
 
     name: str
@@ -82,6 +85,7 @@ class Level:
     write_bandwidth_bits: float | None = None
     latency_cycles: int = 0
     energy: LevelEnergy | None = None
+    parallel_with: str | None = None
 
     @property
     def capacity_words(self) -> int | None:
@@ -163,6 +167,18 @@ class Arch:
         # the names, so they are typed as loosely as its keyword arguments.
         fields: dict[str, Any] = dict(self.fixed_precision)
         return replace(layer, **fields)
+
+    @property
+    def depths(self) -> tuple[tuple[int, ...], ...]:
+        """Level indices grouped by depth, outermost first: a level marked ``parallel_with`` the
+        one above joins its group; every other level is a depth of its own."""
+        groups: list[list[int]] = []
+        for index, level in enumerate(self.levels):
+            if groups and level.parallel_with is not None:
+                groups[-1].append(index)
+            else:
+                groups.append([index])
+        return tuple(tuple(group) for group in groups)
 
     @property
     def first_pe_level(self) -> int:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import lru_cache
+
 from accelsim.arch.model import Arch, Axis
 from accelsim.errors import Problems
 from accelsim.mapping.model import Mapping
@@ -42,6 +45,7 @@ def _tile_elements(layer: Layer, extent: dict[Dim, int], data_type: DataType) ->
     return e[Dim.N] * e[Dim.G] * e[Dim.C] * rows * cols
 
 
+@lru_cache(maxsize=65536)
 def _window(stride: int, outputs: int, dilation: int, taps: int) -> int:
     """|{o * stride + t * dilation : o < outputs, t < taps}|."""
     return int(progression_sum(tuple(sorted(((stride, outputs), (dilation, taps))))).sum())
@@ -90,6 +94,16 @@ def _check_levels(found: Problems, arch: Arch, mapping: Mapping) -> None:
             )
         if index == 0 and placed.keeps != frozenset(DATA_TYPES):
             found.add(f"{level.name}.keeps", "DRAM to keep every data type", placed.keeps)
+    for group in arch.depths:
+        for index in group[:-1]:
+            loops = mapping.levels[index].loops
+            if loops:
+                found.add(
+                    f"{arch.levels[index].name}",
+                    f"no loops: it is parallel with {arch.levels[group[-1]].name}, the last "
+                    "level of its group, which holds the loops of their shared depth",
+                    [str(loop) for loop in loops],
+                )
 
 
 def _check_factors(found: Problems, layer: Layer, mapping: Mapping) -> None:
@@ -149,6 +163,45 @@ def _check_capacity(found: Problems, layer: Layer, arch: Arch, mapping: Mapping)
                 f"({level.capacity_bits // level.word_bits} words of {level.word_bits} bits)",
                 f"{needed} bits needed ({parts})",
             )
+
+
+@dataclass(frozen=True)
+class Overflow:
+    """The level a mapping overflows most (relative to its capacity), with the bits each kept
+    data type needs there."""
+
+    level: str
+    held_bits: tuple[tuple[DataType, int], ...]
+    capacity_bits: int
+
+    @property
+    def needed_bits(self) -> int:
+        return sum(bits for _, bits in self.held_bits)
+
+    def __str__(self) -> str:
+        parts = ", ".join(f"{d.value} {bits}" for d, bits in self.held_bits)
+        return (
+            f"{self.level}: it needs {self.needed_bits} bits ({parts}), "
+            f"the level has {self.capacity_bits}"
+        )
+
+
+def overflow(layer: Layer, arch: Arch, mapping: Mapping) -> Overflow | None:
+    """The level whose tiles exceed its capacity by the largest ratio, or None if all fit."""
+    worst: Overflow | None = None
+    for index, level in enumerate(arch.levels):
+        if level.capacity_bits is None:
+            continue
+        held = tile_bits(layer, mapping, index)
+        kept = tuple((d, held[d]) for d in DATA_TYPES if d in held)
+        found = Overflow(level.name, kept, level.capacity_bits)
+        if found.needed_bits > level.capacity_bits and (
+            worst is None
+            or found.needed_bits * max(worst.capacity_bits, 1)
+            > worst.needed_bits * max(level.capacity_bits, 1)
+        ):
+            worst = found
+    return worst
 
 
 def fits(layer: Layer, arch: Arch, mapping: Mapping) -> bool:
