@@ -279,6 +279,47 @@ def test_partial_sums_fetch_half_early_and_half_once_half_have_drained():
         assert dict(timing.busy_cycles) == {"buffer.read": 4 * 4, "buffer.write": 16 + 8 * 4}
 
 
+def streaming_psum_case(buffer_write):
+    """psum_case with no room in the RF (32 bits), which now streams its partial sums; the
+    buffer reads 8 bits a cycle and writes ``buffer_write``."""
+    layer, _, mapping = psum_case(32)
+    arch = arch_from_dict(
+        {
+            "name": "streaming",
+            "pe_array": {"rows": 2, "cols": 2},
+            "levels": [
+                {"name": "DRAM", "kind": "dram", "word_bits": 8},
+                {"name": "buffer", "kind": "sram", "word_bits": 8, "capacity_bits": 65536,
+                 "read_bandwidth_bits_per_cycle": 8,
+                 "write_bandwidth_bits_per_cycle": buffer_write},
+                {"name": "rf", "kind": "regfile", "word_bits": 8, "capacity_bits": 32,
+                 "streams_partial_sums": True},
+            ],
+        }
+    )  # fmt: skip
+    return layer, arch, mapping
+
+
+def test_streamed_partial_sums_overlap_the_compute_on_both_sides():
+    # psum_case without room (32 bits: 96 cycles, above) but streaming: a step starts from zero
+    # and adds the 4 psums read from the buffer (at C = 1: 4 cycles) while it computes its 4
+    # cycles, and its drain (4 cycles) runs during the next step. Only the buffer's first fill
+    # (128 bits at 8 per cycle: 16 cycles) and the last drain (4) show.
+    layer, arch, mapping = streaming_psum_case(8)
+    timing = simulate_timing(layer, arch, mapping)
+    assert timing.cycles == 16 + 8 * 4 + 4
+    assert dict(timing.stalls_by_cause) == {"buffer.write": 16 + 4}
+    assert dict(timing.busy_cycles) == {"buffer.read": 4 * 4, "buffer.write": 16 + 8 * 4}
+    # A write port of 4 bits a cycle: a drain (8 cycles) outlasts the next step (4), which
+    # cannot end before the tile before it has left: 4 cycles of each of steps 2..8 wait.
+    layer, arch, mapping = streaming_psum_case(4)
+    timing = simulate_timing(layer, arch, mapping)
+    step_by_step = simulate_timing(layer, arch, mapping, bulk=False)
+    assert replace(timing, sections=0) == replace(step_by_step, sections=0)
+    assert timing.cycles == 128 // 4 + 4 + 7 * 8 + 8
+    assert dict(timing.stalls_by_cause) == {"buffer.write": 128 // 4 + 7 * 4 + 8}
+
+
 def test_compute_bound_layer_exposes_only_the_first_fill_and_last_drain():
     # DRAM at 64 bits per cycle: a weight tile (64 bits) takes 1 cycle, a step computes 8, so only
     # the first fill (128 bits: 2 cycles) and the final write of 4 outputs (32 bits: 1) show.

@@ -18,6 +18,7 @@ from test_engine import (
     layers_and_mappings,
     loops,
     psum_case,
+    streaming_psum_case,
     weight_prefetch_case,
 )
 
@@ -41,7 +42,8 @@ def same(production: Timing, reference: Timing) -> bool:
 def archs(draw):
     """DRAM -> buffer -> 2 x 2 PEs with a register file: each port's bandwidth (bits per cycle,
     or unlimited), the latencies, the buffer's and register file's capacities (none, part or all
-    of a next tile beside the current one) drawn at random."""
+    of a next tile beside the current one) and whether the register file streams its partial
+    sums drawn at random."""
     bandwidth = st.one_of(st.none(), st.sampled_from([3, 8, 12, 64]))
 
     def level(name, kind, **extra):
@@ -63,7 +65,12 @@ def archs(draw):
                 capacity_bits=draw(st.sampled_from([256, 512, 1024, 65536])),
                 latency_cycles=draw(st.sampled_from([0, 0, 1])),
             ),
-            level("rf", "regfile", capacity_bits=draw(st.sampled_from([24, 48, 64, 96, 4096]))),
+            level(
+                "rf",
+                "regfile",
+                capacity_bits=draw(st.sampled_from([24, 48, 64, 96, 4096])),
+                streams_partial_sums=draw(st.booleans()),
+            ),
         ],
     }
     network = draw(bandwidth)
@@ -86,6 +93,7 @@ def test_production_engine_equals_the_discrete_event_reference(case, arch, macs,
     reference = simulate_reference(layer, arch, mapping, analysis, **options)
     event("stepped in bulk" if production.sections < production.steps else "step by step")
     event("stalls" if reference.stall_cycles else "no stall")
+    event("streaming" if arch.level("rf").streams_partial_sums else "not streaming")
     assert same(production, reference)
     assert reference.sections == reference.steps
     assert reference.cycles == reference.compute_cycles + reference.stall_cycles
@@ -142,6 +150,8 @@ def test_reference_reproduces_the_hand_computed_cases():
         timing = simulate_reference(*psum_case(rf_bits))
         assert timing.cycles == cycles
         assert dict(timing.busy_cycles) == {"buffer.read": 4 * 4, "buffer.write": 16 + 8 * 4}
+    for write, cycles in ((8, 16 + 8 * 4 + 4), (4, 128 // 4 + 4 + 7 * 8 + 8)):
+        assert simulate_reference(*streaming_psum_case(write)).cycles == cycles
     layer, arch, mapping = weight_prefetch_case()
     timing = simulate_reference(layer, arch, mapping)
     assert timing.cycles == (16 + 32) * 8 // 8 + 16 * 8 + 8 // 8

@@ -67,6 +67,7 @@ LEVEL_KEYS = [
     "write_bandwidth_bits_per_cycle",
     "latency_cycles",
     "energy",
+    "streams_partial_sums",
 ]
 NETWORK_KEYS = [
     "multicast",
@@ -220,7 +221,27 @@ def _level(found: Problems, path: str, raw: Any) -> Level:
             found, f"{path}.latency_cycles", raw.get("latency_cycles", 0), "latency"
         ),
         energy=_energy(found, f"{path}.energy", raw.get("energy")),
+        streams_partial_sums=_streams(found, path, raw),
     )
+
+
+def _streams(found: Problems, path: str, raw: dict) -> bool:
+    """``streams_partial_sums``: true or false, true only on a per-PE level keeping outputs."""
+    value = raw.get("streams_partial_sums", False)
+    if not isinstance(value, bool):
+        found.add(f"{path}.streams_partial_sums", "true or false", value)
+        return False
+    keeps = raw.get("keeps", [d.value for d in DataType])
+    keeps_outputs = isinstance(keeps, list) and DataType.OUTPUTS.value in keeps
+    per_pe = raw.get("per_pe", raw.get("kind") == LevelKind.REGFILE.value)
+    if value and not (keeps_outputs and per_pe is True):
+        found.add(
+            f"{path}.streams_partial_sums",
+            "true only on a per-PE level keeping outputs",
+            value,
+        )
+        return False
+    return value
 
 
 def _kind(found: Problems, path: str, value: Any) -> LevelKind:

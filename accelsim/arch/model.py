@@ -69,7 +69,10 @@ class Level:
 
     ``capacity_bits`` is ``None`` for unbounded storage (DRAM). Bandwidths are bits per cycle per
     instance, ``None`` when unlimited. ``keeps`` is the set of data types the level may hold; a
-    mapping may bypass any of them.
+    mapping may bypass any of them. ``streams_partial_sums``: a per-PE level keeping outputs whose
+    partial sums pass through the PE's adder as a stream (the Eyeriss chip's psum scratchpad): a
+    tile starts accumulating from zero, the partial sums from above are added while it computes,
+    and the finished ones leave while the next tile computes (docs/engine.md).
     """
 
     name: str
@@ -82,6 +85,7 @@ class Level:
     write_bandwidth_bits: float | None = None
     latency_cycles: int = 0
     energy: LevelEnergy | None = None
+    streams_partial_sums: bool = False
 
     @property
     def capacity_words(self) -> int | None:

@@ -71,6 +71,7 @@ class Edge:
     mac_inner: int = 0  # MAC edges: operands delivered per step, one per MAC slot
     first_inner: int = 0  # outputs: first arrivals among served_inner at an all-zero step
     first_delivered_inner: int = 0  # outputs: the same among the child's (or MACs') deliveries
+    streamed: bool = False  # outputs into a level streaming partial sums: sent during the step
 
     @property
     def delivered_inner(self) -> int:
@@ -103,6 +104,12 @@ class Plan:
     def output_edges(self) -> tuple[Edge, ...]:
         return tuple(e for e in self.edges if e.data_type is DataType.OUTPUTS)
 
+    @cached_property
+    def streaming(self) -> frozenset[str]:
+        """Levels streaming partial sums: their drain after a step overlaps the next step, which
+        cannot end before it has ended (the finished tile leaves while the next one computes)."""
+        return frozenset(e.child for e in self.output_edges if e.streamed and e.child is not None)
+
     def fetch(self, key: StepKey) -> tuple[tuple[str, Job], ...]:
         """Transfers that bring the tiles of a step of kind ``key``: (receiving level, job) per
         level written with a new tile, in edge order. A part ends ``latency`` after its slowest
@@ -116,7 +123,7 @@ class Plan:
         for edge in self.edges:
             served = edge.served_first if carry < 0 else edge.served[carry]
             fills = edge.fills_first if carry < 0 else edge.fills[carry]
-            if edge.child is None or (served == 0 and fills == 0):
+            if edge.child is None or edge.streamed or (served == 0 and fills == 0):
                 continue
             first = zero_of.get(edge, False)
             part = bits.setdefault(edge.child, Counter())
@@ -126,8 +133,10 @@ class Plan:
         return tuple((level, Job(_items(part), latency[level])) for level, part in bits.items())
 
     def inner(self, key: StepKey) -> Job:
-        """Transfers made while a step computes (the loops inside the step)."""
-        zero_of = dict(zip(self.output_edges, key[1], strict=True))
+        """Transfers made while a step computes: those of the loops inside the step, and the
+        partial sums a streaming level receives at the step (added as they arrive)."""
+        carry, zeros = key
+        zero_of = dict(zip(self.output_edges, zeros, strict=True))
         bits: Counter[str] = Counter()
         for edge in self.edges:
             first = zero_of.get(edge, False)
@@ -137,6 +146,10 @@ class Plan:
             if edge.data_type is DataType.OUTPUTS:
                 updates, up = edge.served_inner, edge.delivered_inner
             _charge(bits, edge, reads, edge.fills_inner, updates, down + up)
+            if edge.streamed:
+                served = edge.served_first if carry < 0 else edge.served[carry]
+                fills = edge.fills_first if carry < 0 else edge.fills[carry]
+                _charge(bits, edge, 0 if first else served, fills, 0, 0 if first else fills)
         return Job(_items(bits), 0)
 
     def drain(self, key: StepKey | None) -> tuple[tuple[str, Job, int], ...]:
@@ -286,6 +299,9 @@ def _edge(layer, arch, mapping, analysis, placed, starts, resolved, data_type, p
         fills_inner=fills_all[1],
         above_child=tuple(index < len(above) for index in range(len(resolved))),
         mac_inner=mac_inner,
+        streamed=data_type is DataType.OUTPUTS
+        and child is not None
+        and arch.level(mapping.levels[child].level).streams_partial_sums,
     )
     if data_type is DataType.OUTPUTS:
         first = _first_inner(edge, forms, placed, starts[parent], parent_count, resolved, False)

@@ -61,6 +61,7 @@ class Snapshot:
 
 
 COMPUTE_END, RELEASE, NEXT_FETCH = "compute_end", "release", "next_fetch"
+STREAM = "stream"  # when the last drain of the levels streaming partial sums ended
 
 
 def room_free(level: str) -> str:
@@ -112,8 +113,10 @@ class ScheduleState:
         rooms = [room_free(level) for level, bits in room.items() if bits != 0]
         self._times.update(dict.fromkeys(rooms, 0))
         self._times.update({COMPUTE_END: 0, RELEASE: 0, NEXT_FETCH: 0})
+        streams = (STREAM,) if plan.streaming else ()
+        self._times.update(dict.fromkeys(streams, 0))
         self._marks = dict.fromkeys(self._times, 0)
-        self._causes = dict.fromkeys((RELEASE, NEXT_FETCH, *rooms), "compute")
+        self._causes = dict.fromkeys((RELEASE, NEXT_FETCH, *rooms, *streams), "compute")
         self._busy: Counter[str] = Counter()
         self._stalls: Counter[str] = Counter()
         self._sections = 0
@@ -211,6 +214,8 @@ class ScheduleState:
         start = max(times[NEXT_FETCH], self.compute_end)
         self._stalls[self._causes[NEXT_FETCH]] += start - self.compute_end
         end, cause = self._issue(self._inner_job(key), start, "compute")
+        if STREAM in times and times[STREAM] > end:  # the previous tile still streaming out
+            end, cause = times[STREAM], self._causes[STREAM]
         computed = start + self._plan.compute_cycles
         self._stalls[cause] += max(0, end - computed)
         times[COMPUTE_END] = max(end, computed)
@@ -227,6 +232,12 @@ class ScheduleState:
             if tail is not None:
                 released[level] = max(room[level], self._drained(tail))
         idle = (self.compute_end, "compute")
+        if STREAM in times:
+            marks[STREAM] = self._sections
+            times[STREAM], self._causes[STREAM] = max(
+                (released[level] for level in self._plan.streaming if level in released),
+                default=idle,
+            )
         for level, free, _, late in turnover.fetch:
             if late is not None:
                 arrivals.append(self._issue(late, *room.get(level, idle)))
