@@ -25,6 +25,7 @@ from test_engine import (
 from accelsim.analysis.counts import analyze
 from accelsim.arch import Axis, arch_from_dict
 from accelsim.engine import Timing, simulate_timing
+from accelsim.engine.plan import exact_fraction, make_plan
 from accelsim.engine.reference import Port, simulate_reference
 from accelsim.mapping.model import LevelMapping, Mapping
 from accelsim.types import DataType, Dim
@@ -84,9 +85,14 @@ def archs(draw):
     archs(),
     st.integers(1, 2),
     st.sampled_from([1, Fraction(1, 2), 0.3, 0]),
+    st.sampled_from([ALL, frozenset({DataType.INPUTS}), frozenset(ALL - {DataType.OUTPUTS})]),
 )
-def test_production_engine_equals_the_discrete_event_reference(case, arch, macs, fraction):
+def test_production_engine_equals_the_discrete_event_reference(case, arch, macs, fraction, rf):
+    # ``rf``: what the register file keeps (the rest bypasses it): without outputs its tile can
+    # slide (a window refilled once its dead elements are used, before the step ends)
     layer, mapping = case
+    levels = mapping.levels
+    mapping = Mapping((*levels[:-1], replace(levels[-1], keeps=rf)))
     analysis = analyze(layer, arch, mapping)
     options = {"macs_per_cycle": macs, "compute_fraction": fraction}
     production = simulate_timing(layer, arch, mapping, analysis, **options)
@@ -94,6 +100,9 @@ def test_production_engine_equals_the_discrete_event_reference(case, arch, macs,
     event("stepped in bulk" if production.sections < production.steps else "step by step")
     event("stalls" if reference.stall_cycles else "no stall")
     event("streaming" if arch.level("rf").streams_partial_sums else "not streaming")
+    plan = make_plan(layer, arch, mapping, analysis, macs, exact_fraction(fraction))
+    sliding = any(plan.freed("rf", j) is not None for j in range(len(plan.bounds)))
+    event("sliding window" if sliding else "no sliding window")
     assert same(production, reference)
     assert reference.sections == reference.steps
     assert reference.cycles == reference.compute_cycles + reference.stall_cycles
@@ -186,8 +195,9 @@ def test_a_new_kind_of_port_plugs_into_the_reference():
 def test_timeloop_alexnet_conv1_mapping_on_four_output_rows_equals_the_reference():
     # Timeloop's AlexNet CONV1 mapping on timeloop_eyeriss_like (tests/test_engine.py) with P cut
     # from 55 to 4 rows (4 x 3 x 55 = 660 steps): the same ports, latencies and rooms, the
-    # sliding-window ifmap_spad and the shared_glb prefetch queued behind partial-sum drains.
-    # The whole layer (9,075 steps) agrees too: 859,807 cycles, same stalls by cause
+    # sliding-window ifmap_spad refilled once its dead words are used, and the shared_glb
+    # prefetch queued behind partial-sum drains.
+    # The whole layer (9,075 steps) agrees too: 833,569 cycles, same stalls by cause
     # (bench/bench_engine_dataflows.py --reference; about 14 s).
     from accelsim.arch import load_arch
 
@@ -210,7 +220,5 @@ def test_timeloop_alexnet_conv1_mapping_on_four_output_rows_equals_the_reference
     production = simulate_timing(layer, arch, mapping, analysis)
     reference = simulate_reference(layer, arch, mapping, analysis)
     assert production.steps == 4 * 3 * 55 and production.sections < 100
-    assert {"DRAM.read", "shared_glb.read", "shared_glb.write"} <= set(
-        dict(reference.stalls_by_cause)
-    )
+    assert {"DRAM.read", "shared_glb.write"} <= set(dict(reference.stalls_by_cause))
     assert same(production, reference)

@@ -31,6 +31,7 @@ from accelsim.analysis.nest import (
     union_delta,
 )
 from accelsim.arch.model import Arch
+from accelsim.engine.window import last_use
 from accelsim.mapping.model import Mapping
 from accelsim.types import DATA_TYPES, RELEVANT, DataType
 from accelsim.workload.layer import Layer
@@ -72,6 +73,9 @@ class Edge:
     first_inner: int = 0  # outputs: first arrivals among served_inner at an all-zero step
     first_delivered_inner: int = 0  # outputs: the same among the child's (or MACs') deliveries
     streamed: bool = False  # outputs into a level streaming partial sums: sent during the step
+    # per resolved carry j: inner iterations of the step before the elements the child loses
+    # when loop j advances are dead (a sliding window's first columns); () if not known
+    frees: tuple[int, ...] = ()
 
     @property
     def delivered_inner(self) -> int:
@@ -95,6 +99,7 @@ class Plan:
     output_irrelevant: tuple[bool, ...]  # per resolved loop
     compute_cycles: int  # per step
     edges: tuple[Edge, ...]
+    inner_steps: int = 1  # iterations of the per-PE temporal loops in one step
 
     @property
     def steps(self) -> int:
@@ -131,6 +136,21 @@ class Plan:
             chain[edge.data_type] += edge.parent_latency
             latency[edge.child] = max(latency.get(edge.child, 0), chain[edge.data_type])
         return tuple((level, Job(_items(part), latency[level])) for level, part in bits.items())
+
+    def freed(self, level: str, carry: int) -> int | None:
+        """Cycles after a step starts when the elements ``level`` loses at the next step's
+        advance (loop ``carry``) are dead, so its new elements beyond its room may come in;
+        None: at the step's compute end (partial sums, or elements used until the end)."""
+        found = 0
+        for edge in self.edges:
+            if edge.child != level or not (edge.served[carry] or edge.fills[carry]):
+                continue
+            if edge.data_type is DataType.OUTPUTS or not edge.frees:
+                return None
+            if edge.frees[carry] >= self.inner_steps:
+                return None
+            found = max(found, ceil(edge.frees[carry] * self.compute_cycles / self.inner_steps))
+        return found
 
     def inner(self, key: StepKey) -> Job:
         """Transfers made while a step computes: those of the loops inside the step, and the
@@ -255,6 +275,7 @@ def make_plan(
         output_irrelevant=tuple(p.loop.dim not in relevant for p in resolved),
         compute_cycles=ceil(inner_steps * compute_fraction / macs_per_cycle),
         edges=tuple(edges),
+        inner_steps=inner_steps,
     )
 
 
@@ -302,12 +323,26 @@ def _edge(layer, arch, mapping, analysis, placed, starts, resolved, data_type, p
         streamed=data_type is DataType.OUTPUTS
         and child is not None
         and arch.level(mapping.levels[child].level).streams_partial_sums,
+        frees=_frees(forms, placed, child_start, resolved, above, arch, mapping, child),
     )
     if data_type is DataType.OUTPUTS:
         first = _first_inner(edge, forms, placed, starts[parent], parent_count, resolved, False)
         delivered = _first_inner(edge, forms, placed, child_start, child_count, resolved, True)
         return replace(edge, first_inner=first, first_delivered_inner=delivered)
     return edge
+
+
+def _frees(forms, placed, child_start, resolved, above, arch, mapping, child):
+    """Per resolved carry: inner iterations before the elements the child loses at that advance
+    are dead (:func:`~accelsim.engine.window.last_use`). Only for a per-PE child holding every
+    temporal loop of the step (none of them above it); () otherwise."""
+    if child is None or child < arch.first_pe_level or len(above) != len(resolved):
+        return ()
+    below = placed[child_start:]
+    temporal = tuple(p for p in below if not p.loop.spatial)
+    spatial = tuple(p for p in below if p.loop.spatial)
+    found = transitions(forms, above)
+    return tuple(last_use(forms, temporal, spatial, moves) for _, moves in found)
 
 
 def _moves(tile, offsets, forms, resolved, above, count, steps):

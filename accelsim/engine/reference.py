@@ -199,7 +199,7 @@ class _Simulation:
             after = keys[k + 1] if k + 1 < len(keys) else None
             started, done = env.event(), env.event()
             inner = self._job(started, self._cycles(plan.inner(key)))
-            following, streamed = self._turnover(after, done)
+            following, streamed = self._turnover(after, started, done)
             env.process(self._step(operands, computed, started, inner, streaming, done))
             operands, computed, streaming = following, done, streamed
         self._final = operands  # after the last step: its drains
@@ -245,6 +245,12 @@ class _Simulation:
             yield self._env.timeout(latency)
         return int(self._env.now), cause
 
+    def _after(self, event: simpy.Event, cycles: int) -> Generator[simpy.Event, Any, Mark]:
+        """Fires ``cycles`` after ``event``, with cause ``compute``."""
+        yield event
+        yield self._env.timeout(cycles)
+        return int(self._env.now), "compute"
+
     def _latest(self, events: Sequence[simpy.Event]) -> Generator[simpy.Event, Any, Mark]:
         marks = []
         for event in events:
@@ -280,7 +286,7 @@ class _Simulation:
         computed.succeed((end, "compute"))
 
     def _turnover(
-        self, after: StepKey | None, computed: simpy.Event
+        self, after: StepKey | None, started: simpy.Event, computed: simpy.Event
     ) -> tuple[list[simpy.Process], list[simpy.Process]]:
         """Post, in program order, the prefetch of the next step's tiles into the room of each
         level, the drains after this step, then the rest of the next fetch; return the next
@@ -313,7 +319,11 @@ class _Simulation:
             drains += drained
             released[level] = self._env.process(self._latest(drained))
         for level, (rest, latency) in late.items():
-            early.append(self._job(heads.get(level, computed), rest, latency))
+            ready = heads.get(level, computed)
+            dead = None if after is None else plan.freed(level, after[0])
+            if level not in heads and dead is not None:  # a sliding window's dead elements
+                ready = self._env.process(self._after(started, dead))
+            early.append(self._job(ready, rest, latency))
         for level, _ in parts:
             if level in self._room_free:
                 self._room_free[level] = released.get(level, computed)

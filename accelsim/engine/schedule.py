@@ -75,13 +75,15 @@ class Turnover:
 
     ``drains``: per level partial sums leave, (level, head, tail): the share of its drain that
     frees the room its late fetch needs (the whole drain if it needs none) and the rest.
-    ``fetch``: per receiving level, (level, room, early, late): the state key of when its room is
-    free (None: no room), the share of its new elements that fits in its room, prefetched, and
-    the rest, fetched once the head of its drain has ended (either may be None).
+    ``fetch``: per receiving level, (level, room, early, late, freed): the state key of when its
+    room is free (None: no room), the share of its new elements that fits in its room,
+    prefetched, and the rest, fetched once the head of its drain has ended, or, for a sliding
+    window, ``freed`` cycles after the step started (early and late may be None; freed None:
+    at the compute end).
     """
 
     drains: tuple[tuple[str, Timed, Timed | None], ...]
-    fetch: tuple[tuple[str, str | None, Timed | None, Timed | None], ...]
+    fetch: tuple[tuple[str, str | None, Timed | None, Timed | None, int | None], ...]
 
 
 class ScheduleState:
@@ -174,7 +176,8 @@ class ScheduleState:
             share = _share(self._room[level], filled)
             early, late = _split(self._timed(job), share, round_up=False)
             free = room_free(level) if self._room[level] != 0 else None
-            fetch.append((level, free, early, late))
+            freed = None if after is None else self._plan.freed(level, after[0])
+            fetch.append((level, free, early, late, freed))
             if share < 1:
                 needed[level] = filled * (1 - share)
         drains = []
@@ -223,7 +226,7 @@ class ScheduleState:
         times[RELEASE], self._causes[RELEASE] = self.compute_end, "compute"
         arrivals = [
             self._issue(early, *self._room_free(free))
-            for _, free, early, _ in turnover.fetch
+            for _, free, early, _, _ in turnover.fetch
             if early is not None and free is not None  # no room (free None): no early part
         ]
         room, released = {}, {}
@@ -238,9 +241,10 @@ class ScheduleState:
                 (released[level] for level in self._plan.streaming if level in released),
                 default=idle,
             )
-        for level, free, _, late in turnover.fetch:
+        for level, free, _, late, freed in turnover.fetch:
             if late is not None:
-                arrivals.append(self._issue(late, *room.get(level, idle)))
+                dead = idle if freed is None else (start + freed, "compute")
+                arrivals.append(self._issue(late, *room.get(level, dead)))
             if free is not None:
                 times[free], self._causes[free] = released.get(level, idle)
         if after is not None:
