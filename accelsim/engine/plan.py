@@ -323,16 +323,16 @@ def _edge(layer, arch, mapping, analysis, placed, starts, resolved, data_type, p
         streamed=data_type is DataType.OUTPUTS
         and child is not None
         and arch.level(mapping.levels[child].level).streams_partial_sums,
-        frees=_frees(forms, placed, child_start, resolved, above, arch, mapping, child),
     )
-    if data_type is DataType.OUTPUTS:
+    if data_type is DataType.OUTPUTS:  # partial sums keep the rule of their drain
         first = _first_inner(edge, forms, placed, starts[parent], parent_count, resolved, False)
         delivered = _first_inner(edge, forms, placed, child_start, child_count, resolved, True)
         return replace(edge, first_inner=first, first_delivered_inner=delivered)
-    return edge
+    frees = _frees(forms, placed, child_start, resolved, above, arch, child, edge)
+    return replace(edge, frees=frees)
 
 
-def _frees(forms, placed, child_start, resolved, above, arch, mapping, child):
+def _frees(forms, placed, child_start, resolved, above, arch, child, edge):
     """Per resolved carry: inner iterations before the elements the child loses at that advance
     are dead (:func:`~accelsim.engine.window.last_use`). Only for a per-PE child holding every
     temporal loop of the step (none of them above it); () otherwise."""
@@ -342,7 +342,10 @@ def _frees(forms, placed, child_start, resolved, above, arch, mapping, child):
     temporal = tuple(p for p in below if not p.loop.spatial)
     spatial = tuple(p for p in below if p.loop.spatial)
     found = transitions(forms, above)
-    return tuple(last_use(forms, temporal, spatial, moves) for _, moves in found)
+    return tuple(
+        last_use(forms, temporal, spatial, moves) if edge.served[j] or edge.fills[j] else 0
+        for j, (_, moves) in enumerate(found)
+    )
 
 
 def _moves(tile, offsets, forms, resolved, above, count, steps):

@@ -11,6 +11,8 @@ the coordinate forms: no enumeration of the iterations.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 
 from accelsim.analysis.nest import Form, PlacedLoop, shift, tile_steps
@@ -37,23 +39,25 @@ def last_use(
         total *= p.loop.bound
     found = 0
     for form, move in zip(forms, moves, strict=True):
-        if move:
-            found = max(found, _last_use(form, temporal, spatial, move, total))
+        if not move:
+            continue
+        width = 1 + sum((count - 1) * step for step, count in tile_steps(form, temporal + spatial))
+        if width > MAX_WIDTH or abs(move) >= width:  # every element leaves (or too wide)
+            return total
+        found = max(found, _last_use(form, temporal, spatial, move))
     return found
 
 
+@lru_cache(maxsize=4096)
 def _last_use(
     form: Form,
     temporal: tuple[PlacedLoop, ...],
     spatial: tuple[PlacedLoop, ...],
     move: int,
-    total: int,
 ) -> int:
-    """:func:`last_use` for one coordinate moving by ``move``."""
+    """:func:`last_use` for one coordinate moving by ``move``, less than the tile's width."""
     tile = progression_sum(tile_steps(form, temporal + spatial))
     width = len(tile)
-    if width > MAX_WIDTH or abs(move) >= width:
-        return total
     kept = np.zeros(width, dtype=bool)  # the tile moved by ``move``, clipped to the old one
     if move > 0:
         kept[move:] = tile[: width - move]
@@ -66,9 +70,9 @@ def _last_use(
     value, index = 0, 0
     for position, placed in enumerate(temporal):
         step, bound = shift(form, placed), placed.loop.bound
-        rest = progression_sum(tile_steps(form, temporal[position + 1 :] + spatial))
         digit = bound - 1
         if step:
+            rest = progression_sum(tile_steps(form, temporal[position + 1 :] + spatial))
             digit = next(
                 d
                 for d in range(min(bound - 1, (highest - value) // step), -1, -1)
