@@ -222,3 +222,41 @@ def test_timeloop_alexnet_conv1_mapping_on_four_output_rows_equals_the_reference
     assert production.steps == 4 * 3 * 55 and production.sections < 100
     assert {"DRAM.read", "shared_glb.write"} <= set(dict(reference.stalls_by_cause))
     assert same(production, reference)
+
+
+def test_eyeriss_chip_conv3_mapping_on_two_channel_tiles_equals_the_reference():
+    # The mapper's AlexNet CONV3 mapping on eyeriss_chip (docs/eyeriss_chip.md) cut to one image,
+    # 64 output channels and 2 x 2 x 4 input channels (52 steps of 192 cycles): psums streamed by
+    # psum_spad, whose reads at C > 0 run during the step and whose drains overlap the next one,
+    # and the 12-word ifmap window refilled from cycle 160 of each Q-step.
+    from accelsim.arch import load_arch
+
+    arch = load_arch("eyeriss_chip")
+    layer = Layer("conv3", LayerKind.CONV, n=1, m=64, c=16, p=13, q=13, r=3, s=3, h=15, w=15,
+                  weight_bits=16, input_bits=16, output_bits=16, psum_bits=16)  # fmt: skip
+    mapping = Mapping(
+        (
+            LevelMapping("DRAM", loops((Dim.C, 2)), (), ALL),
+            LevelMapping("buffer", loops((Dim.C, 2), (Dim.Q, 13)),
+                         loops((Dim.R, 3), (Dim.M, 4), axis=Axis.Y)
+                         + loops((Dim.P, 13), axis=Axis.X), ALL),
+            LevelMapping("ifmap_spad", (), (), frozenset({DataType.INPUTS})),
+            LevelMapping("weights_spad", (), (), frozenset({DataType.WEIGHTS})),
+            LevelMapping("psum_spad", loops((Dim.C, 4), (Dim.S, 3), (Dim.M, 16)), (),
+                         frozenset({DataType.OUTPUTS})),
+        )
+    )  # fmt: skip
+    analysis = analyze(layer, arch, mapping)
+    production = simulate_timing(layer, arch, mapping, analysis)
+    reference = simulate_reference(layer, arch, mapping, analysis)
+    plan = make_plan(layer, arch, mapping, analysis, 1, Fraction(1))
+    assert plan.streaming == {"psum_spad"}
+    assert plan.freed("ifmap_spad", len(plan.bounds) - 1) == 3 * 48 + 0 * 16 + 15 + 1
+    assert production.steps == 2 * 2 * 13 and production.cycles_per_step == 4 * 3 * 16
+    assert same(production, reference)
+    # Without streaming each psum tile waits for room in the 24 words: slower, and still equal.
+    levels = tuple(replace(level, streams_partial_sums=False) for level in arch.levels)
+    waiting = replace(arch, levels=levels, variants=())
+    plain = simulate_timing(layer, waiting, mapping, analysis)
+    assert same(plain, simulate_reference(layer, waiting, mapping, analysis))
+    assert production.cycles < plain.cycles
