@@ -15,13 +15,15 @@ it (same cycles, same stall cycles by cause, same busy cycles per resource):
   inside it (ready when the step starts computing), the prefetch of the next step's tiles into
   the room of each level (ready when that room is free), the drains of its partial sums (ready
   when it has computed) and the rest of the next fetch (ready when the share of the drain that
-  frees room for it has ended); a port thus serves in program order, but a transfer may start
+  frees room for it has ended, or, for a sliding window, when the step has used the elements it
+  loses for the last time); a port thus serves in program order, but a transfer may start
   long before the step it belongs to, as soon as what it waits for has happened and the port
   has served everything before it;
 - a level's room is a slot: an event that fires when the tile that occupied it is released;
 - a compute step is a process that waits for its operands (the parts of its fetch) and for the
   step before to have computed (the PE array), then computes: at least its compute cycles,
-  and until the traffic inside it has ended.
+  until the traffic inside it has ended (with the partial sums a streaming level receives) and
+  until the partial sums a streaming level drained after the step before have left.
 
 Stalls are attributed as they happen: the array idle before a step, to the cause of its last
 operand to arrive; a step stretched by its inner traffic, to the resource that ended last; the

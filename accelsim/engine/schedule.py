@@ -5,7 +5,9 @@ level is free after step k once k has computed and the partial sums leaving that
 have drained. Per step k (one compute tile of the PE array), in program order:
 
 1. compute step k: start when its fetch is done and step k-1 has computed; take the step's compute
-   cycles, or longer if the traffic made inside the step (per-PE loops) needs longer;
+   cycles, or longer if the traffic made inside the step (per-PE loops, and the partial sums a
+   level streaming them receives) needs longer, or until the partial sums such a level drained
+   after step k-1 have left;
 2. for every level receiving new elements at step k+1, issue now the share of them that fits in
    its room (all of them if they fit), to start once that room is free: the level is free after
    the last step of its previous tile;
@@ -13,7 +15,8 @@ have drained. Per step k (one compute tile of the PE array), in program order:
    late share (4) needs room drains first the share of its partial sums that makes that room;
    step k has released when every drain has ended;
 4. for every level with new elements left over from 2, issue the rest now, to start once step k
-   has computed and the first share of its drain (3) has ended.
+   has computed and the first share of its drain (3) has ended, or, for a sliding window, once
+   step k has used the elements it loses for the last time (:meth:`Plan.freed`).
 
 A port thus serves the traffic of the step computing (operands and partial-sum updates, 1) before
 the prefetch it issues (2): a prefetch never delays the step it overlaps.
