@@ -5,7 +5,9 @@ tests/data/reference/eyeriss_jssc17_alexnet_n4.csv (processing latency in ms at 
 global-buffer accesses in MB = 1e6 bytes, active PEs). "DRAM RLC" is accelsim's DRAM traffic with
 the chip's run-length coding applied by arithmetic (docs/eyeriss_chip.md): ifmaps at the measured
 zero fraction, ofmaps at the zero fraction of the next layer's ifmap (a lower bound where max
-pooling follows), filters uncompressed.
+pooling follows), filters uncompressed. "engine / total" holds the engine to the chip's total
+latency (processing plus the DRAM transfers it does not hide), with the psum scratchpad streaming
+its partial sums as the chip does and, in brackets, without (`streams_partial_sums: false`).
 
     python bench/reproduce_eyeriss_chip.py
 """
@@ -13,9 +15,11 @@ pooling follows), filters uncompressed.
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 from pathlib import Path
 
 import accelsim
+from accelsim.arch import Arch, load_arch
 from accelsim.results import LayerResult
 
 REFERENCE = Path(__file__).resolve().parents[1] / "tests" / "data" / "reference"
@@ -45,6 +49,12 @@ def level_mb(layer: LayerResult, level: str) -> float:
     return words * BYTES_PER_WORD / 1e6
 
 
+def without_streaming(arch: Arch) -> Arch:
+    """``arch`` with no level streaming partial sums (each psum tile waits for room)."""
+    levels = tuple(replace(level, streams_partial_sums=False) for level in arch.levels)
+    return replace(arch, levels=levels, variants=())
+
+
 def main() -> None:
     with CSV.open() as handle:
         measured = {row["layer"]: row for row in csv.DictReader(handle)}
@@ -53,19 +63,30 @@ def main() -> None:
         fidelity: accelsim.simulate("eyeriss_chip", workload, dataflow="rs", fidelity=fidelity)
         for fidelity in ("ideal", "engine")
     }
+    chip = without_streaming(load_arch("eyeriss_chip"))
+    runs["no streaming"] = accelsim.simulate(chip, workload, dataflow="rs", fidelity="engine")
     zeros = [float(measured[name]["ifmap_zeros_pct"]) / 100 for name in LAYERS] + [0.0]
     print(
-        "| layer | latency ms (meas.) | ideal ms (x) | engine ms (x) | DRAM MB (meas.) "
-        "| DRAM MB (x) | DRAM RLC MB (x) | GLB MB (meas.) | buffer MB (x) | PEs (meas.) |"
+        "| layer | latency ms (meas.) | ideal ms (x) | engine ms (x) | total ms (meas.) "
+        "| engine / total (no streaming) | DRAM MB (meas.) | DRAM MB (x) | DRAM RLC MB (x) "
+        "| GLB MB (meas.) | buffer MB (x) | PEs (meas.) |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for index, name in enumerate(LAYERS):
         row = measured[name]
-        ideal, engine = (runs[f].layers[index] for f in ("ideal", "engine"))
-        latency, dram, glb = (
-            float(row[k]) for k in ("processing_latency_ms", "dram_accesses_mb", "glb_accesses_mb")
+        ideal, engine, plain = (runs[f].layers[index] for f in ("ideal", "engine", "no streaming"))
+        latency, total, dram, glb = (
+            float(row[k])
+            for k in (
+                "processing_latency_ms",
+                "total_latency_ms",
+                "dram_accesses_mb",
+                "glb_accesses_mb",
+            )
         )
-        ideal_ms, engine_ms = (r.cycles / (r.clock_mhz * 1e3) for r in (ideal, engine))
+        ideal_ms, engine_ms, plain_ms = (
+            r.cycles / (r.clock_mhz * 1e3) for r in (ideal, engine, plain)
+        )
         by_type = dram_mb_by_type(engine)
         coded = (
             by_type["weights"]
@@ -75,7 +96,8 @@ def main() -> None:
         raw, buffer = sum(by_type.values()), level_mb(engine, "buffer")
         print(
             f"| {name} | {latency} | {ideal_ms:.1f} ({ideal_ms / latency:.2f}) "
-            f"| {engine_ms:.1f} ({engine_ms / latency:.2f}) | {dram} "
+            f"| {engine_ms:.1f} ({engine_ms / latency:.2f}) | {total} "
+            f"| {engine_ms / total:.2f} ({plain_ms / total:.2f}) | {dram} "
             f"| {raw:.2f} ({raw / dram:.2f}) "
             f"| {coded:.2f} ({coded / dram:.2f}) | {glb} | {buffer:.1f} ({buffer / glb:.2f}) "
             f"| {engine.used_pes} ({row['active_pes']}) |"

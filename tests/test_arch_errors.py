@@ -35,7 +35,7 @@ VALID: dict[str, Any] = {
 LEVEL_KEYS = (
     "name, kind, keeps, capacity_bits, capacity_kb, capacity_words, word_bits, per_pe, "
     "bandwidth_bits_per_cycle, bandwidth_words_per_cycle, read_bandwidth_bits_per_cycle, "
-    "write_bandwidth_bits_per_cycle, latency_cycles, energy, parallel_with"
+    "write_bandwidth_bits_per_cycle, latency_cycles, energy, parallel_with, streams_partial_sums"
 )
 TOP_KEYS = (
     "name, description, source, clock_mhz, pe_array, mac, network, energy_table, area_mm2, "
@@ -202,6 +202,24 @@ CASES: dict[str, tuple[Callable[[dict[str, Any]], object], list[str]]] = {
     "per-PE level above a shared one": (
         lambda raw: raw["levels"].insert(1, raw["levels"].pop(2)),
         [f"levels[2].per_pe: {SHARED_ABOVE}"],
+    ),
+    "streams_partial_sums not a boolean": (
+        lambda raw: raw["levels"][2].update(streams_partial_sums="yes"),
+        ["levels[2].streams_partial_sums: expected true or false, got 'yes'"],
+    ),
+    "streams_partial_sums on a shared level": (
+        lambda raw: raw["levels"][1].update(streams_partial_sums=True),
+        [
+            "levels[1].streams_partial_sums: expected true only on a per-PE level keeping "
+            "outputs, got True"
+        ],
+    ),
+    "streams_partial_sums on a level without outputs": (
+        lambda raw: raw["levels"][2].update(streams_partial_sums=True, keeps=["weights"]),
+        [
+            "levels[2].streams_partial_sums: expected true only on a per-PE level keeping "
+            "outputs, got True"
+        ],
     ),
     "duplicate level names": (
         lambda raw: raw["levels"][2].update(name="buffer"),

@@ -279,6 +279,47 @@ def test_partial_sums_fetch_half_early_and_half_once_half_have_drained():
         assert dict(timing.busy_cycles) == {"buffer.read": 4 * 4, "buffer.write": 16 + 8 * 4}
 
 
+def streaming_psum_case(buffer_write):
+    """psum_case with no room in the RF (32 bits), which now streams its partial sums; the
+    buffer reads 8 bits a cycle and writes ``buffer_write``."""
+    layer, _, mapping = psum_case(32)
+    arch = arch_from_dict(
+        {
+            "name": "streaming",
+            "pe_array": {"rows": 2, "cols": 2},
+            "levels": [
+                {"name": "DRAM", "kind": "dram", "word_bits": 8},
+                {"name": "buffer", "kind": "sram", "word_bits": 8, "capacity_bits": 65536,
+                 "read_bandwidth_bits_per_cycle": 8,
+                 "write_bandwidth_bits_per_cycle": buffer_write},
+                {"name": "rf", "kind": "regfile", "word_bits": 8, "capacity_bits": 32,
+                 "streams_partial_sums": True},
+            ],
+        }
+    )  # fmt: skip
+    return layer, arch, mapping
+
+
+def test_streamed_partial_sums_overlap_the_compute_on_both_sides():
+    # psum_case without room (32 bits: 96 cycles, above) but streaming: a step starts from zero
+    # and adds the 4 psums read from the buffer (at C = 1: 4 cycles) while it computes its 4
+    # cycles, and its drain (4 cycles) runs during the next step. Only the buffer's first fill
+    # (128 bits at 8 per cycle: 16 cycles) and the last drain (4) show.
+    layer, arch, mapping = streaming_psum_case(8)
+    timing = simulate_timing(layer, arch, mapping)
+    assert timing.cycles == 16 + 8 * 4 + 4
+    assert dict(timing.stalls_by_cause) == {"buffer.write": 16 + 4}
+    assert dict(timing.busy_cycles) == {"buffer.read": 4 * 4, "buffer.write": 16 + 8 * 4}
+    # A write port of 4 bits a cycle: a drain (8 cycles) outlasts the next step (4), which
+    # cannot end before the tile before it has left: 4 cycles of each of steps 2..8 wait.
+    layer, arch, mapping = streaming_psum_case(4)
+    timing = simulate_timing(layer, arch, mapping)
+    step_by_step = simulate_timing(layer, arch, mapping, bulk=False)
+    assert replace(timing, sections=0) == replace(step_by_step, sections=0)
+    assert timing.cycles == 128 // 4 + 4 + 7 * 8 + 8
+    assert dict(timing.stalls_by_cause) == {"buffer.write": 128 // 4 + 7 * 4 + 8}
+
+
 def test_compute_bound_layer_exposes_only_the_first_fill_and_last_drain():
     # DRAM at 64 bits per cycle: a weight tile (64 bits) takes 1 cycle, a step computes 8, so only
     # the first fill (128 bits: 2 cycles) and the final write of 4 outputs (32 bits: 1) show.
@@ -430,24 +471,25 @@ def test_timeloop_alexnet_conv1_bulk_equals_step_by_step():
     # Each (P, C) iteration (55 steps of 88 cycles = 4,840) reads 11,616 weights and 2,497 inputs
     # from DRAM at 4 words per cycle (2,904 + 625 cycles): double-buffered weights_spad and
     # shared_glb prefetch them during the whole previous iteration, so DRAM shows only in the
-    # first fill and the last write of 5,280 outputs. What is left: ifmap_spad (192 bits) holds
-    # one 11-word tile, not two, so each of the 55 * 3 * 54 Q-steps waits for the 4 x 11 new
-    # inputs from shared_glb (704 bits at 256 per cycle: 3 cycles); and shared_glb's write port
-    # serves in program order, so its prefetch (157 cycles for 2,497 inputs; 487 with the 5,280
-    # new outputs at a P-step) starts behind the partial-sum drain of the step before last
-    # (1,536 bits: 6 cycles) and ends 6 + 157 - (3 + 88) = 72 cycles (402 at a P-step) late.
+    # first fill and the last write of 5,280 outputs. ifmap_spad (192 bits) holds one 11-word
+    # window, not two, but a Q-step slides it by the stride, 4 words, whose last use is at
+    # S = 3, M = 7 (iteration 3 * 8 + 7 of 88): the 4 x 11 new inputs from shared_glb (704 bits
+    # at 256 per cycle: 3 cycles) come from cycle 32 of the step before and never wait (they
+    # waited 3 cycles per Q-step, 26,730 in all, before the window's dead words could be
+    # refilled). What is left: shared_glb's write port serves in program order, so its prefetch
+    # (157 cycles for 2,497 inputs; 487 with the 5,280 new outputs at a P-step) starts behind the
+    # partial-sum drain of the step before last (1,536 bits: 6 cycles) and ends 6 + 157 - 88 = 75
+    # cycles (405 at a P-step) late.
     first_fill = 11_616 * 16 // 64 + ceil(2_497 * 16 / 64)
-    q_steps, c_steps, p_steps = 55 * 3 * 54, 55 * 2, 54
+    c_steps, p_steps = 55 * 2, 54
     glb_prefetch = ceil(2_497 * 16 / 256)
     glb_prefetch_p = ceil((2_497 + 5_280) * 16 / 256)
     assert dict(timing.stalls_by_cause) == {
         "DRAM.read": first_fill,
-        "shared_glb.read": q_steps * ceil(44 * 16 / 256),
-        "shared_glb.write": c_steps * (6 + glb_prefetch - 3 - 88)
-        + p_steps * (6 + glb_prefetch_p - 3 - 88),
+        "shared_glb.write": c_steps * (6 + glb_prefetch - 88) + p_steps * (6 + glb_prefetch_p - 88),
         "DRAM.write": 5_280 * 16 // 64,
     }
-    assert timing.cycles == 798_600 + timing.stall_cycles == 859_807
+    assert timing.cycles == 798_600 + timing.stall_cycles == 833_569
 
 
 def test_importing_the_engine_does_not_import_pandas():

@@ -18,12 +18,14 @@ from test_engine import (
     layers_and_mappings,
     loops,
     psum_case,
+    streaming_psum_case,
     weight_prefetch_case,
 )
 
 from accelsim.analysis.counts import analyze
 from accelsim.arch import Axis, arch_from_dict
 from accelsim.engine import Timing, simulate_timing
+from accelsim.engine.plan import exact_fraction, make_plan
 from accelsim.engine.reference import Port, simulate_reference
 from accelsim.mapping.model import LevelMapping, Mapping
 from accelsim.types import DataType, Dim
@@ -41,7 +43,8 @@ def same(production: Timing, reference: Timing) -> bool:
 def archs(draw):
     """DRAM -> buffer -> 2 x 2 PEs with a register file: each port's bandwidth (bits per cycle,
     or unlimited), the latencies, the buffer's and register file's capacities (none, part or all
-    of a next tile beside the current one) drawn at random."""
+    of a next tile beside the current one) and whether the register file streams its partial
+    sums drawn at random."""
     bandwidth = st.one_of(st.none(), st.sampled_from([3, 8, 12, 64]))
 
     def level(name, kind, **extra):
@@ -63,7 +66,12 @@ def archs(draw):
                 capacity_bits=draw(st.sampled_from([256, 512, 1024, 65536])),
                 latency_cycles=draw(st.sampled_from([0, 0, 1])),
             ),
-            level("rf", "regfile", capacity_bits=draw(st.sampled_from([24, 48, 64, 96, 4096]))),
+            level(
+                "rf",
+                "regfile",
+                capacity_bits=draw(st.sampled_from([24, 48, 64, 96, 4096])),
+                streams_partial_sums=draw(st.booleans()),
+            ),
         ],
     }
     network = draw(bandwidth)
@@ -77,15 +85,24 @@ def archs(draw):
     archs(),
     st.integers(1, 2),
     st.sampled_from([1, Fraction(1, 2), 0.3, 0]),
+    st.sampled_from([ALL, frozenset({DataType.INPUTS}), frozenset(ALL - {DataType.OUTPUTS})]),
 )
-def test_production_engine_equals_the_discrete_event_reference(case, arch, macs, fraction):
+def test_production_engine_equals_the_discrete_event_reference(case, arch, macs, fraction, rf):
+    # ``rf``: what the register file keeps (the rest bypasses it): without outputs its tile can
+    # slide (a window refilled once its dead elements are used, before the step ends)
     layer, mapping = case
+    levels = mapping.levels
+    mapping = Mapping((*levels[:-1], replace(levels[-1], keeps=rf)))
     analysis = analyze(layer, arch, mapping)
     options = {"macs_per_cycle": macs, "compute_fraction": fraction}
     production = simulate_timing(layer, arch, mapping, analysis, **options)
     reference = simulate_reference(layer, arch, mapping, analysis, **options)
     event("stepped in bulk" if production.sections < production.steps else "step by step")
     event("stalls" if reference.stall_cycles else "no stall")
+    event("streaming" if arch.level("rf").streams_partial_sums else "not streaming")
+    plan = make_plan(layer, arch, mapping, analysis, macs, exact_fraction(fraction))
+    sliding = any(plan.freed("rf", j) is not None for j in range(len(plan.bounds)))
+    event("sliding window" if sliding else "no sliding window")
     assert same(production, reference)
     assert reference.sections == reference.steps
     assert reference.cycles == reference.compute_cycles + reference.stall_cycles
@@ -142,6 +159,8 @@ def test_reference_reproduces_the_hand_computed_cases():
         timing = simulate_reference(*psum_case(rf_bits))
         assert timing.cycles == cycles
         assert dict(timing.busy_cycles) == {"buffer.read": 4 * 4, "buffer.write": 16 + 8 * 4}
+    for write, cycles in ((8, 16 + 8 * 4 + 4), (4, 128 // 4 + 4 + 7 * 8 + 8)):
+        assert simulate_reference(*streaming_psum_case(write)).cycles == cycles
     layer, arch, mapping = weight_prefetch_case()
     timing = simulate_reference(layer, arch, mapping)
     assert timing.cycles == (16 + 32) * 8 // 8 + 16 * 8 + 8 // 8
@@ -176,8 +195,9 @@ def test_a_new_kind_of_port_plugs_into_the_reference():
 def test_timeloop_alexnet_conv1_mapping_on_four_output_rows_equals_the_reference():
     # Timeloop's AlexNet CONV1 mapping on timeloop_eyeriss_like (tests/test_engine.py) with P cut
     # from 55 to 4 rows (4 x 3 x 55 = 660 steps): the same ports, latencies and rooms, the
-    # sliding-window ifmap_spad and the shared_glb prefetch queued behind partial-sum drains.
-    # The whole layer (9,075 steps) agrees too: 859,807 cycles, same stalls by cause
+    # sliding-window ifmap_spad refilled once its dead words are used, and the shared_glb
+    # prefetch queued behind partial-sum drains.
+    # The whole layer (9,075 steps) agrees too: 833,569 cycles, same stalls by cause
     # (bench/bench_engine_dataflows.py --reference; about 14 s).
     from accelsim.arch import load_arch
 
@@ -200,7 +220,43 @@ def test_timeloop_alexnet_conv1_mapping_on_four_output_rows_equals_the_reference
     production = simulate_timing(layer, arch, mapping, analysis)
     reference = simulate_reference(layer, arch, mapping, analysis)
     assert production.steps == 4 * 3 * 55 and production.sections < 100
-    assert {"DRAM.read", "shared_glb.read", "shared_glb.write"} <= set(
-        dict(reference.stalls_by_cause)
-    )
+    assert {"DRAM.read", "shared_glb.write"} <= set(dict(reference.stalls_by_cause))
     assert same(production, reference)
+
+
+def test_eyeriss_chip_conv3_mapping_on_two_channel_tiles_equals_the_reference():
+    # The mapper's AlexNet CONV3 mapping on eyeriss_chip (docs/eyeriss_chip.md) cut to one image,
+    # 64 output channels and 2 x 2 x 4 input channels (52 steps of 192 cycles): psums streamed by
+    # psum_spad, whose reads at C > 0 run during the step and whose drains overlap the next one,
+    # and the 12-word ifmap window refilled from cycle 160 of each Q-step.
+    from accelsim.arch import load_arch
+
+    arch = load_arch("eyeriss_chip")
+    layer = Layer("conv3", LayerKind.CONV, n=1, m=64, c=16, p=13, q=13, r=3, s=3, h=15, w=15,
+                  weight_bits=16, input_bits=16, output_bits=16, psum_bits=16)  # fmt: skip
+    mapping = Mapping(
+        (
+            LevelMapping("DRAM", loops((Dim.C, 2)), (), ALL),
+            LevelMapping("buffer", loops((Dim.C, 2), (Dim.Q, 13)),
+                         loops((Dim.R, 3), (Dim.M, 4), axis=Axis.Y)
+                         + loops((Dim.P, 13), axis=Axis.X), ALL),
+            LevelMapping("ifmap_spad", (), (), frozenset({DataType.INPUTS})),
+            LevelMapping("weights_spad", (), (), frozenset({DataType.WEIGHTS})),
+            LevelMapping("psum_spad", loops((Dim.C, 4), (Dim.S, 3), (Dim.M, 16)), (),
+                         frozenset({DataType.OUTPUTS})),
+        )
+    )  # fmt: skip
+    analysis = analyze(layer, arch, mapping)
+    production = simulate_timing(layer, arch, mapping, analysis)
+    reference = simulate_reference(layer, arch, mapping, analysis)
+    plan = make_plan(layer, arch, mapping, analysis, 1, Fraction(1))
+    assert plan.streaming == {"psum_spad"}
+    assert plan.freed("ifmap_spad", len(plan.bounds) - 1) == 3 * 48 + 0 * 16 + 15 + 1
+    assert production.steps == 2 * 2 * 13 and production.cycles_per_step == 4 * 3 * 16
+    assert same(production, reference)
+    # Without streaming each psum tile waits for room in the 24 words: slower, and still equal.
+    levels = tuple(replace(level, streams_partial_sums=False) for level in arch.levels)
+    waiting = replace(arch, levels=levels, variants=())
+    plain = simulate_timing(layer, waiting, mapping, analysis)
+    assert same(plain, simulate_reference(layer, waiting, mapping, analysis))
+    assert production.cycles < plain.cycles

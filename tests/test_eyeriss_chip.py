@@ -69,30 +69,21 @@ def test_the_engine_is_never_faster_than_the_loop_bounds(name: str) -> None:
     assert engine.cycles >= ideal.cycles
 
 
-PSUM_GAP = (
-    "engine latency 1.42x / 1.46x / 1.56x the chip's on CONV3 / 4 / 5 (ideal 0.88x / 0.90x / "
-    "0.96x): psum traffic through the buffer; the psum scratchpad (a 16-word tile in 24 words) "
-    "prefetches half the next tile and the other half waits for half the drain, which the chip "
-    "pipelines through the PE column (docs/eyeriss_chip.md)"
-)
+@pytest.mark.parametrize("name", LAYERS)
+def test_engine_latency_within_15_percent_of_the_chips_total_latency(name: str) -> None:
+    # The engine times DRAM traffic too, so it is held to the chip's total latency (processing
+    # plus the DRAM transfers that do not overlap it). Measured 0.90, 1.01, 0.96, 0.93, 1.09 on
+    # CONV1-5; without the psum scratchpad streaming its partial sums through the PE column, as
+    # the chip does, 0.90, 1.06, 1.32, 1.27, 1.49; before the ifmap window was also refilled as
+    # its first columns died, 0.96, 1.06, 1.32, 1.27, 1.49 (docs/eyeriss_chip.md: which mechanism
+    # closes how much of each gap).
+    ratio = latency_ms(run("engine")[name]) / measured()[name]["total_latency_ms"]
+    assert 0.85 <= ratio <= 1.15
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "CONV1",
-        "CONV2",
-        *(
-            pytest.param(n, marks=pytest.mark.xfail(strict=True, reason=PSUM_GAP))
-            for n in LAYERS[2:]
-        ),
-    ],
-)
-def test_engine_latency_within_25_percent_of_the_chip(name: str) -> None:
-    # The same band as the ideal latency, from the same gaps (the chip's control and pipeline,
-    # accelsim's exact-divisor PE counts); with the engine CONV1 / 2 measure 1.22x / 1.14x.
-    ratio = latency_ms(run("engine")[name]) / measured()[name]["processing_latency_ms"]
-    assert 0.75 <= ratio <= 1.25
+def test_the_psum_scratchpad_streams_its_partial_sums() -> None:
+    psum = accelsim.arch.load_arch("eyeriss_chip").level("psum_spad")
+    assert psum.streams_partial_sums and psum.capacity_words == 24
 
 
 def pooled_zeros_bound(pooled_zeros: float, size: int, pooled_size: int) -> float:

@@ -68,6 +68,7 @@ LEVEL_KEYS = [
     "latency_cycles",
     "energy",
     "parallel_with",
+    "streams_partial_sums",
 ]
 NETWORK_KEYS = [
     "multicast",
@@ -263,6 +264,7 @@ def _level(found: Problems, path: str, raw: Any) -> Level:
         ),
         energy=_energy(found, f"{path}.energy", raw.get("energy")),
         parallel_with=_parallel_with(found, f"{path}.parallel_with", raw.get("parallel_with")),
+        streams_partial_sums=_streams(found, path, raw),
     )
 
 
@@ -272,6 +274,25 @@ def _parallel_with(found: Problems, path: str, value: Any) -> str | None:
     if not isinstance(value, str) or not value:
         found.add(path, "the name of the level just above", value)
         return None
+    return value
+
+
+def _streams(found: Problems, path: str, raw: dict) -> bool:
+    """``streams_partial_sums``: true or false, true only on a per-PE level keeping outputs."""
+    value = raw.get("streams_partial_sums", False)
+    if not isinstance(value, bool):
+        found.add(f"{path}.streams_partial_sums", "true or false", value)
+        return False
+    keeps = raw.get("keeps", [d.value for d in DataType])
+    keeps_outputs = isinstance(keeps, list) and DataType.OUTPUTS.value in keeps
+    per_pe = raw.get("per_pe", raw.get("kind") == LevelKind.REGFILE.value)
+    if value and not (keeps_outputs and per_pe is True):
+        found.add(
+            f"{path}.streams_partial_sums",
+            "true only on a per-PE level keeping outputs",
+            value,
+        )
+        return False
     return value
 
 

@@ -73,6 +73,10 @@ class Level:
     side by side at one depth of the hierarchy (separate memories for disjoint data types, as
     ZigZag's per-operand hierarchies and Timeloop's ``!Parallel``): they share the loops placed
     at that depth, which a mapping gives to the group's last (innermost) member.
+    ``streams_partial_sums``: a per-PE level keeping outputs whose
+    partial sums pass through the PE's adder as a stream (the Eyeriss chip's psum scratchpad): a
+    tile starts accumulating from zero, the partial sums from above are added while it computes,
+    and the finished ones leave while the next tile computes (docs/engine.md).
     """
 
     name: str
@@ -86,6 +90,7 @@ class Level:
     latency_cycles: int = 0
     energy: LevelEnergy | None = None
     parallel_with: str | None = None
+    streams_partial_sums: bool = False
 
     @property
     def capacity_words(self) -> int | None:

@@ -31,6 +31,7 @@ from accelsim.analysis.nest import (
     union_delta,
 )
 from accelsim.arch.model import Arch
+from accelsim.engine.window import last_use
 from accelsim.mapping.model import Mapping
 from accelsim.types import DATA_TYPES, RELEVANT, DataType
 from accelsim.workload.layer import Layer
@@ -71,6 +72,10 @@ class Edge:
     mac_inner: int = 0  # MAC edges: operands delivered per step, one per MAC slot
     first_inner: int = 0  # outputs: first arrivals among served_inner at an all-zero step
     first_delivered_inner: int = 0  # outputs: the same among the child's (or MACs') deliveries
+    streamed: bool = False  # outputs into a level streaming partial sums: sent during the step
+    # per resolved carry j: inner iterations of the step before the elements the child loses
+    # when loop j advances are dead (a sliding window's first columns); () if not known
+    frees: tuple[int, ...] = ()
 
     @property
     def delivered_inner(self) -> int:
@@ -94,6 +99,7 @@ class Plan:
     output_irrelevant: tuple[bool, ...]  # per resolved loop
     compute_cycles: int  # per step
     edges: tuple[Edge, ...]
+    inner_steps: int = 1  # iterations of the per-PE temporal loops in one step
 
     @property
     def steps(self) -> int:
@@ -102,6 +108,12 @@ class Plan:
     @cached_property
     def output_edges(self) -> tuple[Edge, ...]:
         return tuple(e for e in self.edges if e.data_type is DataType.OUTPUTS)
+
+    @cached_property
+    def streaming(self) -> frozenset[str]:
+        """Levels streaming partial sums: their drain after a step overlaps the next step, which
+        cannot end before it has ended (the finished tile leaves while the next one computes)."""
+        return frozenset(e.child for e in self.output_edges if e.streamed and e.child is not None)
 
     def fetch(self, key: StepKey) -> tuple[tuple[str, Job], ...]:
         """Transfers that bring the tiles of a step of kind ``key``: (receiving level, job) per
@@ -116,7 +128,7 @@ class Plan:
         for edge in self.edges:
             served = edge.served_first if carry < 0 else edge.served[carry]
             fills = edge.fills_first if carry < 0 else edge.fills[carry]
-            if edge.child is None or (served == 0 and fills == 0):
+            if edge.child is None or edge.streamed or (served == 0 and fills == 0):
                 continue
             first = zero_of.get(edge, False)
             part = bits.setdefault(edge.child, Counter())
@@ -125,9 +137,26 @@ class Plan:
             latency[edge.child] = max(latency.get(edge.child, 0), chain[edge.data_type])
         return tuple((level, Job(_items(part), latency[level])) for level, part in bits.items())
 
+    def freed(self, level: str, carry: int) -> int | None:
+        """Cycles after a step starts when the elements ``level`` loses at the next step's
+        advance (loop ``carry``) are dead, so its new elements beyond its room may come in;
+        None: at the step's compute end (partial sums, or elements used until the end)."""
+        found = 0
+        for edge in self.edges:
+            if edge.child != level or not (edge.served[carry] or edge.fills[carry]):
+                continue
+            if edge.data_type is DataType.OUTPUTS or not edge.frees:
+                return None
+            if edge.frees[carry] >= self.inner_steps:
+                return None
+            found = max(found, ceil(edge.frees[carry] * self.compute_cycles / self.inner_steps))
+        return found
+
     def inner(self, key: StepKey) -> Job:
-        """Transfers made while a step computes (the loops inside the step)."""
-        zero_of = dict(zip(self.output_edges, key[1], strict=True))
+        """Transfers made while a step computes: those of the loops inside the step, and the
+        partial sums a streaming level receives at the step (added as they arrive)."""
+        carry, zeros = key
+        zero_of = dict(zip(self.output_edges, zeros, strict=True))
         bits: Counter[str] = Counter()
         for edge in self.edges:
             first = zero_of.get(edge, False)
@@ -137,6 +166,10 @@ class Plan:
             if edge.data_type is DataType.OUTPUTS:
                 updates, up = edge.served_inner, edge.delivered_inner
             _charge(bits, edge, reads, edge.fills_inner, updates, down + up)
+            if edge.streamed:
+                served = edge.served_first if carry < 0 else edge.served[carry]
+                fills = edge.fills_first if carry < 0 else edge.fills[carry]
+                _charge(bits, edge, 0 if first else served, fills, 0, 0 if first else fills)
         return Job(_items(bits), 0)
 
     def drain(self, key: StepKey | None) -> tuple[tuple[str, Job, int], ...]:
@@ -242,6 +275,7 @@ def make_plan(
         output_irrelevant=tuple(p.loop.dim not in relevant for p in resolved),
         compute_cycles=ceil(inner_steps * compute_fraction / macs_per_cycle),
         edges=tuple(edges),
+        inner_steps=inner_steps,
     )
 
 
@@ -286,12 +320,32 @@ def _edge(layer, arch, mapping, analysis, placed, starts, resolved, data_type, p
         fills_inner=fills_all[1],
         above_child=tuple(index < len(above) for index in range(len(resolved))),
         mac_inner=mac_inner,
+        streamed=data_type is DataType.OUTPUTS
+        and child is not None
+        and arch.level(mapping.levels[child].level).streams_partial_sums,
     )
-    if data_type is DataType.OUTPUTS:
+    if data_type is DataType.OUTPUTS:  # partial sums keep the rule of their drain
         first = _first_inner(edge, forms, placed, starts[parent], parent_count, resolved, False)
         delivered = _first_inner(edge, forms, placed, child_start, child_count, resolved, True)
         return replace(edge, first_inner=first, first_delivered_inner=delivered)
-    return edge
+    frees = _frees(forms, placed, child_start, resolved, above, arch, child, edge)
+    return replace(edge, frees=frees)
+
+
+def _frees(forms, placed, child_start, resolved, above, arch, child, edge):
+    """Per resolved carry: inner iterations before the elements the child loses at that advance
+    are dead (:func:`~accelsim.engine.window.last_use`). Only for a per-PE child holding every
+    temporal loop of the step (none of them above it); () otherwise."""
+    if child is None or child < arch.first_pe_level or len(above) != len(resolved):
+        return ()
+    below = placed[child_start:]
+    temporal = tuple(p for p in below if not p.loop.spatial)
+    spatial = tuple(p for p in below if p.loop.spatial)
+    found = transitions(forms, above)
+    return tuple(
+        last_use(forms, temporal, spatial, moves) if edge.served[j] or edge.fills[j] else 0
+        for j, (_, moves) in enumerate(found)
+    )
 
 
 def _moves(tile, offsets, forms, resolved, above, count, steps):

@@ -15,13 +15,15 @@ it (same cycles, same stall cycles by cause, same busy cycles per resource):
   inside it (ready when the step starts computing), the prefetch of the next step's tiles into
   the room of each level (ready when that room is free), the drains of its partial sums (ready
   when it has computed) and the rest of the next fetch (ready when the share of the drain that
-  frees room for it has ended); a port thus serves in program order, but a transfer may start
+  frees room for it has ended, or, for a sliding window, when the step has used the elements it
+  loses for the last time); a port thus serves in program order, but a transfer may start
   long before the step it belongs to, as soon as what it waits for has happened and the port
   has served everything before it;
 - a level's room is a slot: an event that fires when the tile that occupied it is released;
 - a compute step is a process that waits for its operands (the parts of its fetch) and for the
   step before to have computed (the PE array), then computes: at least its compute cycles,
-  and until the traffic inside it has ended.
+  until the traffic inside it has ended (with the partial sums a streaming level receives) and
+  until the partial sums a streaming level drained after the step before have left.
 
 Stalls are attributed as they happen: the array idle before a step, to the cause of its last
 operand to arrive; a step stretched by its inner traffic, to the resource that ended last; the
@@ -194,13 +196,14 @@ class _Simulation:
             for _, job in plan.fetch(keys[0])
         ]
         computed = ready  # the PE array is free
+        streaming: list[simpy.Process] = []  # the previous step's drains of streaming levels
         for k, key in enumerate(keys):
             after = keys[k + 1] if k + 1 < len(keys) else None
             started, done = env.event(), env.event()
             inner = self._job(started, self._cycles(plan.inner(key)))
-            following = self._turnover(after, done)
-            env.process(self._step(operands, computed, started, inner, done))
-            operands, computed = following, done
+            following, streamed = self._turnover(after, started, done)
+            env.process(self._step(operands, computed, started, inner, streaming, done))
+            operands, computed, streaming = following, done, streamed
         self._final = operands  # after the last step: its drains
         self._last = computed
 
@@ -244,6 +247,12 @@ class _Simulation:
             yield self._env.timeout(latency)
         return int(self._env.now), cause
 
+    def _after(self, event: simpy.Event, cycles: int) -> Generator[simpy.Event, Any, Mark]:
+        """Fires ``cycles`` after ``event``, with cause ``compute``."""
+        yield event
+        yield self._env.timeout(cycles)
+        return int(self._env.now), "compute"
+
     def _latest(self, events: Sequence[simpy.Event]) -> Generator[simpy.Event, Any, Mark]:
         marks = []
         for event in events:
@@ -257,10 +266,12 @@ class _Simulation:
         previous: simpy.Event,
         started: simpy.Event,
         inner: simpy.Process,
+        streaming: list[simpy.Process],
         computed: simpy.Event,
     ) -> Generator[simpy.Event, Any, None]:
         """A compute step: wait for the operands and for the step before to have computed, then
-        compute (at least the step's cycles, and until the traffic inside the step has ended)."""
+        compute (at least the step's cycles, until the traffic inside the step has ended and
+        until the partial sums the step before streams out have left)."""
         env, cycles = self._env, self._plan.compute_cycles
         arrived = yield env.all_of([*operands, previous])
         idle_since = _mark(previous)[0]
@@ -268,16 +279,21 @@ class _Simulation:
         if start > idle_since:
             self._stalls[max(arrived[p] for p in operands)[1]] += start - idle_since
         started.succeed((start, "compute"))
-        yield env.all_of([env.timeout(cycles), inner])
+        yield env.all_of([env.timeout(cycles), inner, *streaming])
         end = int(env.now)
         if end > start + cycles:
-            self._stalls[_mark(inner)[1]] += end - start - cycles
+            last = _mark(inner)
+            streamed = max((_mark(p) for p in streaming), default=last)
+            self._stalls[(streamed if streamed[0] > last[0] else last)[1]] += end - start - cycles
         computed.succeed((end, "compute"))
 
-    def _turnover(self, after: StepKey | None, computed: simpy.Event) -> list[simpy.Process]:
+    def _turnover(
+        self, after: StepKey | None, started: simpy.Event, computed: simpy.Event
+    ) -> tuple[list[simpy.Process], list[simpy.Process]]:
         """Post, in program order, the prefetch of the next step's tiles into the room of each
         level, the drains after this step, then the rest of the next fetch; return the next
-        step's operands (the final drains when there is no next step)."""
+        step's operands (the final drains when there is no next step) and the drains of the
+        levels streaming partial sums (the next step ends after them)."""
         plan = self._plan
         parts = [] if after is None else plan.fetch(after)
         early, late, needed = [], {}, {}
@@ -305,11 +321,16 @@ class _Simulation:
             drains += drained
             released[level] = self._env.process(self._latest(drained))
         for level, (rest, latency) in late.items():
-            early.append(self._job(heads.get(level, computed), rest, latency))
+            ready = heads.get(level, computed)
+            dead = None if after is None else plan.freed(level, after[0])
+            if level not in heads and dead is not None:  # a sliding window's dead elements
+                ready = self._env.process(self._after(started, dead))
+            early.append(self._job(ready, rest, latency))
         for level, _ in parts:
             if level in self._room_free:
                 self._room_free[level] = released.get(level, computed)
-        return early if after is not None else drains
+        streamed = [released[level] for level in sorted(self._plan.streaming) if level in released]
+        return (early if after is not None else drains), streamed
 
 
 def _mark(event: simpy.Event) -> Mark:

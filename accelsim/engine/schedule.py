@@ -5,7 +5,9 @@ level is free after step k once k has computed and the partial sums leaving that
 have drained. Per step k (one compute tile of the PE array), in program order:
 
 1. compute step k: start when its fetch is done and step k-1 has computed; take the step's compute
-   cycles, or longer if the traffic made inside the step (per-PE loops) needs longer;
+   cycles, or longer if the traffic made inside the step (per-PE loops, and the partial sums a
+   level streaming them receives) needs longer, or until the partial sums such a level drained
+   after step k-1 have left;
 2. for every level receiving new elements at step k+1, issue now the share of them that fits in
    its room (all of them if they fit), to start once that room is free: the level is free after
    the last step of its previous tile;
@@ -13,7 +15,8 @@ have drained. Per step k (one compute tile of the PE array), in program order:
    late share (4) needs room drains first the share of its partial sums that makes that room;
    step k has released when every drain has ended;
 4. for every level with new elements left over from 2, issue the rest now, to start once step k
-   has computed and the first share of its drain (3) has ended.
+   has computed and the first share of its drain (3) has ended, or, for a sliding window, once
+   step k has used the elements it loses for the last time (:meth:`Plan.freed`).
 
 A port thus serves the traffic of the step computing (operands and partial-sum updates, 1) before
 the prefetch it issues (2): a prefetch never delays the step it overlaps.
@@ -61,6 +64,7 @@ class Snapshot:
 
 
 COMPUTE_END, RELEASE, NEXT_FETCH = "compute_end", "release", "next_fetch"
+STREAM = "stream"  # when the last drain of the levels streaming partial sums ended
 
 
 def room_free(level: str) -> str:
@@ -74,13 +78,15 @@ class Turnover:
 
     ``drains``: per level partial sums leave, (level, head, tail): the share of its drain that
     frees the room its late fetch needs (the whole drain if it needs none) and the rest.
-    ``fetch``: per receiving level, (level, room, early, late): the state key of when its room is
-    free (None: no room), the share of its new elements that fits in its room, prefetched, and
-    the rest, fetched once the head of its drain has ended (either may be None).
+    ``fetch``: per receiving level, (level, room, early, late, freed): the state key of when its
+    room is free (None: no room), the share of its new elements that fits in its room,
+    prefetched, and the rest, fetched once the head of its drain has ended, or, for a sliding
+    window, ``freed`` cycles after the step started (early and late may be None; freed None:
+    at the compute end).
     """
 
     drains: tuple[tuple[str, Timed, Timed | None], ...]
-    fetch: tuple[tuple[str, str | None, Timed | None, Timed | None], ...]
+    fetch: tuple[tuple[str, str | None, Timed | None, Timed | None, int | None], ...]
 
 
 class ScheduleState:
@@ -112,8 +118,10 @@ class ScheduleState:
         rooms = [room_free(level) for level, bits in room.items() if bits != 0]
         self._times.update(dict.fromkeys(rooms, 0))
         self._times.update({COMPUTE_END: 0, RELEASE: 0, NEXT_FETCH: 0})
+        streams = (STREAM,) if plan.streaming else ()
+        self._times.update(dict.fromkeys(streams, 0))
         self._marks = dict.fromkeys(self._times, 0)
-        self._causes = dict.fromkeys((RELEASE, NEXT_FETCH, *rooms), "compute")
+        self._causes = dict.fromkeys((RELEASE, NEXT_FETCH, *rooms, *streams), "compute")
         self._busy: Counter[str] = Counter()
         self._stalls: Counter[str] = Counter()
         self._sections = 0
@@ -171,7 +179,8 @@ class ScheduleState:
             share = _share(self._room[level], filled)
             early, late = _split(self._timed(job), share, round_up=False)
             free = room_free(level) if self._room[level] != 0 else None
-            fetch.append((level, free, early, late))
+            freed = None if after is None else self._plan.freed(level, after[0])
+            fetch.append((level, free, early, late, freed))
             if share < 1:
                 needed[level] = filled * (1 - share)
         drains = []
@@ -211,6 +220,8 @@ class ScheduleState:
         start = max(times[NEXT_FETCH], self.compute_end)
         self._stalls[self._causes[NEXT_FETCH]] += start - self.compute_end
         end, cause = self._issue(self._inner_job(key), start, "compute")
+        if STREAM in times and times[STREAM] > end:  # the previous tile still streaming out
+            end, cause = times[STREAM], self._causes[STREAM]
         computed = start + self._plan.compute_cycles
         self._stalls[cause] += max(0, end - computed)
         times[COMPUTE_END] = max(end, computed)
@@ -218,7 +229,7 @@ class ScheduleState:
         times[RELEASE], self._causes[RELEASE] = self.compute_end, "compute"
         arrivals = [
             self._issue(early, *self._room_free(free))
-            for _, free, early, _ in turnover.fetch
+            for _, free, early, _, _ in turnover.fetch
             if early is not None and free is not None  # no room (free None): no early part
         ]
         room, released = {}, {}
@@ -227,9 +238,16 @@ class ScheduleState:
             if tail is not None:
                 released[level] = max(room[level], self._drained(tail))
         idle = (self.compute_end, "compute")
-        for level, free, _, late in turnover.fetch:
+        if STREAM in times:
+            marks[STREAM] = self._sections
+            times[STREAM], self._causes[STREAM] = max(
+                (released[level] for level in self._plan.streaming if level in released),
+                default=idle,
+            )
+        for level, free, _, late, freed in turnover.fetch:
             if late is not None:
-                arrivals.append(self._issue(late, *room.get(level, idle)))
+                dead = idle if freed is None else (start + freed, "compute")
+                arrivals.append(self._issue(late, *room.get(level, dead)))
             if free is not None:
                 times[free], self._causes[free] = released.get(level, idle)
         if after is not None:
