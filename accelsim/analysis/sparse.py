@@ -1,0 +1,421 @@
+"""Sparse counts: a dense :class:`~accelsim.analysis.counts.Analysis` plus densities, formats and
+gating/skipping (:class:`~accelsim.sparse.SparseSpec`) give Sparseloop's counts.
+
+Per level and data type, per instance, four kinds of reads, fills and updates (Sparseloop v3.0.3's
+definitions, src/sparse-analysis/storage-optimization-combiner.cpp):
+
+* algorithmic: the dense counts;
+* actual: what is really moved. A level keeping a data type in a format with metadata moves only
+  the non-zeros: ``x - floor(x (1 - d))`` for density ``d`` (updates only for outputs);
+* gated / skipped: accesses saved at the level by an optimization there, taken out of actual.
+
+An optimization at level L targets data type T conditioned on data types C: its level is the
+closest level at or above L keeping T. The probability ``p`` that it saves an access is
+``1 - prod over C of (1 - P(C's tile empty))``, where C's tile is what one access of T pairs with
+(:func:`condition_tile`). At its level, ``floor(p x reads)`` reads (``ceil`` for outputs, whose
+reads are read-modify-writes) and ``floor(p x updates)`` updates are gated or skipped, fills not.
+Every level below it, down to the next one with its own optimization of T, loses
+``floor(p x count)`` of each count (what was not sent is not stored or read again); that next
+level applies the rest of its own probability, ``1 - (1 - p') / (1 - p)``. An optimization of an
+operand with no such level below it also removes ``floor(p x computes)`` computes (their operand
+never arrives). Data types go in the problem's order, levels from the outside in.
+
+Cycles: gated accesses keep their slots, skipped ones do not. Computes take
+``ceil((actual + gated computes) / used PEs)`` cycles; each level needs its per-instance actual and
+gated accesses over its bandwidth (:func:`sparse_cycles` in accelsim.timeloop).
+
+Metadata (accelsim's own model, not Sparseloop's per-rank accounting): a level keeping a data type
+in a format moves with every actual access the tile's metadata per non-zero,
+``metadata_bits(tile) / expected non-zeros(tile)`` bits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from math import ceil, floor, prod
+
+from accelsim.analysis.counts import Analysis
+from accelsim.analysis.nest import PlacedLoop, coordinate_forms, flatten
+from accelsim.mapping.model import Mapping
+from accelsim.sparse.density import DensityModel, FixedStructured
+from accelsim.sparse.formats import Format, RankFormat, fiber_shapes, rank_units
+from accelsim.sparse.spec import Action, Optimization, SparseSpec
+from accelsim.types import DATA_TYPES, RELEVANT, DataType, Dim
+
+DENSE = FixedStructured(1.0)
+
+
+@dataclass(frozen=True)
+class Counts:
+    """Per-instance reads, fills and updates."""
+
+    reads: int = 0
+    fills: int = 0
+    updates: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"reads": self.reads, "fills": self.fills, "updates": self.updates}
+
+
+@dataclass(frozen=True)
+class SparseTraffic:
+    """One level and data type: the four kinds of counts, per instance, and its metadata."""
+
+    level: str
+    data_type: DataType
+    instances: int
+    algorithmic: Counts
+    actual: Counts
+    gated: Counts
+    skipped: Counts
+    format: Format | None = None
+    # kind ("actual", "gated", "skipped") -> count ("reads", "fills", "updates") -> per rank,
+    # outermost first, (metadata, payload) entries accessed per instance; empty without format
+    metadata: dict[str, dict[str, tuple[tuple[int, int], ...]]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SparseAnalysis:
+    """The sparse counts of one (layer, arch, mapping): per level and data type, and computes."""
+
+    analysis: Analysis
+    traffic: tuple[SparseTraffic, ...]
+    algorithmic_computes: int
+    actual_computes: int
+    gated_computes: int = 0
+    skipped_computes: int = 0
+
+    def at(self, level: str, data_type: DataType) -> SparseTraffic:
+        for item in self.traffic:
+            if item.level == level and item.data_type is data_type:
+                return item
+        raise KeyError((level, data_type))
+
+    @property
+    def compute_cycles(self) -> int:
+        """Computes that take a slot (actual and gated), over the PEs used."""
+        used = max(1, self.analysis.used_pes * self.analysis.lanes)
+        return ceil((self.actual_computes + self.gated_computes) / used)
+
+
+def sparse_analyze(
+    analysis: Analysis,
+    spec: SparseSpec,
+    order: tuple[DataType, ...] = DATA_TYPES,
+    blocks: dict[str, int] | None = None,
+) -> SparseAnalysis:
+    """Sparseloop's counts for ``analysis`` under ``spec`` (module docstring). ``order``: the
+    problem's data-space order (the rounding of computes depends on it); ``blocks``: words per
+    access (Timeloop's block size) by level, 1 where not given. Pure."""
+    mapping = analysis.mapping
+    assert isinstance(mapping, Mapping), "sparse counts need a loop-nest mapping"
+    names = [level.level for level in mapping.levels][::-1]  # innermost first, as Sparseloop
+    counts: dict[tuple[int, DataType], list[int]] = {}
+    for index, name in enumerate(names):
+        for data_type in DATA_TYPES:
+            counts[index, data_type] = [0, 0, 0]
+            for item in analysis.traffic:
+                if item.level == name and item.data_type is data_type:
+                    per = item.instances
+                    counts[index, data_type] = [
+                        item.reads // per,
+                        item.fills // per,
+                        item.updates // per,
+                    ]
+    algorithmic = {key: list(value) for key, value in counts.items()}
+    ranks = {key: _format_accesses(analysis, spec, names, key, algorithmic) for key in counts}
+    for (index, data_type), value in counts.items():
+        if _has_metadata(spec.formats.get((names[index], data_type))):
+            sparsity = 1.0 - _density(spec, data_type).expected_density(1)
+            keep = 3 if data_type is DataType.OUTPUTS else 2
+            for k in range(keep):
+                value[k] -= floor(value[k] * sparsity)
+    masks = _masks(analysis, spec, names, blocks or {})
+    saved = {key: [0, 0, 0] for key in counts}
+    saved_ranks = {key: [[[0, 0] for _ in r] for r in value] for key, value in ranks.items()}
+    kept = {
+        (i, t.data_type)
+        for i, name in enumerate(names)
+        for t in analysis.traffic
+        if t.level == name
+    }
+    state = (kept, masks, counts, saved, ranks, saved_ranks)
+    computes = analysis.macs
+    for data_type in order:
+        computes = _propagate(data_type, state, computes)
+    traffic = []
+    for index, name in enumerate(names):
+        for data_type in DATA_TYPES:
+            found = [t for t in analysis.traffic if t.level == name and t.data_type is data_type]
+            if not found:
+                continue
+            key = (index, data_type)
+            action = masks.get(key, (None, 0.0))[0]
+            lost = Counts(*saved[key])
+            metadata = {}
+            if any(ranks[key]):
+                zero = [[[0, 0] for _ in per_count] for per_count in ranks[key]]
+                by_kind = {
+                    "actual": ranks[key],
+                    "gated": saved_ranks[key] if action is Action.GATING else zero,
+                    "skipped": saved_ranks[key] if action is Action.SKIPPING else zero,
+                }
+                metadata = {
+                    kind: {
+                        count: tuple((m, p) for m, p in value[i])
+                        for i, count in enumerate(("reads", "fills", "updates"))
+                    }
+                    for kind, value in by_kind.items()
+                }
+            traffic.append(
+                SparseTraffic(
+                    level=name,
+                    data_type=data_type,
+                    instances=found[0].instances,
+                    algorithmic=Counts(*algorithmic[key]),
+                    actual=Counts(*counts[key]),
+                    gated=lost if action is Action.GATING else Counts(),
+                    skipped=lost if action is Action.SKIPPING else Counts(),
+                    format=spec.formats.get((name, data_type)),
+                    metadata=metadata,
+                )
+            )
+    return SparseAnalysis(analysis, tuple(traffic), analysis.macs, computes)
+
+
+def _has_metadata(format: Format | None) -> bool:
+    return format is not None and any(r.format is not RankFormat.U for r in format.ranks)
+
+
+def _density(spec: SparseSpec, data_type: DataType) -> DensityModel:
+    return spec.densities.get(data_type, DENSE)
+
+
+def _masks(analysis: Analysis, spec: SparseSpec, names: list[str], blocks: dict[str, int]):
+    """(level index, data type) -> (action, probability) of the optimizations, at the level
+    that keeps the target (the largest probability where several apply)."""
+    mapping = analysis.mapping
+    assert isinstance(mapping, Mapping)
+    masks: dict[tuple[int, DataType], tuple[Action, float]] = {}
+    for optimization in spec.optimizations:
+        index = names.index(optimization.level)
+        keeping = [
+            i for i in range(index, len(names)) if optimization.target in _keeps(mapping, names[i])
+        ]
+        if not keeping:
+            continue
+        level = keeping[0]
+        p = _probability(analysis, spec, names, optimization, level, blocks.get(names[level], 1))
+        old = masks.get((level, optimization.target))
+        if old is None or old[1] < p:
+            masks[level, optimization.target] = (optimization.action, p)
+    return masks
+
+
+def _keeps(mapping: Mapping, name: str) -> frozenset[DataType]:
+    return next(level.keeps for level in mapping.levels if level.level == name)
+
+
+def _propagate(data_type: DataType, state, computes: int) -> int:
+    """Sparseloop's PropagateImpactOfExplicitlyOptimizedRead for one data type."""
+    masks, counts, ranks = state[1], state[2], state[4]
+    finalized: set[int] = set()
+    for level in range(max(index for index, _ in counts), -1, -1):
+        if (level, data_type) not in masks:
+            continue
+        p = masks[level, data_type][1]
+        below = level - 1
+        while below >= 0:
+            key = (below, data_type)
+            value = counts[key]
+            for k in range(3):
+                value[k] -= floor(value[k] * p)
+            for per_count in ranks[key]:  # the metadata that is not sent either
+                for entry in per_count:
+                    entry[0] -= floor(entry[0] * p)
+                    entry[1] -= floor(entry[1] * p)
+            if key in masks:
+                own = masks[key][1]
+                effective = 1.0 if p >= 1.0 else 1.0 - (1.0 - own) / (1.0 - p)
+                _apply_local(data_type, effective, state, key)
+                finalized.add(below)
+                break
+            below -= 1
+        if level not in finalized:
+            finalized.add(level)
+            _apply_local(data_type, p, state, (level, data_type))
+        if below < 0 and data_type is not DataType.OUTPUTS:
+            computes -= floor(computes * p)
+    return computes
+
+
+def _apply_local(data_type: DataType, p: float, state, key) -> None:
+    """Gate or skip ``p`` of the level's reads and updates (Sparseloop's
+    ApplyLocalStorageSAFImpact: ceil for outputs' read-modify-write reads), and ``floor(p x)``
+    of its metadata reads and updates, rank by rank (as many ranks as the child level's format
+    has, the level's own when no child keeps the data type)."""
+    kept, _, counts, saved, ranks, saved_ranks = state
+    value, lost = counts[key], saved[key]
+    rounding = ceil if data_type is DataType.OUTPUTS else floor
+    reads = rounding(value[0] * p)
+    updates = floor(value[2] * p)
+    value[0] -= reads
+    value[2] -= updates
+    lost[0] += reads
+    lost[2] += updates
+    index = key[0]
+    child = next((i for i in range(index - 1, -1, -1) if (i, data_type) in kept), None)
+    count = len(ranks[key][0]) if child is None else len(ranks[child, data_type][0])
+    for k in (0, 2):
+        for r in range(min(count, len(ranks[key][k]))):
+            for part in (0, 1):
+                delta = floor(ranks[key][k][r][part] * p)
+                ranks[key][k][r][part] -= delta
+                saved_ranks[key][k][r][part] += delta
+
+
+# ---- the tile an access pairs with ---------------------------------------------------------
+def _extent(analysis: Analysis, data_type: DataType, box: dict[Dim, int]) -> int:
+    """Elements of ``data_type`` an operation box touches (a bounding box, as Timeloop)."""
+    mapping = analysis.mapping
+    assert isinstance(mapping, Mapping)
+    forms = coordinate_forms(analysis.layer, mapping, data_type)
+    return prod(sum(coef * (box.get(dim, 1) - 1) for dim, coef in form) + 1 for form in forms)
+
+
+def condition_tile(
+    analysis: Analysis, names: list[str], optimization: Optimization, level: int, block: int = 1
+) -> dict[DataType, int]:
+    """Per conditioning data type, the elements of the tile one access of the target pairs with
+    (Sparseloop's ComputeIneffectualReadImpact):
+
+    * at the innermost level keeping the target, one operation (one element of each) when the
+      innermost loop is temporal; with spatial loops innermost, the operations they spread;
+    * above it, the operations of one iteration of the first loop above the child level that
+      moves the target (co-iterated dimensions, those indexing both tensors, taken one
+      ``block`` of the target at a time);
+    * in both cases times the spatial loops above that loop, up to the target's level.
+    """
+    mapping = analysis.mapping
+    assert isinstance(mapping, Mapping)
+    placed, _ = flatten(mapping)
+    depth = len(names)
+    # placed loops innermost first, each with its level counted from the inside
+    inner = [(depth - 1 - p.level, p) for p in reversed(placed)]
+    target = optimization.target
+    child = next((i for i in range(level - 1, -1, -1) if target in _keeps(mapping, names[i])), -1)
+    found, scalar = None, False
+    if child == -1:
+        for position, (_, placed_loop) in enumerate(inner):
+            following = inner[position + 1][1] if position + 1 < len(inner) else None
+            if following is None or not following.loop.spatial:
+                found, scalar = position, not placed_loop.loop.spatial
+                break
+            if placed_loop.loop.dim in RELEVANT[target]:
+                found = position
+                break
+    else:
+        for position, (where, placed_loop) in enumerate(inner):
+            if child < where <= level and placed_loop.loop.dim in RELEVANT[target]:
+                found = position
+                break
+    box: dict[Dim, int] = {}
+    if found is not None and not scalar:
+        for _, placed_loop in inner[: found + 1]:
+            box[placed_loop.loop.dim] = box.get(placed_loop.loop.dim, 1) * placed_loop.loop.bound
+    target_box = dict(box)
+    target_dim = None if found is None else inner[found][1].loop.dim
+    above = [] if found is None else inner[found + 1 :]
+    relevant: list[PlacedLoop] = [] if found is None or scalar else [inner[found][1]]
+    spatial_target = found is not None and inner[found][1].loop.spatial
+    upper_found = not spatial_target
+    for where, placed_loop in above:
+        if where > level:
+            break
+        loop = placed_loop.loop
+        widen = loop.spatial or (
+            not upper_found and child != -1 and loop.dim not in RELEVANT[target]
+        )
+        if widen:
+            box[loop.dim] = box.get(loop.dim, 1) * loop.bound
+            relevant.append(placed_loop)
+        if spatial_target and not loop.spatial and (child == -1 or loop.dim in RELEVANT[target]):
+            upper_found = True
+    tiles = {}
+    for condition in optimization.condition_on:
+        tiles[condition] = _condition_extent(
+            analysis,
+            target,
+            condition,
+            (box, target_box, target_dim),
+            relevant,
+            block,
+            spatial_target,
+        )
+    return tiles
+
+
+def _condition_extent(analysis, target, condition, boxes, relevant, block, spatial):
+    """Sparseloop's molds: the co-iterated loops' factors taken out, one block at a time."""
+    box, target_box, target_dim = boxes
+    shared = RELEVANT[target] & RELEVANT[condition]
+    factors: dict[Dim, int] = {}
+    seen_shared = False
+    for placed_loop in relevant:
+        dim = placed_loop.loop.dim
+        if spatial and seen_shared and dim in RELEVANT[condition]:
+            return None  # Sparseloop: not a concordant condition, no saving
+        if dim in shared:
+            factors[dim] = factors.get(dim, 1) * placed_loop.loop.bound
+            seen_shared = True
+    cond_box, t_box = dict(box), dict(target_box)
+    granularity = _extent(analysis, target, t_box)
+    aggregated = prod(factors.values())
+    scaling = ceil(block / (granularity / aggregated))
+    for dim, factor in factors.items():
+        effective = factor / scaling
+        t_box[dim] = ceil(t_box.get(dim, 1) / effective)
+        cond_box[dim] = ceil(cond_box.get(dim, 1) / effective)
+        scaling = scaling / factor
+    if scaling > 1 and target_dim is not None:
+        cond_box[target_dim] = int(cond_box.get(target_dim, 1) * scaling)
+    return _extent(analysis, condition, cond_box)
+
+
+def _probability(analysis, spec, names, optimization: Optimization, level: int, block: int):
+    tiles = condition_tile(analysis, names, optimization, level, block)
+    effectual = 1.0
+    for condition, tile in tiles.items():
+        if tile is None:
+            continue
+        effectual *= 1.0 - _density(spec, condition).occupancy_probability(tile, 0)
+    return 1.0 - effectual
+
+
+def _format_accesses(analysis: Analysis, spec: SparseSpec, names, key, algorithmic):
+    """Per count (reads, fills, updates), per rank, [metadata, payload] entries accessed:
+    ``ceil(entries per tile x count / tile elements)`` (Sparseloop's
+    CalculateExpectedMetaDataAccesses)."""
+    index, data_type = key
+    format = spec.formats.get((names[index], data_type))
+    found = [t for t in analysis.traffic if t.level == names[index] and t.data_type is data_type]
+    if not _has_metadata(format) or not found or not found[0].tile_elements:
+        return [[], [], []]
+    assert format is not None
+    tile = found[0].tile_elements
+    shapes = fiber_shapes(format, _rank_loops(analysis, names[index], data_type), tile)
+    units = rank_units(format, shapes, _density(spec, data_type))
+    return [
+        [[ceil(m * count / tile), ceil(p * count / tile)] for m, p in units]
+        for count in algorithmic[key]
+    ]
+
+
+def _rank_loops(analysis: Analysis, name: str, data_type: DataType) -> tuple[int, ...]:
+    """Bounds of the loops at and below level ``name`` that index ``data_type``, outermost
+    first (the fibers of a format's outer ranks)."""
+    mapping = analysis.mapping
+    assert isinstance(mapping, Mapping)
+    placed, starts = flatten(mapping)
+    index = [level.level for level in mapping.levels].index(name)
+    return tuple(p.loop.bound for p in placed[starts[index] :] if p.loop.dim in RELEVANT[data_type])

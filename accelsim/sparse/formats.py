@@ -1,0 +1,167 @@
+"""Representation formats as rank compositions (Sparseloop's fibertree view).
+
+A tile is a tree of fibers, one rank per level of the tree, outermost first. Each rank stores its
+fiber's coordinates in one of five ways:
+
+* ``U`` uncompressed: no metadata; every coordinate has a child fiber (zeros included);
+* ``B`` bitmask: one bit per coordinate; only non-empty coordinates have a child;
+* ``RLE`` run-length: per non-empty coordinate, the run of zeros before it (``run_bits``);
+* ``CP`` coordinate payload: per non-empty coordinate, its coordinate (``coordinate_bits``);
+* ``UOP`` uncompressed offset pairs: ``shape + 1`` offsets into the next rank, one per coordinate
+  and one closing (``offset_bits`` each); every coordinate has a child, as in ``U``.
+
+So CSR is ``UOP, CP``, CSC the same over the transposed tile, and the Eyeriss chip's RLC
+``RLE`` over the flattened tile. The data itself (the payload) is stored only where the innermost
+rank keeps it: every element under ``U``/``UOP`` innermost ranks, only non-zeros otherwise.
+
+:func:`metadata_bits` counts a tile's metadata from a density model, expected or worst case:
+a coordinate of a rank is non-empty when the sub-tile below it holds a non-zero, which the density
+model gives as ``1 - P(sub-tile empty)``. Bit widths default to ``ceil(log2(shape))`` for run
+lengths and coordinates and ``ceil(log2(tile + 1))`` for offsets, as Sparseloop sizes them when a
+rank does not give ``metadata_word_bits``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+from math import ceil, floor, prod, sqrt
+
+from accelsim.errors import ConfigError, Problem
+from accelsim.sparse.density import NM, DensityModel, FixedStructured, Uniform
+
+
+class RankFormat(str, Enum):
+    U = "U"
+    B = "B"
+    RLE = "RLE"
+    CP = "CP"
+    UOP = "UOP"
+
+    @property
+    def compressed(self) -> bool:
+        """Only non-empty coordinates have a child fiber (or a payload)."""
+        return self in (RankFormat.B, RankFormat.RLE, RankFormat.CP)
+
+
+@dataclass(frozen=True)
+class Rank:
+    format: RankFormat
+    metadata_bits: int | None = None  # per entry; None: sized from the fiber (module docstring)
+
+
+@dataclass(frozen=True)
+class Format:
+    """Ranks outermost first."""
+
+    ranks: tuple[Rank, ...]
+
+    @property
+    def compressed(self) -> bool:
+        """Whether any rank drops empty coordinates (the tile's zeros are not stored or moved)."""
+        return any(rank.format.compressed for rank in self.ranks)
+
+    def __str__(self) -> str:
+        return " ".join(rank.format.value for rank in self.ranks) or "none"
+
+
+def parse_format(raw: object, source: str, path: str) -> Format:
+    """A list of rank formats (``["UOP", "CP"]`` or ``[{format: UOP}, ...]``; Sparseloop's
+    lower-case names too). Raises ConfigError naming ``source``, ``path`` and the value."""
+    if not isinstance(raw, list) or not raw:
+        raise ConfigError(Problem(source, path, "a non-empty list of rank formats", raw))
+    ranks = []
+    names = ", ".join(f.value for f in RankFormat)
+    for i, entry in enumerate(raw):
+        name, bits = entry, None
+        if isinstance(entry, dict):
+            name = entry.get("format")
+            bits = entry.get("metadata_word_bits", entry.get("metadata-word-bits"))
+        text = str(name).upper()
+        if text not in RankFormat.__members__:
+            raise ConfigError(Problem(source, f"{path}[{i}]", f"a rank format ({names})", name))
+        if bits is not None and (not isinstance(bits, int) or isinstance(bits, bool) or bits < 1):
+            where = f"{path}[{i}].metadata_word_bits"
+            raise ConfigError(Problem(source, where, "a positive integer", bits))
+        ranks.append(Rank(RankFormat(text), bits))
+    return Format(tuple(ranks))
+
+
+def fiber_shapes(format: Format, loops: tuple[int, ...], tile: int) -> tuple[int, ...]:
+    """The fiber shape of each rank (outermost first) of a tile of ``tile`` elements whose
+    data type is indexed, at and below its level, by loops of bounds ``loops`` (outermost first,
+    trivial ones left out): one loop per rank from the outside, the innermost rank flattening
+    the rest (so Sparseloop splits the tiles of its exercises). More ranks than that do not fit
+    the data space: ValueError (callers report it as a ConfigError with its file and field)."""
+    outer = len(format.ranks) - 1
+    if outer > len(loops):
+        raise ValueError(f"at most {len(loops) + 1} ranks")
+    shapes = loops[:outer]
+    return (*shapes, max(1, tile // max(1, prod(shapes))))
+
+
+def rank_units(
+    format: Format, shapes: tuple[int, ...], density: DensityModel
+) -> tuple[tuple[float, float], ...]:
+    """Expected (metadata, payload) entries of each rank of one tile, outermost rank first, as
+    Sparseloop v3.0.3 counts them (src/workload/format-models, representation-analyzer.cpp):
+    averaged over the tile's possible occupancies ``k``, a fiber of shape ``s`` whose sub-tiles
+    hold ``b`` elements has ``s (1 - P(sub-tile empty | k))`` non-empty coordinates; per fiber,
+    ``UOP`` stores ``s + 1`` offsets (payload), ``CP`` and ``RLE`` one entry per non-empty
+    coordinate, ``B`` one bit per coordinate; the innermost rank's payload is the data itself
+    (not counted here). Children: every coordinate of ``U``/``UOP``, the non-empty ones else."""
+    tile = prod(shapes)
+    totals = [[0.0, 0.0] for _ in shapes]
+    for occupancy, weight in _occupancies(density, tile):
+        fibers = 1.0
+        for position, (rank, shape) in enumerate(zip(format.ranks, shapes, strict=True)):
+            below = prod(shapes[position + 1 :])
+            occupied = shape * (1.0 - _empty_given(density, tile, occupancy, below))
+            innermost = position == len(shapes) - 1
+            kind = rank.format
+            metadata = payload = 0.0
+            if kind is RankFormat.UOP:
+                payload = fibers * (shape + 1)
+            elif kind in (RankFormat.CP, RankFormat.RLE):
+                metadata = fibers * occupied
+                payload = 0.0 if innermost else metadata
+            elif kind is RankFormat.B:
+                metadata = fibers * shape
+                payload = 0.0 if innermost else fibers * occupied
+            totals[position][0] += weight * metadata
+            totals[position][1] += weight * payload
+            fibers *= occupied if kind.compressed else shape
+    return tuple((m, p) for m, p in totals)
+
+
+def _occupancies(density: DensityModel, tile: int):
+    """(k, P(the tile holds k non-zeros)) for the k with non-negligible probability."""
+    mean = density.expected_occupancy(tile)
+    if isinstance(density, FixedStructured | NM):
+        low, high = floor(mean), ceil(mean)
+    else:  # hypergeometric and measured: within 12 standard deviations of the mean
+        spread = 12 * sqrt(max(mean * (1 - density.expected_density(tile)), 1.0))
+        low, high = max(0, floor(mean - spread)), min(tile, ceil(mean + spread))
+    for occupancy in range(low, high + 1):
+        weight = density.occupancy_probability(tile, occupancy)
+        if weight:
+            yield occupancy, weight
+
+
+def _empty_given(density: DensityModel, tile: int, occupancy: int, below: int) -> float:
+    """P(a sub-tile of ``below`` elements is empty | the tile holds ``occupancy`` non-zeros)."""
+    if below >= tile:
+        return 1.0 if occupancy == 0 else 0.0
+    if isinstance(density, FixedStructured | NM):
+        return FixedStructured(occupancy / tile).occupancy_probability(below, 0)
+    return Uniform(occupancy / tile, tile).occupancy_probability(below, 0)
+
+
+def format_bits(units: tuple[tuple[float, float], ...], format: Format, default: int) -> float:
+    """Bits of per-rank (metadata, payload) entries; a rank without its own
+    ``metadata_word_bits`` uses ``default`` (Sparseloop: the level's metadata_datawidth)."""
+    total = 0.0
+    for (metadata, payload), rank in zip(units, format.ranks, strict=True):
+        width = rank.metadata_bits if rank.metadata_bits is not None else default
+        total += (metadata + payload) * width
+    return total
