@@ -43,6 +43,55 @@ PROBLEM = {
     }
 }
 SWEEP = {"name": "s", "arch": "tiny", "workloads": ["tiny"], "dataflows": ["ws"]}
+# Sparseloop's dot product (tests/data/sparseloop/01.2.3-SCDU-dot-product) in one file
+SPARSE = {
+    "architecture": {
+        "version": 0.3,
+        "subtree": [
+            {
+                "name": "PE",
+                "local": [
+                    {
+                        "name": "Buffer",
+                        "class": "regfile_metadata",
+                        "attributes": {"depth": 64, "width": 8, "datawidth": 8},
+                    },
+                    {"name": "mac", "class": "intmac", "attributes": {"datawidth": 8}},
+                ],
+            }
+        ],
+    },
+    "problem": {
+        "shape": {
+            "name": "DotProduct",
+            "dimensions": ["K", "M"],
+            "data_spaces": [
+                {"name": "A", "projection": [[["K"]]]},
+                {"name": "B", "projection": [[["K"]]]},
+                {"name": "Z", "projection": [[["M"]]], "read_write": True},
+            ],
+        },
+        "instance": {
+            "M": 1,
+            "K": 16,
+            "densities": {"A": {"distribution": "fixed_structured", "density": 0.25}},
+        },
+    },
+    "mapping": [{"target": "Buffer", "type": "temporal", "factors": "K16 M1", "permutation": "KM"}],
+    "sparse_optimizations": {
+        "targets": [
+            {
+                "name": "Buffer",
+                "representation_format": {
+                    "data_spaces": [{"name": "A", "ranks": [{"format": "CP"}]}]
+                },
+                "action_optimization": [
+                    {"type": "skipping", "options": [{"target": "B", "condition_on": ["A"]}]}
+                ],
+            }
+        ]
+    },
+}
 CFG = GOOD_CFG  # the valid SCALE-Sim cfg of test_scalesim_errors, broken one field at a time
 TOPOLOGY = (
     "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, "
@@ -51,6 +100,24 @@ TOPOLOGY = (
 TABLE_CSV = "layer,weight_bits,input_bits,cycles\nl,4,4,10\nl,4,8,20\nl,8,4,20\nl,8,8,40\n"
 DIR = object()  # a file entry that is a folder
 INF, NAN, HUGE = math.inf, math.nan, 10**30
+
+TIMELOOP_SPARSE = ["timeloop", "i.yaml", "--out", "out"]
+SPARSE_SPOILS = {
+    "problem.instance.densities.A.density": [1.5, -0.1, INF, NAN, "x", True],
+    "problem.instance.densities.A.distribution": ["gaussian"],
+    "problem.instance.densities.Q": [0.5],
+    "sparse_optimizations.targets.0.name": ["nowhere"],
+    "sparse_optimizations.targets.0.compute_optimization": [[]],
+    "sparse_optimizations.targets.0.representation_format.data_spaces.0.ranks": [
+        [{"format": "UOP"}, {"format": "UOP"}, {"format": "CP"}],
+        [{"format": "XYZ"}],
+        [],
+    ],
+    "sparse_optimizations.targets.0.representation_format.data_spaces.0.name": ["Q"],
+    "sparse_optimizations.targets.0.action_optimization.0.type": ["pruning"],
+    "sparse_optimizations.targets.0.action_optimization.0.options.0.target": ["Q"],
+    "sparse_optimizations.targets.0.action_optimization.0.options.0.condition_on": [["Q"], []],
+}
 
 RUN_ARCH = ["run", "--workload", "tiny", "--dataflows", "ws", "--out", "out", "--arch", "a.yaml"]
 RUN_WORKLOAD = ["run", "--arch", "tiny", "--dataflows", "ws", "--out", "out", "--workload"]
@@ -269,6 +336,7 @@ def file_cases() -> list[Case]:
             "timeloop-mapping", EVALUATE, "m.yaml", TIMELOOP_MAPPING, TIMELOOP_MAPPING_SPOILS
         ),
         *field_cases("energy", RUN_TABLE, "e.yaml", ENERGY, ENERGY_SPOILS),
+        *field_cases("sparseloop", TIMELOOP_SPARSE, "i.yaml", SPARSE, SPARSE_SPOILS),
         *raw_cases(
             "energy",
             RUN_TABLE,
