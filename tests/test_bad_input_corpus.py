@@ -108,15 +108,7 @@ SPARSE_SPOILS = {
     "problem.instance.densities.Q": [0.5],
     "sparse_optimizations.targets.0.name": ["nowhere"],
     "sparse_optimizations.targets.0.compute_optimization": [[]],
-    "sparse_optimizations.targets.0.representation_format.data_spaces.0.ranks": [
-        [{"format": "UOP"}, {"format": "UOP"}, {"format": "CP"}],
-        [{"format": "XYZ"}],
-        [],
-    ],
-    "sparse_optimizations.targets.0.representation_format.data_spaces.0.name": ["Q"],
     "sparse_optimizations.targets.0.action_optimization.0.type": ["pruning"],
-    "sparse_optimizations.targets.0.action_optimization.0.options.0.target": ["Q"],
-    "sparse_optimizations.targets.0.action_optimization.0.options.0.condition_on": [["Q"], []],
 }
 
 RUN_ARCH = ["run", "--workload", "tiny", "--dataflows", "ws", "--out", "out", "--arch", "a.yaml"]
@@ -295,6 +287,23 @@ SWEEP_SPOILS = {
 }
 
 
+def sparse_deep_cases() -> list[tuple[str, str, str]]:
+    """Spoils deep in sparse_optimizations, whose paths are too long for field_cases' labels."""
+    target = "sparse_optimizations.targets.0."
+    ranks = target + "representation_format.data_spaces.0.ranks"
+    option = target + "action_optimization.0.options.0."
+    spoils = [
+        ("ranks-too-many", ranks, [{"format": "UOP"}, {"format": "UOP"}, {"format": "CP"}]),
+        ("ranks-unknown", ranks, [{"format": "XYZ"}]),
+        ("ranks-empty", ranks, []),
+        ("format-space-unknown", target + "representation_format.data_spaces.0.name", "Q"),
+        ("target-unknown", option + "target", "Q"),
+        ("condition-unknown", option + "condition_on", ["Q"]),
+        ("condition-empty", option + "condition_on", []),
+    ]
+    return [(label, path, dumped(spoil(SPARSE, path, value))) for label, path, value in spoils]
+
+
 def file_cases() -> list[Case]:
     arch = dumped(ARCH)
     workload = dumped(WORKLOAD)
@@ -337,6 +346,10 @@ def file_cases() -> list[Case]:
         ),
         *field_cases("energy", RUN_TABLE, "e.yaml", ENERGY, ENERGY_SPOILS),
         *field_cases("sparseloop", TIMELOOP_SPARSE, "i.yaml", SPARSE, SPARSE_SPOILS),
+        *[
+            Case(f"sparseloop-{label}", TIMELOOP_SPARSE, ["i.yaml", shown(path)], {"i.yaml": text})
+            for label, path, text in sparse_deep_cases()
+        ],
         *raw_cases(
             "energy",
             RUN_TABLE,
