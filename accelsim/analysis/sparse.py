@@ -22,11 +22,12 @@ never arrives). Data types go in the problem's order, levels from the outside in
 
 Cycles: gated accesses keep their slots, skipped ones do not. Computes take
 ``ceil((actual + gated computes) / used PEs)`` cycles; each level needs its per-instance actual and
-gated accesses over its bandwidth (:func:`sparse_cycles` in accelsim.timeloop).
+gated accesses over its bandwidth (accelsim.timeloop.model).
 
-Metadata (accelsim's own model, not Sparseloop's per-rank accounting): a level keeping a data type
-in a format moves with every actual access the tile's metadata per non-zero,
-``metadata_bits(tile) / expected non-zeros(tile)`` bits.
+Metadata: per rank, a level reading (filling, updating) a tile ``n`` times accesses
+``ceil(entries x n / tile elements)`` of its metadata and payload entries
+(:func:`accelsim.sparse.formats.rank_units`); gating and skipping take ``floor(p x)`` of them
+out like the data.
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ Densities outside [0, 1] are a ConfigError naming where they came from.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from math import ceil, comb, floor
+from math import ceil, exp, floor, lgamma
 from typing import Any
 
 import numpy as np
@@ -70,6 +70,10 @@ class FixedStructured:
         return tile * self.density
 
 
+def _log_comb(n: int, k: int) -> float:
+    return lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1)
+
+
 @dataclass(frozen=True)
 class Uniform:
     """``ceil(density x tensor)`` non-zeros placed uniformly at random in ``tensor`` elements."""
@@ -89,8 +93,8 @@ class Uniform:
         nnz, total = self.nonzeros, self.tensor
         if occupancy > min(tile, nnz) or tile - occupancy > total - nnz:
             return 0.0
-        ways = comb(nnz, occupancy) * comb(total - nnz, tile - occupancy)
-        return ways / comb(total, tile)
+        log = _log_comb(nnz, occupancy) + _log_comb(total - nnz, tile - occupancy)
+        return exp(log - _log_comb(total, tile))  # in logs: tensors of 10^6 elements stay fast
 
     def worst_occupancy(self, tile: int) -> int:
         return min(tile, self.nonzeros)

@@ -11,14 +11,11 @@ fiber's coordinates in one of five ways:
   and one closing (``offset_bits`` each); every coordinate has a child, as in ``U``.
 
 So CSR is ``UOP, CP``, CSC the same over the transposed tile, and the Eyeriss chip's RLC
-``RLE`` over the flattened tile. The data itself (the payload) is stored only where the innermost
-rank keeps it: every element under ``U``/``UOP`` innermost ranks, only non-zeros otherwise.
-
-:func:`metadata_bits` counts a tile's metadata from a density model, expected or worst case:
-a coordinate of a rank is non-empty when the sub-tile below it holds a non-zero, which the density
-model gives as ``1 - P(sub-tile empty)``. Bit widths default to ``ceil(log2(shape))`` for run
-lengths and coordinates and ``ceil(log2(tile + 1))`` for offsets, as Sparseloop sizes them when a
-rank does not give ``metadata_word_bits``.
+``RLE`` over the flattened tile. The data itself (the payload of the innermost rank) is counted
+by the data accesses; :func:`rank_units` counts each rank's metadata and payload entries per
+tile (expected over the tile's occupancies, as Sparseloop v3.0.3 does), :func:`fiber_shapes`
+splits a tile into ranks. A rank's entries are ``metadata_bits`` wide, else the level's
+metadata width (Sparseloop's ``metadata_datawidth``).
 """
 
 from __future__ import annotations
@@ -47,7 +44,7 @@ class RankFormat(str, Enum):
 @dataclass(frozen=True)
 class Rank:
     format: RankFormat
-    metadata_bits: int | None = None  # per entry; None: sized from the fiber (module docstring)
+    metadata_bits: int | None = None  # per entry; None: the level's metadata width
 
 
 @dataclass(frozen=True)
@@ -155,13 +152,3 @@ def _empty_given(density: DensityModel, tile: int, occupancy: int, below: int) -
     if isinstance(density, FixedStructured | NM):
         return FixedStructured(occupancy / tile).occupancy_probability(below, 0)
     return Uniform(occupancy / tile, tile).occupancy_probability(below, 0)
-
-
-def format_bits(units: tuple[tuple[float, float], ...], format: Format, default: int) -> float:
-    """Bits of per-rank (metadata, payload) entries; a rank without its own
-    ``metadata_word_bits`` uses ``default`` (Sparseloop: the level's metadata_datawidth)."""
-    total = 0.0
-    for (metadata, payload), rank in zip(units, format.ranks, strict=True):
-        width = rank.metadata_bits if rank.metadata_bits is not None else default
-        total += (metadata + payload) * width
-    return total
