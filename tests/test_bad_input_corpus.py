@@ -224,6 +224,8 @@ ARCH_SPOILS = {
     "network.multicast": ["yes"],
     "description": [{"a": {"b": 1}}, ["x"], 5],
     "name": [{"x": 1}, ""],
+    "levels.0.compression": [{"bias": ["RLE"]}, {"inputs": ["XYZ"]}, {"inputs": ["RLE"] * 5}],
+    "levels.0.sparse": [[{"action": "skipping", "target": "weights", "condition_on": ["bias"]}]],
     "fixed_precision": [{"weight_bits": 0}, {"weight_bits": 33}, {"psum_bits": 65}],
     "mac": ["int"],
     "energy_table": [5],

@@ -32,10 +32,10 @@ out like the data.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from math import ceil, floor, prod
+from dataclasses import dataclass, field, replace
+from math import ceil, floor, log2, prod
 
-from accelsim.analysis.counts import Analysis
+from accelsim.analysis.counts import Analysis, Traffic
 from accelsim.analysis.nest import PlacedLoop, coordinate_forms, flatten
 from accelsim.mapping.model import Mapping
 from accelsim.sparse.density import DensityModel, FixedStructured
@@ -70,6 +70,7 @@ class SparseTraffic:
     gated: Counts
     skipped: Counts
     format: Format | None = None
+    fibers: tuple[int, ...] = ()  # the format's fiber shape per rank, outermost first
     # kind ("actual", "gated", "skipped") -> count ("reads", "fills", "updates") -> per rank,
     # outermost first, (metadata, payload) entries accessed per instance; empty without format
     metadata: dict[str, dict[str, tuple[tuple[int, int], ...]]] = field(default_factory=dict)
@@ -85,6 +86,9 @@ class SparseAnalysis:
     actual_computes: int
     gated_computes: int = 0
     skipped_computes: int = 0
+    # computes that keep their time slot: actual ones and those an operand's gating removed
+    # (skipping removes the slot too); the engine's compute time
+    compute_slots: int | None = None
 
     def at(self, level: str, data_type: DataType) -> SparseTraffic:
         for item in self.traffic:
@@ -124,7 +128,11 @@ def sparse_analyze(
                         item.updates // per,
                     ]
     algorithmic = {key: list(value) for key, value in counts.items()}
-    ranks = {key: _format_accesses(analysis, spec, names, key, algorithmic) for key in counts}
+    fibers = {key: _fibers(analysis, spec, names, key) for key in counts}
+    ranks = {
+        key: _format_accesses(analysis, spec, names, key, algorithmic, fibers[key])
+        for key in counts
+    }
     for (index, data_type), value in counts.items():
         if _has_metadata(spec.formats.get((names[index], data_type))):
             sparsity = 1.0 - _density(spec, data_type).expected_density(1)
@@ -141,9 +149,9 @@ def sparse_analyze(
         if t.level == name
     }
     state = (kept, masks, counts, saved, ranks, saved_ranks)
-    computes = analysis.macs
+    computes, slots = analysis.macs, analysis.macs
     for data_type in order:
-        computes = _propagate(data_type, state, computes)
+        computes, slots = _propagate(data_type, state, computes, slots)
     traffic = []
     for index, name in enumerate(names):
         for data_type in DATA_TYPES:
@@ -178,10 +186,11 @@ def sparse_analyze(
                     gated=lost if action is Action.GATING else Counts(),
                     skipped=lost if action is Action.SKIPPING else Counts(),
                     format=spec.formats.get((name, data_type)),
+                    fibers=fibers.get(key, ()),
                     metadata=metadata,
                 )
             )
-    return SparseAnalysis(analysis, tuple(traffic), analysis.macs, computes)
+    return SparseAnalysis(analysis, tuple(traffic), analysis.macs, computes, compute_slots=slots)
 
 
 def _has_metadata(format: Format | None) -> bool:
@@ -217,7 +226,7 @@ def _keeps(mapping: Mapping, name: str) -> frozenset[DataType]:
     return next(level.keeps for level in mapping.levels if level.level == name)
 
 
-def _propagate(data_type: DataType, state, computes: int) -> int:
+def _propagate(data_type: DataType, state, computes: int, slots: int) -> tuple[int, int]:
     """Sparseloop's PropagateImpactOfExplicitlyOptimizedRead for one data type."""
     masks, counts, ranks = state[1], state[2], state[4]
     finalized: set[int] = set()
@@ -247,7 +256,9 @@ def _propagate(data_type: DataType, state, computes: int) -> int:
             _apply_local(data_type, p, state, (level, data_type))
         if below < 0 and data_type is not DataType.OUTPUTS:
             computes -= floor(computes * p)
-    return computes
+            if masks[level, data_type][0] is Action.SKIPPING:
+                slots -= floor(slots * p)
+    return computes, slots
 
 
 def _apply_local(data_type: DataType, p: float, state, key) -> None:
@@ -393,18 +404,28 @@ def _probability(analysis, spec, names, optimization: Optimization, level: int, 
     return 1.0 - effectual
 
 
-def _format_accesses(analysis: Analysis, spec: SparseSpec, names, key, algorithmic):
-    """Per count (reads, fills, updates), per rank, [metadata, payload] entries accessed:
-    ``ceil(entries per tile x count / tile elements)`` (Sparseloop's
-    CalculateExpectedMetaDataAccesses)."""
+def _fibers(analysis: Analysis, spec: SparseSpec, names, key) -> tuple[int, ...]:
+    """The fiber shape of each rank of the level's format (empty without metadata)."""
     index, data_type = key
     format = spec.formats.get((names[index], data_type))
     found = [t for t in analysis.traffic if t.level == names[index] and t.data_type is data_type]
     if not _has_metadata(format) or not found or not found[0].tile_elements:
-        return [[], [], []]
+        return ()
     assert format is not None
-    tile = found[0].tile_elements
-    shapes = fiber_shapes(format, _rank_loops(analysis, names[index], data_type), tile)
+    loops = _rank_loops(analysis, names[index], data_type)
+    loops = (1,) * max(0, len(format.ranks) - 1 - len(loops)) + loops  # a mapper's small tile
+    return fiber_shapes(format, loops, found[0].tile_elements)
+
+
+def _format_accesses(analysis: Analysis, spec: SparseSpec, names, key, algorithmic, shapes):
+    """Per count (reads, fills, updates), per rank, [metadata, payload] entries accessed:
+    ``ceil(entries per tile x count / tile elements)`` (Sparseloop's
+    CalculateExpectedMetaDataAccesses)."""
+    if not shapes:
+        return [[], [], []]
+    index, data_type = key
+    format = spec.formats[names[index], data_type]
+    tile = analysis.at(names[index], data_type).tile_elements
     units = rank_units(format, shapes, _density(spec, data_type))
     return [
         [[ceil(m * count / tile), ceil(p * count / tile)] for m, p in units]
@@ -420,3 +441,71 @@ def _rank_loops(analysis: Analysis, name: str, data_type: DataType) -> tuple[int
     placed, starts = flatten(mapping)
     index = [level.level for level in mapping.levels].index(name)
     return tuple(p.loop.bound for p in placed[starts[index] :] if p.loop.dim in RELEVANT[data_type])
+
+
+# ---- views for pricing and timing ----------------------------------------------------------
+def _totals(sparse: SparseAnalysis, kinds: tuple[str, ...]) -> Analysis:
+    """The dense analysis with each traffic entry's counts replaced by the sum of ``kinds``
+    (totals over the instances)."""
+    traffic = []
+    for item in sparse.analysis.traffic:
+        found = sparse.at(item.level, item.data_type)
+        counts = [getattr(found, kind) for kind in kinds]
+        traffic.append(
+            replace(
+                item,
+                reads=sum(c.reads for c in counts) * item.instances,
+                fills=sum(c.fills for c in counts) * item.instances,
+                updates=sum(c.updates for c in counts) * item.instances,
+            )
+        )
+    return replace(sparse.analysis, traffic=tuple(traffic))
+
+
+def actual_view(sparse: SparseAnalysis) -> Analysis:
+    """What moves: the actual counts, to price (gated and skipped accesses cost nothing in
+    accelsim's energy tables, which have no gated actions)."""
+    return _totals(sparse, ("actual",))
+
+
+def slot_view(sparse: SparseAnalysis) -> Analysis:
+    """What takes time: actual and gated accesses (skipped ones free their slots)."""
+    return _totals(sparse, ("actual", "gated"))
+
+
+def metadata_traffic(sparse: SparseAnalysis) -> tuple[Traffic, ...]:
+    """The actual metadata moved, one entry per level, data type and rank, in elements of the
+    rank's entry width (``metadata_bits``, else ``ceil(log2(fiber shape))`` for run lengths and
+    coordinates, 1 for a bitmask, ``ceil(log2(tile + 1))`` for offsets), totals over instances."""
+    found = []
+    for item in sparse.traffic:
+        if not item.metadata:
+            continue
+        tile = prod(item.fibers)
+        for r, rank in enumerate(item.format.ranks if item.format else ()):
+            width = rank.metadata_bits or _default_width(rank.format, item.fibers[r], tile)
+            entries = [sum(item.metadata["actual"][key][r]) for key in COUNT_NAMES]
+            found.append(
+                Traffic(
+                    item.level,
+                    item.data_type,
+                    item.instances,
+                    0,
+                    entries[0] * item.instances,
+                    entries[1] * item.instances,
+                    entries[2] * item.instances,
+                    width,
+                )
+            )
+    return tuple(found)
+
+
+COUNT_NAMES = ("reads", "fills", "updates")
+
+
+def _default_width(kind: RankFormat, shape: int, tile: int) -> int:
+    if kind is RankFormat.B:
+        return 1
+    if kind is RankFormat.UOP:
+        return max(1, ceil(log2(tile + 1)))
+    return max(1, ceil(log2(max(2, shape))))

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from accelsim.arch import sparse
 from accelsim.arch.model import (
     Arch,
     Level,
@@ -67,6 +68,8 @@ LEVEL_KEYS = [
     "write_bandwidth_bits_per_cycle",
     "latency_cycles",
     "energy",
+    "compression",
+    "sparse",
 ]
 NETWORK_KEYS = [
     "multicast",
@@ -207,10 +210,12 @@ def _level(found: Problems, path: str, raw: Any) -> Level:
     kind = _kind(found, f"{path}.kind", raw.get("kind", "sram"))
     word_bits = integer(found, f"{path}.word_bits", raw.get("word_bits", 16), "word_bits")
     shared = _shared_bandwidth(found, path, raw, word_bits)
+    name = text(found, f"{path}.name", raw.get("name", "?"), empty_ok=False) or "?"
+    keeps = _keeps(found, f"{path}.keeps", raw.get("keeps", [d.value for d in DataType]))
     return Level(
-        name=text(found, f"{path}.name", raw.get("name", "?"), empty_ok=False) or "?",
+        name=name,
         kind=kind,
-        keeps=_keeps(found, f"{path}.keeps", raw.get("keeps", [d.value for d in DataType])),
+        keeps=keeps,
         capacity_bits=_capacity(found, path, raw, kind, word_bits),
         word_bits=word_bits,
         per_pe=_per_pe(found, f"{path}.per_pe", raw.get("per_pe", kind is LevelKind.REGFILE)),
@@ -220,6 +225,8 @@ def _level(found: Problems, path: str, raw: Any) -> Level:
             found, f"{path}.latency_cycles", raw.get("latency_cycles", 0), "latency"
         ),
         energy=_energy(found, f"{path}.energy", raw.get("energy")),
+        compression=sparse.compression(found, f"{path}.compression", raw.get("compression"), keeps),
+        sparse=sparse.optimizations(found, f"{path}.sparse", raw.get("sparse"), name),
     )
 
 

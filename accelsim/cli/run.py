@@ -228,4 +228,10 @@ def format_summary(results: list[NetworkResult], arch_name: str) -> str:
             f"{per['array']:>7.2f}{per['buffer']:>8.2f}{per['DRAM']:>8.2f}"
             f"{result.cycles:>14,}{util:>7.2f}"
         )
+    for result in results:
+        if result.sparse:  # formats, gating or skipping on zeros: what the same mappings cost dense
+            lines.append(
+                f"{result.dataflow} dense (no savings on zeros): energy per MAC "
+                f"{result.dense_energy / result.macs:.3f}, cycles {result.dense_cycles:,}"
+            )
     return "\n".join(lines)

@@ -89,7 +89,10 @@ class Uniform:
         return self.density if tile else 0.0
 
     def occupancy_probability(self, tile: int, occupancy: int) -> float:
-        """Hypergeometric: ``occupancy`` of the tile's ``tile`` draws are among the non-zeros."""
+        """Hypergeometric: ``occupancy`` of the tile's ``tile`` draws are among the non-zeros (a
+        tile larger than the tensor, padding included, is drawn from a tensor of its own size)."""
+        if tile > self.tensor:
+            return Uniform(self.density, tile).occupancy_probability(tile, occupancy)
         nnz, total = self.nonzeros, self.tensor
         if occupancy > min(tile, nnz) or tile - occupancy > total - nnz:
             return 0.0

@@ -73,7 +73,8 @@ def parse_format(raw: object, source: str, path: str) -> Format:
         name, bits = entry, None
         if isinstance(entry, dict):
             name = entry.get("format")
-            bits = entry.get("metadata_word_bits", entry.get("metadata-word-bits"))
+            keys = ("metadata_bits", "metadata_word_bits", "metadata-word-bits")
+            bits = next((entry[k] for k in keys if k in entry), None)
         text = str(name).upper()
         if text not in RankFormat.__members__:
             raise ConfigError(Problem(source, f"{path}[{i}]", f"a rank format ({names})", name))
