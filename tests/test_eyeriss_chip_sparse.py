@@ -149,3 +149,21 @@ def test_accelsim_run_prints_dense_and_sparse(tmp_path: Path, capsys) -> None:
     assert float(dense.split("per MAC ")[1].split(",")[0]) > actual
     frame = (tmp_path / "out" / "layers.csv").read_text().splitlines()[0]
     assert "dense_energy" in frame and "DRAM_inputs_metadata_bits" in frame
+
+
+def test_the_energy_plot_marks_the_dense_energy() -> None:
+    """The breakdown's bars stack the actual energy; a black tick marks the dense energy of the
+    same mappings above them (what compression and gating save)."""
+    pytest.importorskip("matplotlib", reason="plots need the extra accelsim[plot]")
+    from accelsim.report.plots import energy_breakdown
+
+    result = run("CONV3", OFMAP_ZEROS["CONV3"][0])
+    frame = accelsim.results.NetworkResult("alexnet", "rs", 4, (result,)).to_frame()
+    figure = energy_breakdown(frame)
+    axis = figure.axes[0]
+    [ticks] = [c for c in axis.collections if c.get_label() == "dense"]
+    [[_, dense]] = ticks.get_offsets()
+    assert dense == pytest.approx(result.dense_energy / result.macs)
+    stack_top = max(patch.get_y() + patch.get_height() for patch in axis.patches)
+    assert stack_top == pytest.approx(result.energy / result.macs)
+    assert dense > 1.15 * stack_top
