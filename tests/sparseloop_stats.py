@@ -18,6 +18,10 @@ _COUNT = re.compile(
 )
 _COMPUTES = re.compile(r"^\s+(Algorithmic|Actual|Gated|Skipped) Computes \(total\)\s+: (\d+)$")
 _DATASPACE = re.compile(r"^    ([A-Za-z_][A-Za-z0-9_]*):$")
+_FORMAT = re.compile(
+    r"^\s+(Actual|Gated|Skipped) scalar format (reads|fills|updates) \(per-instance\)\s*$"
+)
+_RANK = re.compile(r"^\s+Rank (\d+) \(metadata, payload\): \((\d+),\s+(\d+)\)$")
 _ENERGY = re.compile(r"^\s+Energy \(total\)\s+: ([\d.e+]+) pJ$")
 
 
@@ -29,6 +33,10 @@ class SparseLevel:
     counts: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
     energy_pj: float = 0.0
     computes: dict[str, int] = field(default_factory=dict)  # the compute level only
+    # data space -> (kind, count) -> {rank: (metadata, payload)}, e.g. ("actual", "reads")
+    formats: dict[str, dict[tuple[str, str], dict[int, tuple[int, int]]]] = field(
+        default_factory=dict
+    )
 
 
 @dataclass
@@ -47,6 +55,7 @@ def read_sparse_stats(path: Path) -> SparseStats:
     levels: dict[str, SparseLevel] = {}
     current: SparseLevel | None = None
     space: str | None = None
+    kind: tuple[str, str] | None = None
     for line in body.splitlines():
         if match := _LEVEL.match(line):
             current = levels.setdefault(match.group(1), SparseLevel(match.group(1)))
@@ -56,8 +65,14 @@ def read_sparse_stats(path: Path) -> SparseStats:
         elif match := re.match(r"^\s+Instances\s+: (\d+)", line):
             current.instances = int(match.group(1))
         elif match := _DATASPACE.match(line):
-            space = match.group(1)
+            space, kind = match.group(1), None
             current.counts[space] = {}
+        elif (match := _FORMAT.match(line)) and space is not None:
+            kind = (match.group(1).lower(), match.group(2))
+            current.formats.setdefault(space, {})[kind] = {}
+        elif (match := _RANK.match(line)) and space is not None and kind is not None:
+            rank = (int(match.group(2)), int(match.group(3)))
+            current.formats[space][kind][int(match.group(1))] = rank
         elif (match := _COUNT.match(line)) and space is not None:
             kind = match.group(1).lower()
             current.counts[space].setdefault(kind, {})[match.group(2)] = int(match.group(3))

@@ -38,12 +38,12 @@ from math import ceil, floor, log2, prod
 
 from accelsim.analysis.counts import Analysis, Traffic
 from accelsim.analysis.nest import flatten
-from accelsim.analysis.sparse_tiles import DENSE, keeps, probability
+from accelsim.analysis.sparse_tiles import DENSE, extent, keeps, probability
 from accelsim.mapping.model import Mapping
 from accelsim.sparse.density import DensityModel
 from accelsim.sparse.formats import Format, RankFormat, fiber_shapes, rank_units
 from accelsim.sparse.spec import Action, SparseSpec
-from accelsim.types import DATA_TYPES, RELEVANT, DataType
+from accelsim.types import DATA_TYPES, RELEVANT, DataType, Dim
 
 
 @dataclass(frozen=True)
@@ -283,16 +283,54 @@ def _apply_local(data_type: DataType, p: float, state, key) -> None:
 
 
 def _fibers(analysis: Analysis, spec: SparseSpec, names, key) -> tuple[int, ...]:
-    """The fiber shape of each rank of the level's format (empty without metadata)."""
+    """The fiber shape of each rank of the level's format, outermost first (empty without
+    metadata). The tile splits into groups, one per level keeping the data type from this level
+    inwards: the data a group's loops span (the loops between two such levels), the innermost
+    group the innermost keeping level's tile. Ranks take one group each from the outside, the
+    innermost rank the rest; a format with more ranks than groups splits the innermost group
+    one loop per rank (accelsim.sparse.formats.fiber_shapes). So Sparseloop v3.0.3 splits the
+    tiles of the exercises (tests/data/sparseloop)."""
     index, data_type = key
     format = spec.formats.get((names[index], data_type))
     found = [t for t in analysis.traffic if t.level == names[index] and t.data_type is data_type]
     if not _has_metadata(format) or not found or not found[0].tile_elements:
         return ()
     assert format is not None
-    loops = _rank_loops(analysis, names[index], data_type)
-    loops = (1,) * max(0, len(format.ranks) - 1 - len(loops)) + loops  # a mapper's small tile
-    return fiber_shapes(format, loops, found[0].tile_elements)
+    groups = _groups(analysis, names[index], data_type)
+    count = len(format.ranks)
+    if count <= len(groups):
+        outer = tuple(shape for shape, _ in groups[: count - 1])
+        inner = groups[count - 1][1] if count > 1 else found[0].tile_elements
+        return (*outer, inner)
+    outer = tuple(shape for shape, _ in groups[:-1])
+    tile, loops = groups[-1][1], _rank_loops(analysis, groups, data_type)
+    rest = count - len(outer)
+    loops = (1,) * max(0, rest - 1 - len(loops)) + loops  # a mapper's small tile
+    return (*outer, *fiber_shapes(Format(format.ranks[len(outer) :]), loops, tile))
+
+
+def _groups(analysis: Analysis, name: str, data_type: DataType) -> list[tuple[int, int]]:
+    """Per level keeping ``data_type`` from ``name`` inwards: (the extent its own loops span, the
+    extent of its whole tile); levels whose own loops span one element are left out."""
+    mapping = analysis.mapping
+    assert isinstance(mapping, Mapping)
+    placed, starts = flatten(mapping)
+    first = [level.level for level in mapping.levels].index(name)
+    keeping = [i for i in range(first, len(mapping.levels)) if mapping.keeps(i, data_type)]
+    groups = []
+    for position, index in enumerate(keeping):
+        stop = starts[keeping[position + 1]] if position + 1 < len(keeping) else len(placed)
+        own = _box(placed[starts[index] : stop])
+        whole = _box(placed[starts[index] :])
+        groups.append((extent(analysis, data_type, own), extent(analysis, data_type, whole)))
+    return [group for group in groups[:-1] if group[0] > 1] + groups[-1:]  # no empty fibers
+
+
+def _box(loops) -> dict[Dim, int]:
+    box: dict[Dim, int] = {}
+    for placed_loop in loops:
+        box[placed_loop.loop.dim] = box.get(placed_loop.loop.dim, 1) * placed_loop.loop.bound
+    return box
 
 
 def _format_accesses(analysis: Analysis, spec: SparseSpec, names, key, algorithmic, shapes):
@@ -311,14 +349,15 @@ def _format_accesses(analysis: Analysis, spec: SparseSpec, names, key, algorithm
     ]
 
 
-def _rank_loops(analysis: Analysis, name: str, data_type: DataType) -> tuple[int, ...]:
-    """Bounds of the loops at and below level ``name`` that index ``data_type``, outermost
-    first (the fibers of a format's outer ranks)."""
+def _rank_loops(analysis: Analysis, groups, data_type: DataType) -> tuple[int, ...]:
+    """Bounds of the innermost keeping level's loops that index ``data_type``, outermost first
+    (the fibers of the ranks that split its tile)."""
     mapping = analysis.mapping
     assert isinstance(mapping, Mapping)
     placed, starts = flatten(mapping)
-    index = [level.level for level in mapping.levels].index(name)
-    return tuple(p.loop.bound for p in placed[starts[index] :] if p.loop.dim in RELEVANT[data_type])
+    keeping = [i for i in range(len(mapping.levels)) if mapping.keeps(i, data_type)]
+    inner = keeping[-1]
+    return tuple(p.loop.bound for p in placed[starts[inner] :] if p.loop.dim in RELEVANT[data_type])
 
 
 # ---- views for pricing and timing ----------------------------------------------------------

@@ -20,7 +20,7 @@ def keeps(mapping: Mapping, name: str) -> frozenset[DataType]:
     return next(level.keeps for level in mapping.levels if level.level == name)
 
 
-def _extent(analysis: Analysis, data_type: DataType, box: dict[Dim, int]) -> int:
+def extent(analysis: Analysis, data_type: DataType, box: dict[Dim, int]) -> int:
     """Elements of ``data_type`` an operation box touches (a bounding box, as Timeloop)."""
     mapping = analysis.mapping
     assert isinstance(mapping, Mapping)
@@ -114,7 +114,7 @@ def _condition_extent(analysis, target, condition, boxes, relevant, block, spati
             factors[dim] = factors.get(dim, 1) * placed_loop.loop.bound
             seen_shared = True
     cond_box, t_box = dict(box), dict(target_box)
-    granularity = _extent(analysis, target, t_box)
+    granularity = extent(analysis, target, t_box)
     aggregated = prod(factors.values())
     scaling = ceil(block / (granularity / aggregated))
     for dim, factor in factors.items():
@@ -124,7 +124,7 @@ def _condition_extent(analysis, target, condition, boxes, relevant, block, spati
         scaling = scaling / factor
     if scaling > 1 and target_dim is not None:
         cond_box[target_dim] = int(cond_box.get(target_dim, 1) * scaling)
-    return _extent(analysis, condition, cond_box)
+    return extent(analysis, condition, cond_box)
 
 
 def probability(analysis, spec, names, optimization: Optimization, level: int, block: int):

@@ -87,10 +87,9 @@ def parse_format(raw: object, source: str, path: str) -> Format:
 
 def fiber_shapes(format: Format, loops: tuple[int, ...], tile: int) -> tuple[int, ...]:
     """The fiber shape of each rank (outermost first) of a tile of ``tile`` elements whose
-    data type is indexed, at and below its level, by loops of bounds ``loops`` (outermost first,
-    trivial ones left out): one loop per rank from the outside, the innermost rank flattening
-    the rest (so Sparseloop splits the tiles of its exercises). More ranks than that do not fit
-    the data space: ValueError (callers report it as a ConfigError with its file and field)."""
+    data type is indexed by loops of bounds ``loops`` (outermost first, trivial ones left out):
+    one loop per rank from the outside, the innermost rank flattening the rest. More ranks than
+    loops plus one: ValueError (callers check first and report a ConfigError)."""
     outer = len(format.ranks) - 1
     if outer > len(loops):
         raise ValueError(f"at most {len(loops) + 1} ranks")
