@@ -306,7 +306,8 @@ def _fibers(analysis: Analysis, spec: SparseSpec, names, key) -> tuple[int, ...]
     tile, loops = groups[-1][1], _rank_loops(analysis, groups, data_type)
     rest = count - len(outer)
     loops = (1,) * max(0, rest - 1 - len(loops)) + loops  # a mapper's small tile
-    return (*outer, *fiber_shapes(Format(format.ranks[len(outer) :]), loops, tile))
+    rest_format = Format(format.ranks[len(outer) :], format.inner_to_outer)
+    return (*outer, *fiber_shapes(rest_format, loops, tile))
 
 
 def _groups(analysis: Analysis, name: str, data_type: DataType) -> list[tuple[int, int]]:

@@ -45,6 +45,7 @@ class RankFormat(str, Enum):
 class Rank:
     format: RankFormat
     metadata_bits: int | None = None  # per entry; None: the level's metadata width
+    payload_bits: int | None = None  # per payload entry (UOP offsets); None: as metadata
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,9 @@ class Format:
     """Ranks outermost first."""
 
     ranks: tuple[Rank, ...]
+    inner_to_outer: bool = (
+        False  # Sparseloop's rank-application-order: inner ranks take loops first
+    )
 
     @property
     def compressed(self) -> bool:
@@ -70,18 +74,21 @@ def parse_format(raw: object, source: str, path: str) -> Format:
     ranks = []
     names = ", ".join(f.value for f in RankFormat)
     for i, entry in enumerate(raw):
-        name, bits = entry, None
+        name, bits, payload = entry, None, None
         if isinstance(entry, dict):
             name = entry.get("format")
             keys = ("metadata_bits", "metadata_word_bits", "metadata-word-bits")
             bits = next((entry[k] for k in keys if k in entry), None)
+            keys = ("payload_bits", "payload_word_bits", "payload-word-bits")
+            payload = next((entry[k] for k in keys if k in entry), None)
         text = str(name).upper()
         if text not in RankFormat.__members__:
             raise ConfigError(Problem(source, f"{path}[{i}]", f"a rank format ({names})", name))
-        if bits is not None and (not isinstance(bits, int) or isinstance(bits, bool) or bits < 1):
-            where = f"{path}[{i}].metadata_word_bits"
-            raise ConfigError(Problem(source, where, "a positive integer", bits))
-        ranks.append(Rank(RankFormat(text), bits))
+        for key, value in (("metadata_bits", bits), ("payload_bits", payload)):
+            ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
+            if value is not None and not ok:
+                raise ConfigError(Problem(source, f"{path}[{i}].{key}", "a bit count", value))
+        ranks.append(Rank(RankFormat(text), bits, payload))
     return Format(tuple(ranks))
 
 
@@ -93,6 +100,9 @@ def fiber_shapes(format: Format, loops: tuple[int, ...], tile: int) -> tuple[int
     outer = len(format.ranks) - 1
     if outer > len(loops):
         raise ValueError(f"at most {len(loops) + 1} ranks")
+    if format.inner_to_outer:  # the innermost ranks take the innermost loops
+        inner = loops[len(loops) - outer :] if outer else ()
+        return (max(1, tile // max(1, prod(inner))), *inner)
     shapes = loops[:outer]
     return (*shapes, max(1, tile // max(1, prod(shapes))))
 
@@ -113,7 +123,7 @@ def rank_units(
         fibers = 1.0
         for position, (rank, shape) in enumerate(zip(format.ranks, shapes, strict=True)):
             below = prod(shapes[position + 1 :])
-            occupied = shape * (1.0 - _empty_given(density, tile, occupancy, below))
+            occupied = _occupied(density, tile, occupancy, (shape, below), format.inner_to_outer)
             innermost = position == len(shapes) - 1
             kind = rank.format
             metadata = payload = 0.0
@@ -143,6 +153,17 @@ def _occupancies(density: DensityModel, tile: int):
         weight = density.occupancy_probability(tile, occupancy)
         if weight:
             yield occupancy, weight
+
+
+def _occupied(density, tile: int, occupancy: int, fiber: tuple[int, int], largest: bool) -> float:
+    """Non-empty coordinates of a fiber of ``shape`` sub-tiles of ``below`` elements, given the
+    tile's ``occupancy``: the expected count; applying ranks inner to outer, Sparseloop takes
+    for structured densities the fiber's largest count instead (ApplyRanksInnerToOuter's
+    GetMaxNumElementByConfidence: its non-zeros rounded up, at most one per coordinate)."""
+    shape, below = fiber
+    if largest and isinstance(density, FixedStructured | NM):
+        return float(min(shape, ceil(round(shape * below * occupancy / tile, 9))))
+    return shape * (1.0 - _empty_given(density, tile, occupancy, below))
 
 
 def _empty_given(density: DensityModel, tile: int, occupancy: int, below: int) -> float:

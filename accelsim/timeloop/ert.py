@@ -5,7 +5,8 @@ A storage level's scalar accesses travel in vectors of ``block_size`` words, so 
 access costs (scalars / block_size) x the energy of its action. The action is looked up in the
 ERT by Timeloop's priority lists (include/model/topology.hpp of NVlabs/timeloop): a read is
 ``random_read`` or ``read``; a fill ``random_fill``, ``random_write``, ``fill`` or ``write``; an
-update ``random_update``, ``random_write``, ``update`` or ``write``; a compute ``mac_random``,
+update ``random_update``, ``random_write``, ``update`` or ``write`` (each falling back to
+``access``, the only action of Accelergy's registers); a compute ``mac_random``,
 ``mult_random``, ``mac``, ``mult`` or ``compute``. Gated, skipped and metadata actions
 (sparsity) follow Timeloop v3.0.3's lists; when the ERT has none of their names they cost 0.
 Where an ERT gives one action several times (v0.3 tables with
@@ -21,9 +22,11 @@ from typing import Any
 from accelsim.errors import ConfigError, Problems
 
 ACTIONS: dict[str, tuple[str, ...]] = {
-    "read": ("random_read", "read"),
-    "fill": ("random_fill", "random_write", "fill", "write"),
-    "update": ("random_update", "random_write", "update", "write"),
+    # "access" last: a register whose ERT gives only that action (Accelergy's reg class);
+    # Timeloop prices an access it finds no action for at the component's largest energy
+    "read": ("random_read", "read", "access"),
+    "fill": ("random_fill", "random_write", "fill", "write", "access"),
+    "update": ("random_update", "random_write", "update", "write", "access"),
     "compute": ("mac_random", "mult_random", "mac", "mult", "compute"),
     # sparse actions, Timeloop v3.0.3's fallbacks (include/model/topology.hpp); an action none of
     # whose names the ERT has costs 0 (Timeloop prices only the dense ones by default)

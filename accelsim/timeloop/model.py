@@ -29,6 +29,7 @@ from accelsim.arch.model import (
 )
 from accelsim.mac import make_mac_unit
 from accelsim.mapping.model import Mapping
+from accelsim.sparse.formats import RankFormat
 from accelsim.sparse.spec import SparseSpec
 from accelsim.timeloop.arch import StorageSpec, TimeloopArch, read_arch
 from accelsim.timeloop.ert import Ert, read_ert
@@ -338,14 +339,29 @@ def _vector_ratio(case: TimeloopCase, sparse: SparseAnalysis, storage: StorageSp
 
 
 def _metadata_bits(storage: StorageSpec, item, kind: str, key: str) -> int:
-    """Bits of the metadata and payload entries of one kind of one count, per instance."""
+    """Bits of the metadata and payload entries of one kind of one count, per instance: each
+    rank's own word bits, else (Sparseloop's defaults) 1 for a bitmask's metadata and the level's
+    metadata_datawidth otherwise, raised to divide the metadata storage width."""
     if not item.metadata:
         return 0
     total = 0
     for (metadata, payload), rank in zip(item.metadata[kind][key], item.format.ranks, strict=True):
-        width = rank.metadata_bits if rank.metadata_bits is not None else storage.metadata_word_bits
-        total += (metadata + payload) * width
+        default = 1 if rank.format is RankFormat.B else None
+        bits = _word_bits(storage, rank.metadata_bits, default)
+        total += metadata * bits + payload * _word_bits(storage, rank.payload_bits, None)
     return total
+
+
+def _word_bits(storage: StorageSpec, given: int | None, default: int | None) -> int:
+    """Sparseloop's AdjustFormatWordBits: unset, the level's metadata_datawidth; a width that
+    does not divide the metadata storage width is raised to the next one that does."""
+    bits = given if given is not None else default
+    if bits is None:
+        return storage.metadata_word_bits
+    width = storage.metadata_width_bits
+    if bits and width and width % bits:
+        bits = next((b for b in range(bits, 2 * bits) if width % b == 0), bits)
+    return bits
 
 
 def _level_cycles(storage: StorageSpec, items, compute_cycles: int) -> int:

@@ -12,6 +12,7 @@ data space, a density outside [0, 1]: one ConfigError naming the file, the field
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from accelsim.analysis.nest import flatten
@@ -126,6 +127,11 @@ def _target(target, where, source, levels, case, formats, optimizations) -> None
         path = f"{where}.representation_format.data_spaces[{i}]"
         data_type = _space(problem, entry.get("name"), source, f"{path}.name")
         format = parse_format(entry.get("ranks"), source, f"{path}.ranks")
+        order = entry.get("rank_application_order", "outer-to-inner")
+        if order not in ("outer-to-inner", "inner-to-outer"):
+            expected = "outer-to-inner or inner-to-outer"
+            raise ConfigError(Problem(source, f"{path}.rank_application_order", expected, order))
+        format = replace(format, inner_to_outer=order == "inner-to-outer")
         limit = _rank_limit(mapping, level, data_type)
         if len(format.ranks) > limit:
             expected = f"at most {limit} ranks (the mapping's loops over {entry.get('name')} "
