@@ -193,3 +193,47 @@ def test_compute_cycles_balance_the_computes_over_the_used_pes() -> None:
     assert sparse.compute_cycles == -(-sparse.actual_computes // 156) == 1_054_311
     gating_only = replace(sparse, actual_computes=sparse.algorithmic_computes)
     assert gating_only.compute_cycles == 598_081_536 // 156
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["BackingStorage", "Buffer"]),
+            st.sampled_from(list(Action)),
+            st.sampled_from(list(DataType)),
+            st.sets(st.sampled_from(list(DataType)), min_size=1, max_size=2),
+        ),
+        max_size=4,
+    ),
+    st.sampled_from([0.1, 0.25, 0.5, 1.0]),
+    st.sampled_from([0.1, 0.5, 1.0]),
+)
+def test_savings_never_exceed_the_dense_counts(options, density_a, density_b) -> None:
+    """Any set of gating/skipping options on the spMspM design: at every level the actual,
+    gated and skipped counts are non-negative and add up to at most the algorithmic ones (to
+    exactly them where no optimization above takes accesses away), the computes only shrink,
+    and uniform densities of 1 save nothing."""
+    case = load_case([SPARSELOOP / "02.2.1-spMspM" / "input.yaml"])
+    analysis = analyze(case.problem.layer, case.arch, case.mapping)
+    a, b = DataType.INPUTS, DataType.WEIGHTS
+    spec = SparseSpec(
+        densities={a: FixedStructured(density_a), b: FixedStructured(density_b)},
+        optimizations=tuple(
+            Optimization(level, action, target, tuple(sorted(on - {target})))
+            for level, action, target, on in options
+            if on - {target}
+        ),
+    )
+    sparse = sparse_analyze(analysis, spec, case.problem.order)
+    for item in sparse.traffic:
+        for key in ("reads", "fills", "updates"):
+            parts = [getattr(getattr(item, kind), key) for kind in ("actual", "gated", "skipped")]
+            assert min(parts) >= 0
+            assert sum(parts) <= getattr(item.algorithmic, key)
+    assert 0 <= sparse.actual_computes <= sparse.algorithmic_computes
+    assert sparse.actual_computes <= (sparse.compute_slots or 0) <= sparse.algorithmic_computes
+    if density_a == density_b == 1.0:
+        assert sparse.actual_computes == sparse.algorithmic_computes
+        for item in sparse.traffic:
+            assert item.actual == item.algorithmic

@@ -17,9 +17,9 @@ closest level at or above L keeping T. The probability ``p`` that it saves an ac
 gated or skipped, fills not.
 Every level below it, down to the next one with its own optimization of T, loses
 ``floor(p x count)`` of each count (what was not sent is not stored or read again); that next
-level applies the rest of its own probability, ``1 - (1 - p') / (1 - p)``. An optimization of an
-operand with no such level below it also removes ``floor(p x computes)`` computes (their operand
-never arrives). Data types go in the problem's order, levels from the outside in.
+level applies the rest of its own probability, ``1 - (1 - p') / (1 - p)`` (none when p' < p).
+An optimization of an operand with no such level below it also removes ``floor(p x computes)``
+computes (their operand never arrives). Data types go in the problem's order, levels from the outside in.
 
 Cycles: gated accesses keep their slots, skipped ones do not. Computes take
 ``ceil((actual + gated computes) / used PEs)`` cycles; each level needs its per-instance actual and
@@ -242,7 +242,9 @@ def _propagate(data_type: DataType, state, computes: int, slots: int) -> tuple[i
                     entry[1] -= floor(entry[1] * p)
             if key in masks:
                 own = masks[key][1]
-                effective = 1.0 if p >= 1.0 else 1.0 - (1.0 - own) / (1.0 - p)
+                # what the outer optimization left; none when the inner one is weaker
+                # (Sparseloop would count negative savings there)
+                effective = 1.0 if p >= 1.0 else max(0.0, 1.0 - (1.0 - own) / (1.0 - p))
                 _apply_local(data_type, effective, state, key)
                 finalized.add(below)
                 break
