@@ -19,7 +19,8 @@ Every level below it, down to the next one with its own optimization of T, loses
 ``floor(p x count)`` of each count (what was not sent is not stored or read again); that next
 level applies the rest of its own probability, ``1 - (1 - p') / (1 - p)`` (none when p' < p).
 An optimization of an operand with no such level below it also removes ``floor(p x computes)``
-computes (their operand never arrives). Data types go in the problem's order, levels from the outside in.
+computes (their operand never arrives). Data types go in the problem's order, levels from the
+outside in.
 
 Cycles: gated accesses keep their slots, skipped ones do not. Computes take
 ``ceil((actual + gated computes) / used PEs)`` cycles; each level needs its per-instance actual and
