@@ -15,11 +15,12 @@ from math import ceil
 from pathlib import Path
 
 from accelsim.analysis.counts import Analysis, analyze
+from accelsim.analysis.sparse import actual_view, metadata_traffic, slot_view, sparse_analyze
 from accelsim.analysis.systolic import analyze_systolic
 from accelsim.arch import Arch, load_arch
 from accelsim.dataflow import SYSTOLIC, Dataflow, parse_dataflow
 from accelsim.energy import EnergyTable, load_energy_table
-from accelsim.energy.pricing import price
+from accelsim.energy.pricing import price, price_metadata
 from accelsim.engine import simulate_timing
 from accelsim.errors import ConfigError, Problem
 from accelsim.mapper import Objective, map_layer, naming
@@ -156,6 +157,9 @@ def _result(
     fidelity: str = "engine",
 ) -> LayerResult:
     _check_fidelity(fidelity)
+    spec = arch.sparse_spec(layer) if isinstance(analysis.mapping, Mapping) else None
+    if spec is not None:
+        return _sparse_result(layer, arch, analysis, table, dataflow, fidelity, spec)
     peak, ideal, cycles, stalls = _timing(layer, arch, analysis, fidelity)
     return LayerResult(
         layer=layer.name,
@@ -181,10 +185,42 @@ def _result(
     )
 
 
+def _sparse_result(layer, arch, analysis, table, dataflow, fidelity, spec) -> LayerResult:
+    """A design with formats, gating or skipping (docs/sparse.md): the actual counts priced (and
+    the formats' metadata), timed with the accesses and computes that keep their slots; the
+    dense figures of the same mapping beside them."""
+    sparse = sparse_analyze(analysis, spec)
+    dense_arch = replace(arch, levels=_dense_levels(arch))
+    dense = _result(layer, dense_arch, analysis, table, dataflow, fidelity)
+    fraction = Fraction(sparse.compute_slots or 0, max(1, sparse.algorithmic_computes))
+    peak, ideal, cycles, stalls = _timing(layer, arch, slot_view(sparse), fidelity, fraction)
+    metadata = metadata_traffic(sparse)
+    actual = actual_view(sparse)
+    items = price(actual, arch, table) + price_metadata(metadata, arch, table)
+    return replace(
+        dense,
+        ideal_cycles=ideal,
+        cycles=cycles,
+        stall_cycles=sum(count for _, count in stalls),
+        stalls_by_cause=tuple(stalls),
+        traffic=actual.traffic,
+        energy_items=items,
+        dense_energy_items=dense.energy_items,
+        dense_cycles=dense.cycles,
+        metadata_traffic=metadata,
+        peak_macs_per_pe=peak,
+    )
+
+
+def _dense_levels(arch: Arch):
+    return tuple(replace(level, compression=(), sparse=()) for level in arch.levels)
+
+
 def _timing(
-    layer: Layer, arch: Arch, analysis: Analysis, fidelity: str
+    layer: Layer, arch: Arch, analysis: Analysis, fidelity: str, slots: Fraction = Fraction(1)
 ) -> tuple[int, int, int, tuple[tuple[str, int], ...]]:
-    """(peak MACs per PE per cycle, ideal cycles, cycles, stall cycles by cause)."""
+    """(peak MACs per PE per cycle, ideal cycles, cycles, stall cycles by cause). ``slots``: the
+    fraction of the MACs that keep their time (skipping on zeros frees the others)."""
     if not isinstance(analysis.mapping, Mapping):  # a systolic schedule: its steps are cycles
         steps, stalls = analysis.temporal_steps, analysis.mapping.dram_stall_cycles
         if fidelity != "engine" or not stalls:
@@ -197,6 +233,7 @@ def _timing(
     busy = unit.busy_fraction(
         layer.weight_bits, layer.input_bits, weight_density=layer.weight_density
     )
+    busy = float(Fraction(str(busy)) * slots) if slots != 1 else busy
     ideal = ceil(analysis.temporal_steps * Fraction(str(busy)))
     if fidelity != "engine":
         return peak, ideal, ideal, ()

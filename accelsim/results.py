@@ -40,6 +40,19 @@ class LayerResult:
     traffic: tuple[Traffic, ...]
     energy_items: tuple[EnergyItem, ...]
     mapping: str  # the mapping as a loop-nest printout
+    # a design that compresses, gates or skips zeros (docs/sparse.md): ``traffic`` and
+    # ``energy_items`` are the actual ones; here what the same mapping costs dense, and the
+    # formats' metadata moved (elements of the metadata's width)
+    dense_energy_items: tuple[EnergyItem, ...] = ()
+    dense_cycles: int | None = None
+    metadata_traffic: tuple[Traffic, ...] = ()
+
+    @property
+    def dense_energy(self) -> float:
+        """The energy without the savings on zeros (the energy itself for a dense design)."""
+        if not self.dense_energy_items:
+            return self.energy
+        return sum(item.energy for item in self.dense_energy_items)
 
     @property
     def compute_cycles(self) -> int:
@@ -121,6 +134,12 @@ class LayerResult:
             row[f"{prefix}_updates"] = item.updates
         for cause, cycles in self.stalls_by_cause:
             row[f"stall_cycles_{cause}"] = cycles
+        if self.dense_energy_items:
+            row["dense_energy"] = self.dense_energy
+            row["dense_cycles"] = self.dense_cycles
+        for item in self.metadata_traffic:
+            key = f"{item.level}_{item.data_type.value}_metadata_bits"
+            row[key] = int(row.get(key) or 0) + item.read_bits + item.write_bits  # type: ignore[call-overload]
         return row
 
     def to_frame(self) -> pd.DataFrame:
@@ -169,6 +188,22 @@ class NetworkResult:
     @property
     def energy_per_mac(self) -> float:
         return self.energy / self.macs
+
+    @property
+    def dense_energy(self) -> float:
+        return sum(layer.dense_energy for layer in self.layers)
+
+    @property
+    def dense_cycles(self) -> int:
+        return sum(
+            layer.cycles if layer.dense_cycles is None else layer.dense_cycles
+            for layer in self.layers
+        )
+
+    @property
+    def sparse(self) -> bool:
+        """Whether any layer saved work on zeros (its dense figures differ)."""
+        return any(layer.dense_energy_items for layer in self.layers)
 
     def energy_by(self, key: str) -> dict[str, float]:
         sums: dict[str, float] = defaultdict(float)

@@ -45,6 +45,55 @@ PROBLEM = {
     }
 }
 SWEEP = {"name": "s", "arch": "tiny", "workloads": ["tiny"], "dataflows": ["ws"]}
+# Sparseloop's dot product (tests/data/sparseloop/01.2.3-SCDU-dot-product) in one file
+SPARSE = {
+    "architecture": {
+        "version": 0.3,
+        "subtree": [
+            {
+                "name": "PE",
+                "local": [
+                    {
+                        "name": "Buffer",
+                        "class": "regfile_metadata",
+                        "attributes": {"depth": 64, "width": 8, "datawidth": 8},
+                    },
+                    {"name": "mac", "class": "intmac", "attributes": {"datawidth": 8}},
+                ],
+            }
+        ],
+    },
+    "problem": {
+        "shape": {
+            "name": "DotProduct",
+            "dimensions": ["K", "M"],
+            "data_spaces": [
+                {"name": "A", "projection": [[["K"]]]},
+                {"name": "B", "projection": [[["K"]]]},
+                {"name": "Z", "projection": [[["M"]]], "read_write": True},
+            ],
+        },
+        "instance": {
+            "M": 1,
+            "K": 16,
+            "densities": {"A": {"distribution": "fixed_structured", "density": 0.25}},
+        },
+    },
+    "mapping": [{"target": "Buffer", "type": "temporal", "factors": "K16 M1", "permutation": "KM"}],
+    "sparse_optimizations": {
+        "targets": [
+            {
+                "name": "Buffer",
+                "representation_format": {
+                    "data_spaces": [{"name": "A", "ranks": [{"format": "CP"}]}]
+                },
+                "action_optimization": [
+                    {"type": "skipping", "options": [{"target": "B", "condition_on": ["A"]}]}
+                ],
+            }
+        ]
+    },
+}
 CFG = GOOD_CFG  # the valid SCALE-Sim cfg of test_scalesim_errors, broken one field at a time
 TOPOLOGY = (
     "Layer name, IFMAP Height, IFMAP Width, Filter Height, Filter Width, Channels, Num Filter, "
@@ -53,6 +102,16 @@ TOPOLOGY = (
 TABLE_CSV = "layer,weight_bits,input_bits,cycles\nl,4,4,10\nl,4,8,20\nl,8,4,20\nl,8,8,40\n"
 DIR = object()  # a file entry that is a folder
 INF, NAN, HUGE = math.inf, math.nan, 10**30
+
+TIMELOOP_SPARSE = ["timeloop", "i.yaml", "--out", "out"]
+SPARSE_SPOILS = {
+    "problem.instance.densities.A.density": [1.5, -0.1, INF, NAN, "x", True],
+    "problem.instance.densities.A.distribution": ["gaussian"],
+    "problem.instance.densities.Q": [0.5],
+    "sparse_optimizations.targets.0.name": ["nowhere"],
+    "sparse_optimizations.targets.0.compute_optimization": [[]],
+    "sparse_optimizations.targets.0.action_optimization.0.type": ["pruning"],
+}
 
 RUN_ARCH = ["run", "--workload", "tiny", "--dataflows", "ws", "--out", "out", "--arch", "a.yaml"]
 RUN_WORKLOAD = ["run", "--arch", "tiny", "--dataflows", "ws", "--out", "out", "--workload"]
@@ -167,6 +226,8 @@ ARCH_SPOILS = {
     "network.multicast": ["yes"],
     "description": [{"a": {"b": 1}}, ["x"], 5],
     "name": [{"x": 1}, ""],
+    "levels.0.compression": [{"bias": ["RLE"]}, {"inputs": ["XYZ"]}, {"inputs": ["RLE"] * 5}],
+    "levels.0.sparse": [[{"action": "skipping", "target": "weights", "condition_on": ["bias"]}]],
     "fixed_precision": [{"weight_bits": 0}, {"weight_bits": 33}, {"psum_bits": 65}],
     "mac": ["int"],
     "energy_table": [5],
@@ -230,6 +291,23 @@ SWEEP_SPOILS = {
 }
 
 
+def sparse_deep_cases() -> list[tuple[str, str, str]]:
+    """Spoils deep in sparse_optimizations, whose paths are too long for field_cases' labels."""
+    target = "sparse_optimizations.targets.0."
+    ranks = target + "representation_format.data_spaces.0.ranks"
+    option = target + "action_optimization.0.options.0."
+    spoils = [
+        ("ranks-too-many", ranks, [{"format": "UOP"}, {"format": "UOP"}, {"format": "CP"}]),
+        ("ranks-unknown", ranks, [{"format": "XYZ"}]),
+        ("ranks-empty", ranks, []),
+        ("format-space-unknown", target + "representation_format.data_spaces.0.name", "Q"),
+        ("target-unknown", option + "target", "Q"),
+        ("condition-unknown", option + "condition_on", ["Q"]),
+        ("condition-empty", option + "condition_on", []),
+    ]
+    return [(label, path, dumped(spoil(SPARSE, path, value))) for label, path, value in spoils]
+
+
 def file_cases() -> list[Case]:
     arch = dumped(ARCH)
     workload = dumped(WORKLOAD)
@@ -271,6 +349,11 @@ def file_cases() -> list[Case]:
             "timeloop-mapping", EVALUATE, "m.yaml", TIMELOOP_MAPPING, TIMELOOP_MAPPING_SPOILS
         ),
         *field_cases("energy", RUN_TABLE, "e.yaml", ENERGY, ENERGY_SPOILS),
+        *field_cases("sparseloop", TIMELOOP_SPARSE, "i.yaml", SPARSE, SPARSE_SPOILS),
+        *[
+            Case(f"sparseloop-{label}", TIMELOOP_SPARSE, ["i.yaml", shown(path)], {"i.yaml": text})
+            for label, path, text in sparse_deep_cases()
+        ],
         *raw_cases(
             "energy",
             RUN_TABLE,
@@ -346,6 +429,10 @@ def flag_cases() -> list[Case]:
         Case("run-w-bits-huge", [*run, "--w-bits", "99"], [cmd, "--weight-bits"]),
         Case("run-a-bits-negative", [*run, "--a-bits", "-1"], [cmd, "--input-bits"]),
         Case("run-objective", [*run, "--objective", "fast"], ["--objective", "invalid choice"]),
+        Case("run-density-above-1", [*run, "--densities", "inputs=1.5"], [cmd, "--densities"]),
+        Case("run-density-zero", [*run, "--densities", "weights=0"], [cmd, "--densities"]),
+        Case("run-density-type", [*run, "--densities", "bias=0.5"], [cmd, "--densities"]),
+        Case("run-density-text", [*run, "--densities", "inputs=half"], [cmd, "--densities"]),
         Case("run-fidelity", [*run, "--fidelity", "fast"], ["--fidelity", "invalid choice"]),
         Case("run-unknown-flag", [*run, "--bogus"], ["unrecognized arguments: --bogus"]),
         Case("run-arch-missing", ["run", "--arch", "nosuch"], ["nosuch", "architecture"]),

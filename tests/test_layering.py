@@ -16,7 +16,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "accelsim"
 # read with the architecture; accelsim.energy.pricing prices counts).
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors", "types", "config", "atomic", "progress", "workers", "progressions", "version"),
-    ("workload", "mac", "energy", "compress"),
+    ("workload", "mac", "energy", "sparse", "compress"),
     ("arch",),
     ("dataflow", "mapping"),
     ("analysis", "engine", "systolic", "functional"),

@@ -280,7 +280,7 @@ def test_make_layer_names_the_layer_when_no_path() -> None:
         make_layer("conv9", "fc", in_features=0, out_features=4, bias=True)
     assert str(caught.value).splitlines() == [
         "conv9.bias: expected one of the keys in_features, out_features, weight_bits,"
-        " input_bits, output_bits, psum_bits, weight_density, input_density",
+        " input_bits, output_bits, psum_bits, weight_density, input_density, output_density",
         "conv9.in_features: expected a positive integer (1 to 2,147,483,647), got 0",
     ]
 

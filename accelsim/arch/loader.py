@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from accelsim.arch import sparse
 from accelsim.arch.model import (
     Arch,
     Level,
@@ -69,6 +70,8 @@ LEVEL_KEYS = [
     "energy",
     "parallel_with",
     "streams_partial_sums",
+    "compression",
+    "sparse",
 ]
 NETWORK_KEYS = [
     "multicast",
@@ -250,10 +253,12 @@ def _level(found: Problems, path: str, raw: Any) -> Level:
     kind = _kind(found, f"{path}.kind", raw.get("kind", "sram"))
     word_bits = integer(found, f"{path}.word_bits", raw.get("word_bits", 16), "word_bits")
     shared = _shared_bandwidth(found, path, raw, word_bits)
+    name = text(found, f"{path}.name", raw.get("name", "?"), empty_ok=False) or "?"
+    keeps = _keeps(found, f"{path}.keeps", raw.get("keeps", [d.value for d in DataType]))
     return Level(
-        name=text(found, f"{path}.name", raw.get("name", "?"), empty_ok=False) or "?",
+        name=name,
         kind=kind,
-        keeps=_keeps(found, f"{path}.keeps", raw.get("keeps", [d.value for d in DataType])),
+        keeps=keeps,
         capacity_bits=_capacity(found, path, raw, kind, word_bits),
         word_bits=word_bits,
         per_pe=_per_pe(found, f"{path}.per_pe", raw.get("per_pe", kind is LevelKind.REGFILE)),
@@ -265,6 +270,8 @@ def _level(found: Problems, path: str, raw: Any) -> Level:
         energy=_energy(found, f"{path}.energy", raw.get("energy")),
         parallel_with=_parallel_with(found, f"{path}.parallel_with", raw.get("parallel_with")),
         streams_partial_sums=_streams(found, path, raw),
+        compression=sparse.compression(found, f"{path}.compression", raw.get("compression"), keeps),
+        sparse=sparse.optimizations(found, f"{path}.sparse", raw.get("sparse"), name),
     )
 
 

@@ -12,6 +12,7 @@ from enum import Enum
 from typing import Any
 
 from accelsim.mac.base import MacUnit
+from accelsim.sparse import DensityModel, Format, Optimization, SparseSpec, Uniform
 from accelsim.types import DataType
 from accelsim.workload.layer import Layer
 
@@ -91,6 +92,9 @@ class Level:
     energy: LevelEnergy | None = None
     parallel_with: str | None = None
     streams_partial_sums: bool = False
+    # zeros (docs/sparse.md): formats the level keeps data types in, and its gating/skipping
+    compression: tuple[tuple[DataType, Format], ...] = ()
+    sparse: tuple[Optimization, ...] = ()
 
     @property
     def capacity_words(self) -> int | None:
@@ -156,6 +160,20 @@ class Arch:
         overrides applied (the Eyeriss comparison gives every dataflow the same storage area,
         split its own way), or this architecture itself when the file has none for it."""
         return dict(self.variants).get(dataflow, self)
+
+    def sparse_spec(self, layer: Layer) -> SparseSpec | None:
+        """The layer's densities (uniform random, from its ``*_density`` fields) with the levels'
+        formats and optimizations; None when no level has any (the design is dense)."""
+        formats = {(lv.name, t): f for lv in self.levels for t, f in lv.compression}
+        optimizations = tuple(o for lv in self.levels for o in lv.sparse)
+        if not formats and not optimizations:
+            return None
+        densities: dict[DataType, DensityModel] = {
+            DataType.WEIGHTS: Uniform(layer.weight_density, layer.weight_elements),
+            DataType.INPUTS: Uniform(layer.input_density, layer.input_elements),
+            DataType.OUTPUTS: Uniform(layer.output_density, layer.output_elements),
+        }
+        return SparseSpec(densities, formats, optimizations)
 
     def level(self, name: str) -> Level:
         for level in self.levels:

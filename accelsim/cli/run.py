@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -85,6 +86,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="activation bits for every layer (default: the file's)",
     )
     parser.add_argument(
+        "--densities",
+        default=None,
+        metavar="TYPE=D,...",
+        help="non-zero fractions for every layer, e.g. weights=0.45,inputs=0.3,outputs=0.4 "
+        "(default: the file's); they matter on architectures with compression: or sparse: "
+        "(docs/sparse.md) and for the MAC unit's zero gating",
+    )
+    parser.add_argument(
         "--fidelity",
         default="engine",
         choices=["engine", "ideal"],
@@ -111,6 +120,9 @@ def run(args: argparse.Namespace) -> int:
     batch = args.batch if args.batch is not None or args.workload else DEFAULT_BATCH
     if batch is not None:
         network = network.with_batch(batch)
+    if args.densities:
+        densities = _densities(args.densities)
+        network = replace(network, layers=tuple(replace(x, **densities) for x in network))
     _warn_fixed_precision(arch, args)
     results: list[NetworkResult] = []
     skipped: list[tuple[Dataflow, ConfigError]] = []
@@ -142,6 +154,24 @@ def _check_numbers(args: argparse.Namespace) -> None:
         if value is not None:
             bits(found, option, value)
     found.raise_if_any()
+    if args.densities:
+        _densities(args.densities)
+
+
+def _densities(text: str) -> dict[str, float]:
+    """``weights=0.45,inputs=0.3`` as Layer fields. Raises ConfigError (command line)."""
+    expected = "TYPE=DENSITY pairs with TYPE weights, inputs or outputs and DENSITY in (0, 1]"
+    fields: dict[str, float] = {}
+    for part in text.split(","):
+        name, _, value = part.partition("=")
+        try:
+            density = float(value)
+        except ValueError:
+            density = -1.0
+        if name.strip() not in ("weights", "inputs", "outputs") or not 0.0 < density <= 1.0:
+            raise ConfigError(Problem("command line", "--densities", expected, part))
+        fields[f"{name.strip()[:-1]}_density"] = density
+    return fields
 
 
 def _dataflows(text: str | None) -> tuple[list[Dataflow], bool]:
@@ -228,4 +258,10 @@ def format_summary(results: list[NetworkResult], arch_name: str) -> str:
             f"{per['array']:>7.2f}{per['buffer']:>8.2f}{per['DRAM']:>8.2f}"
             f"{result.cycles:>14,}{util:>7.2f}"
         )
+    for result in results:
+        if result.sparse:  # formats, gating or skipping on zeros: what the same mappings cost dense
+            lines.append(
+                f"{result.dataflow} dense (no savings on zeros): energy per MAC "
+                f"{result.dense_energy / result.macs:.3f}, cycles {result.dense_cycles:,}"
+            )
     return "\n".join(lines)

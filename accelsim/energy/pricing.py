@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from accelsim.analysis.counts import Analysis
+from accelsim.analysis.counts import Analysis, Traffic
 from accelsim.arch.model import Arch, Level, LevelKind
 from accelsim.energy.table import EnergyTable
 from accelsim.mac import make_mac_unit
@@ -33,7 +33,7 @@ class EnergyItem:
     component: str  # "mac", a level name, or "network"
     category: str  # one of CATEGORIES
     data_type: DataType | None  # None for the MAC unit
-    action: str  # "compute", "setup", "read", "write" or "transfer"
+    action: str  # "compute", "setup", "read", "write", "transfer", "metadata_read/_write"
     energy: float
 
 
@@ -124,3 +124,20 @@ def level_energy_per_bit(level: Level, table: EnergyTable) -> tuple[float, float
         return level.energy.read_pj / level.word_bits, level.energy.write_pj / level.word_bits
     per_bit = table.kind(level.kind.value).per_bit(level.capacity_bits)
     return per_bit, per_bit
+
+
+def price_metadata(metadata: tuple[Traffic, ...], arch: Arch, table: EnergyTable):
+    """Energy of the sparse formats' metadata (accelsim.analysis.sparse.metadata_traffic): its
+    bits at the level's per-bit read and write energy, as ``metadata_read`` / ``metadata_write``
+    items."""
+    items = []
+    for traffic in metadata:
+        level = arch.level(traffic.level)
+        read_pj, write_pj = level_energy_per_bit(level, table)
+        category = CATEGORY[level.kind]
+        for action, energy in (
+            ("metadata_read", traffic.read_bits * read_pj),
+            ("metadata_write", traffic.write_bits * write_pj),
+        ):
+            items.append(EnergyItem(level.name, category, traffic.data_type, action, energy))
+    return tuple(items)

@@ -120,6 +120,7 @@ def energy_breakdown(
     unit = _unit(layers)
     for axis, kind, table in zip(axes[:, 0], kinds, tables, strict=True):
         _stacked(axis, table, groups)
+        _dense_marks(axis, layers, table, groups, per, bars)
         axis.set_ylabel(unit_label("energy per MAC", unit))
         axis.set_title(f"Energy per MAC {STACK_TITLES[kind]}", fontsize=10)
         handles, labels = axis.get_legend_handles_labels()
@@ -134,6 +135,27 @@ def energy_breakdown(
     figure.suptitle(title or f"Energy breakdown per {bars}: {context(layers)}", fontsize=11)
     figure.tight_layout()
     return figure
+
+
+def _dense_marks(axis, layers: pd.DataFrame, table: pd.DataFrame, groups, per: str, bars: str):
+    """On designs that save work on zeros (docs/sparse.md), a black tick per bar at the energy
+    per MAC the same mappings cost dense: the distance to the stack's top is what compression,
+    gating and skipping save."""
+    if "dense_energy" not in layers or not (layers["dense_energy"].fillna(0) > 0).any():
+        return
+    dense = layers["dense_energy"].where(layers["dense_energy"].fillna(0) > 0, layers["energy"])
+    group = "layer" if per == "layer" else "network"
+    frame = layers.assign(dense_energy=dense)
+    sums = frame.groupby([group, bars], sort=False)[["macs", "dense_energy"]].sum()
+    per_mac = sums["dense_energy"] / sums["macs"]
+    positions, values, x = [], [], 0.0
+    for name in groups:
+        bars_here = table.loc[name].index
+        for i, bar in enumerate(bars_here):
+            positions.append(x + i)
+            values.append(float(per_mac.get((name, bar), np.nan)))
+        x += len(bars_here) + 0.8
+    axis.scatter(positions, values, marker="_", s=400, color="black", zorder=3, label="dense")
 
 
 def _stacked(axis, table: pd.DataFrame, groups: pd.Index) -> None:

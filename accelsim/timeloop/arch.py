@@ -44,6 +44,8 @@ class StorageSpec:
     multiple_buffering: float = 1.0
     cluster_size: int = 1
     dummy: bool = False  # a fan-out point with no storage (a v0.4 spatial container)
+    metadata_word_bits: int = 0  # Sparseloop's metadata_datawidth: bits per metadata entry
+    metadata_width_bits: int = 0  # metadata_storage_width: bits per metadata access
 
     @property
     def capacity_words(self) -> int | None:
@@ -254,4 +256,6 @@ def _storage(found, where, spec, instances, mesh_x, mesh_y) -> StorageSpec:
         multiple_buffering=float(spec.get("multiple_buffering", 1) or 1),
         cluster_size=int(spec.get("cluster_size", 1) or 1),
         dummy=dummy,
+        metadata_word_bits=int(spec.get("metadata_datawidth", spec.get("metadata_word_bits", 0))),
+        metadata_width_bits=int(spec.get("metadata_storage_width", 0) or 0),
     )

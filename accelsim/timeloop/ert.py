@@ -5,9 +5,11 @@ A storage level's scalar accesses travel in vectors of ``block_size`` words, so 
 access costs (scalars / block_size) x the energy of its action. The action is looked up in the
 ERT by Timeloop's priority lists (include/model/topology.hpp of NVlabs/timeloop): a read is
 ``random_read`` or ``read``; a fill ``random_fill``, ``random_write``, ``fill`` or ``write``; an
-update ``random_update``, ``random_write``, ``update`` or ``write``; a compute ``mac_random``,
-``mult_random``, ``mac``, ``mult`` or ``compute``. Gated and skipped actions (sparsity) have their
-own lists here for later use. Where an ERT gives one action several times (v0.3 tables with
+update ``random_update``, ``random_write``, ``update`` or ``write`` (each falling back to
+``access``, the only action of Accelergy's registers); a compute ``mac_random``,
+``mult_random``, ``mac``, ``mult`` or ``compute``. Gated, skipped and metadata actions
+(sparsity) follow Timeloop v3.0.3's lists; when the ERT has none of their names they cost 0.
+Where an ERT gives one action several times (v0.3 tables with
 argument variants), the largest energy is taken.
 """
 
@@ -20,18 +22,63 @@ from typing import Any
 from accelsim.errors import ConfigError, Problems
 
 ACTIONS: dict[str, tuple[str, ...]] = {
-    "read": ("random_read", "read"),
-    "fill": ("random_fill", "random_write", "fill", "write"),
-    "update": ("random_update", "random_write", "update", "write"),
+    # "access" last: a register whose ERT gives only that action (Accelergy's reg class);
+    # Timeloop prices an access it finds no action for at the component's largest energy
+    "read": ("random_read", "read", "access"),
+    "fill": ("random_fill", "random_write", "fill", "write", "access"),
+    "update": ("random_update", "random_write", "update", "write", "access"),
     "compute": ("mac_random", "mult_random", "mac", "mult", "compute"),
-    "gated_read": ("gated_read",),
-    "skipped_read": ("skipped_read", "gated_read"),
-    "gated_fill": ("gated_fill", "gated_write"),
-    "skipped_fill": ("skipped_fill", "skipped_write", "gated_fill", "gated_write"),
-    "gated_update": ("gated_update", "gated_write"),
-    "skipped_update": ("skipped_update", "skipped_write", "gated_update", "gated_write"),
+    # sparse actions, Timeloop v3.0.3's fallbacks (include/model/topology.hpp); an action none of
+    # whose names the ERT has costs 0 (Timeloop prices only the dense ones by default)
+    "gated_read": ("gated_read", "idle", "read"),
+    "gated_fill": ("gated_fill", "gated_write", "idle", "write"),
+    "gated_update": ("gated_update", "gated_write", "idle", "write"),
+    "skipped_read": ("skipped_read", "gated_read", "idle", "read"),
+    "skipped_fill": ("skipped_fill", "skipped_write", "gated_write", "idle", "write"),
+    "skipped_update": ("skipped_update", "skipped_write", "gated_write", "idle", "write"),
+    "metadata_read": ("random_metadata_read", "metadata_read", "metadata_idle", "idle"),
+    "metadata_fill": ("random_metadata_fill", "metadata_write", "metadata_idle", "idle"),
+    "metadata_update": ("random_metadata_update", "metadata_write", "metadata_idle", "idle"),
+    "gated_metadata_read": ("gated_metadata_read", "metadata_idle", "metadata_read"),
+    "skipped_metadata_read": ("skipped_metadata_read", "metadata_idle", "metadata_read"),
+    "gated_metadata_fill": (
+        "gated_metadata_fill",
+        "gated_metadata_write",
+        "metadata_idle",
+        "metadata_write",
+    ),
+    "skipped_metadata_fill": (
+        "skipped_metadata_fill",
+        "skipped_metadata_write",
+        "metadata_idle",
+        "metadata_write",
+    ),
+    "gated_metadata_update": (
+        "gated_metadata_update",
+        "gated_metadata_write",
+        "metadata_idle",
+        "metadata_write",
+    ),
+    "skipped_metadata_update": (
+        "skipped_metadata_update",
+        "skipped_metadata_write",
+        "metadata_idle",
+        "metadata_write",
+    ),
     "gated_compute": ("mac_gated", "mult_gated", "compute_gated", "mac", "mult", "compute"),
+    "skipped_compute": (
+        "mac_skipped",
+        "mult_skipped",
+        "compute_skipped",
+        "mac_gated",
+        "mult_gated",
+        "compute_gated",
+        "mac",
+        "mult",
+        "compute",
+    ),
 }
+_DENSE = ("read", "fill", "update", "compute")
 _RANGE = re.compile(r"\[\d+\.\.\d+\]$")
 
 
@@ -54,6 +101,8 @@ class Ert:
         for name in ACTIONS[action]:
             if name in table:
                 return table[name]
+        if action not in _DENSE:
+            return 0.0
         raise ConfigError(
             f"{self.source}: ERT.tables[{component}].actions: expected one of "
             f"{', '.join(ACTIONS[action])} (to price its {action}s), got {sorted(table)}"

@@ -40,10 +40,9 @@ KNOWN_TAGS = (
     "Spatial",
 )
 # Top-level keys that evaluation uses, and the ones that are read but ignored (with a note).
-USED_KEYS = ("architecture", "problem", "mapping", "ERT")
+USED_KEYS = ("architecture", "problem", "mapping", "ERT", "sparse_optimizations")
 IGNORED_KEYS = (
     "ART",
-    "sparse_optimizations",
     "architecture_constraints",
     "compound_components",
     "components",

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from itertools import pairwise
-from math import ceil
+from math import ceil, floor
 from pathlib import Path
 
 from accelsim.analysis.counts import Analysis, analyze, first_arrivals
 from accelsim.analysis.links import LinkTransfers, link_transfers
+from accelsim.analysis.sparse import SparseAnalysis, sparse_analyze
 from accelsim.arch.model import (
     Arch,
     Level,
@@ -28,11 +29,14 @@ from accelsim.arch.model import (
 )
 from accelsim.mac import make_mac_unit
 from accelsim.mapping.model import Mapping
+from accelsim.sparse.formats import RankFormat
+from accelsim.sparse.spec import SparseSpec
 from accelsim.timeloop.arch import StorageSpec, TimeloopArch, read_arch
 from accelsim.timeloop.ert import Ert, read_ert
 from accelsim.timeloop.inputs import Inputs, merge_inputs, require
 from accelsim.timeloop.mapping import read_mapping
 from accelsim.timeloop.problem import TimeloopProblem, read_problem
+from accelsim.timeloop.sparse import read_sparse
 from accelsim.types import DATA_TYPES, DataType
 from accelsim.workload.layer import Layer
 
@@ -53,6 +57,9 @@ class LevelStats:
     # per data space: elements its children took from a mesh neighbour, per instance (the
     # "Link transfers" of the level's network in Timeloop's stats); absent when none
     link_transfers: dict[str, int] = field(default_factory=dict)
+    # sparse cases: per data space, {"algorithmic"|"gated"|"skipped": {reads, fills, updates}}
+    # beside ``dataspaces`` (then the actual counts); empty when dense
+    sparse: dict[str, dict[str, dict[str, int]]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -66,6 +73,7 @@ class TimeloopResult:
     compute_energy_pj: float | None
     levels: tuple[LevelStats, ...]
     engine_cycles: int | None = None
+    algorithmic_computes: int | None = None  # set in sparse cases (``computes`` are actual)
 
     @property
     def energy_pj(self) -> float | None:
@@ -84,6 +92,7 @@ class TimeloopCase:
     mapping: Mapping
     ert: Ert | None
     inputs: Inputs
+    sparse: SparseSpec | None = None  # densities and sparse optimizations, if any
 
 
 def load_case(paths: list[Path]) -> TimeloopCase:
@@ -99,7 +108,8 @@ def load_case(paths: list[Path]) -> TimeloopCase:
     )
     ert = read_ert(inputs.values["ERT"], inputs.source("ERT")) if "ERT" in inputs.values else None
     problem = replace(problem, layer=_with_word_bits(problem.layer, spec, mapping))
-    return TimeloopCase(spec, arch, problem, mapping, ert, inputs)
+    sparse = read_sparse(inputs, spec, problem, mapping)
+    return TimeloopCase(spec, arch, problem, mapping, ert, inputs, sparse)
 
 
 def _with_word_bits(layer: Layer, spec: TimeloopArch, mapping: Mapping) -> Layer:
@@ -174,6 +184,10 @@ def evaluate_case(
         analysis = _elided(case, analysis)
     links = link_transfers(layer, case.mapping, _meshes(case.spec)) if use_link_transfers else []
     analysis = _with_links(analysis, links)
+    if case.sparse is not None:
+        blocks = {storage.name: storage.block_size for storage in case.spec.storage}
+        sparse = sparse_analyze(analysis, case.sparse, case.problem.order, blocks)
+        return _sparse_result(case, sparse, links)
     table = _table_energies(case, analysis) if case.ert is None else {}
     levels = []
     for storage in reversed(case.spec.storage):
@@ -182,12 +196,11 @@ def evaluate_case(
         energy = table.get(storage.name)
         if case.ert is not None:  # every utilized instance (the spatial loops above it) pays
             energy = _energy(case.ert, storage, spaces, used[0] if used else 0)
-        carried = {
-            case.problem.spaces[link.data_type]: link.transfers
-            for link in links
-            if link.parent == storage.name
-        }
-        levels.append(LevelStats(storage.name, storage.instances, spaces, energy, carried))
+        levels.append(
+            LevelStats(
+                storage.name, storage.instances, spaces, energy, _carried(case, links, storage)
+            )
+        )
     compute_cycles = analysis.temporal_steps
     cycles = ceil(
         compute_cycles * max(1.0, *(_throttling(case, level, compute_cycles) for level in levels))
@@ -198,6 +211,190 @@ def evaluate_case(
         compute_energy = computes * case.ert.energy(case.spec.compute.name, "compute")
     engine = _engine_cycles(case, analysis) if fidelity == "engine" else None
     return TimeloopResult(cycles, compute_cycles, computes, compute_energy, tuple(levels), engine)
+
+
+def _carried(case: TimeloopCase, links: list[LinkTransfers], storage: StorageSpec):
+    return {
+        case.problem.spaces[link.data_type]: link.transfers
+        for link in links
+        if link.parent == storage.name
+    }
+
+
+def _sparse_result(
+    case: TimeloopCase, sparse: SparseAnalysis, links: list[LinkTransfers]
+) -> TimeloopResult:
+    """Sparseloop's stats: actual counts as the data spaces' counts, the other kinds beside them,
+    energy of every kind of access, cycles from the accesses that keep their slots."""
+    levels = []
+    compute_cycles = sparse.compute_cycles
+    cycles = compute_cycles
+    for storage in reversed(case.spec.storage):
+        items = [t for t in sparse.traffic if t.level == storage.name]
+        spaces = {case.problem.spaces[t.data_type]: t.actual.as_dict() for t in items}
+        kinds = {
+            case.problem.spaces[t.data_type]: {
+                "algorithmic": t.algorithmic.as_dict(),
+                "gated": t.gated.as_dict(),
+                "skipped": t.skipped.as_dict(),
+            }
+            for t in items
+        }
+        energy = None
+        if case.ert is not None:
+            energy = sum(
+                _sparse_energy(case.ert, storage, t, _vector_ratio(case, sparse, storage, t))
+                for t in items
+            )
+        levels.append(
+            LevelStats(
+                storage.name,
+                storage.instances,
+                spaces,
+                energy,
+                _carried(case, links, storage),
+                kinds,
+            )
+        )
+        cycles = max(cycles, _level_cycles(storage, items, compute_cycles))
+    compute_energy = None
+    if case.ert is not None:
+        name = case.spec.compute.name
+        compute_energy = sparse.actual_computes * case.ert.energy(name, "compute")
+        compute_energy += sparse.gated_computes * case.ert.energy(name, "gated_compute")
+        compute_energy += sparse.skipped_computes * case.ert.energy(name, "skipped_compute")
+    return TimeloopResult(
+        cycles,
+        compute_cycles,
+        sparse.actual_computes,
+        compute_energy,
+        tuple(levels),
+        algorithmic_computes=sparse.algorithmic_computes,
+    )
+
+
+_SPARSE_ACTIONS = (
+    ("actual", "reads", "read"),
+    ("actual", "fills", "fill"),
+    ("actual", "updates", "update"),
+    ("gated", "reads", "gated_read"),
+    ("gated", "fills", "gated_fill"),
+    ("gated", "updates", "gated_update"),
+    ("skipped", "reads", "skipped_read"),
+    ("skipped", "fills", "skipped_fill"),
+    ("skipped", "updates", "skipped_update"),
+)
+
+
+def _sparse_energy(ert: Ert, storage: StorageSpec, item, ratio: float) -> float:
+    """Every kind of access of one data space at one level, in whole vectors per instance (times
+    ``ratio``, :func:`_vector_ratio`), times its action's energy, times the instances; metadata
+    in accesses of the level's metadata width (Timeloop's ComputeVectorAccesses)."""
+    total = 0.0
+    for kind, key, action in _SPARSE_ACTIONS:
+        count = getattr(getattr(item, kind), key)
+        if count:
+            vectors = ceil(count / storage.block_size) * ratio
+            total += vectors * ert.energy(storage.name, action)
+        bits = _metadata_bits(storage, item, kind, key)
+        if bits and storage.metadata_width_bits:
+            name = action.replace("read", "metadata_read").replace("fill", "metadata_fill")
+            name = name.replace("update", "metadata_update")
+            vectors = ceil(bits / storage.metadata_width_bits)
+            total += vectors * ert.energy(storage.name, name)
+    return total * item.instances
+
+
+# Timeloop v3.0.3 include/model/buffer.hpp VectorWidthCoefficientTable: per block size, per
+# density 0.1 ... 1.0, the tile size (in vectors) below which compressed tiles fill their vectors
+# only partly
+_VECTOR_THRESHOLDS = {
+    2: (251, 125, 84, 63, 51, 42, 36, 32, 28, 1),
+    4: (375, 188, 125, 94, 75, 63, 54, 47, 42, 1),
+    8: (438, 219, 146, 110, 88, 73, 63, 55, 49, 1),
+    16: (469, 235, 157, 118, 94, 79, 67, 59, 52, 1),
+    32: (485, 243, 162, 122, 97, 81, 70, 61, 52, 1),
+}
+
+
+def _vector_ratio(case: TimeloopCase, sparse: SparseAnalysis, storage: StorageSpec, item) -> float:
+    """Vectors per naive vector of a small compressed tile: its k non-zeros take ceil(k / block)
+    vectors, not k / block (Timeloop's ComputeVectorAccesses); 1 for large or dense tiles."""
+    block = storage.block_size
+    if item.format is None or not item.format.compressed or block <= 1 or case.sparse is None:
+        return 1.0
+    tile = sparse.analysis.at(item.level, item.data_type).tile_elements
+    density = case.sparse.densities.get(item.data_type)
+    mean = 1.0 if density is None else density.expected_density(tile)
+    if not tile or mean >= 1.0 or block not in _VECTOR_THRESHOLDS:
+        return 1.0
+    index = int(floor(mean / 0.1) - 1) if mean >= 0.1 else 0
+    if _VECTOR_THRESHOLDS[block][index] <= tile / block:
+        return 1.0
+    assert density is not None
+    total = sum(
+        ceil(k / block) * density.occupancy_probability(tile, k) for k in range(1, tile + 1)
+    )
+    return total / (tile * mean / block)
+
+
+def _metadata_bits(storage: StorageSpec, item, kind: str, key: str) -> int:
+    """Bits of the metadata and payload entries of one kind of one count, per instance: each
+    rank's own word bits, else (Sparseloop's defaults) 1 for a bitmask's metadata and the level's
+    metadata_datawidth otherwise, raised to divide the metadata storage width."""
+    if not item.metadata:
+        return 0
+    total = 0
+    for (metadata, payload), rank in zip(item.metadata[kind][key], item.format.ranks, strict=True):
+        default = 1 if rank.format is RankFormat.B else None
+        bits = _word_bits(storage, rank.metadata_bits, default)
+        total += metadata * bits + payload * _word_bits(storage, rank.payload_bits, None)
+    return total
+
+
+def _word_bits(storage: StorageSpec, given: int | None, default: int | None) -> int:
+    """Sparseloop's AdjustFormatWordBits: unset, the level's metadata_datawidth; a width that
+    does not divide the metadata storage width is raised to the next one that does."""
+    bits = given if given is not None else default
+    if bits is None:
+        return storage.metadata_word_bits
+    width = storage.metadata_width_bits
+    if bits and width and width % bits:
+        bits = next((b for b in range(bits, 2 * bits) if width % b == 0), bits)
+    return bits
+
+
+def _level_cycles(storage: StorageSpec, items, compute_cycles: int) -> int:
+    """Timeloop's ComputePerformance: per-instance actual and gated accesses (skipped ones take
+    no slot), metadata in words of the level, over the bandwidths, as a slowdown of the compute
+    cycles."""
+    if not compute_cycles:
+        return 0
+    read_need = write_need = 0.0
+    for t in items:  # per data space, summed as Timeloop sums them (the rounding matches)
+        reads = t.actual.reads + t.gated.reads
+        reads += ceil(
+            sum(_metadata_bits(storage, t, k, "reads") for k in _SLOTS) / storage.word_bits
+        )
+        writes = t.actual.fills + t.gated.fills + t.actual.updates + t.gated.updates
+        written = sum(
+            _metadata_bits(storage, t, k, c) for k in _SLOTS for c in ("fills", "updates")
+        )
+        writes += ceil(written / storage.word_bits)
+        read_need += reads / compute_cycles
+        write_need += writes / compute_cycles
+    slowdown = 1.0
+    for bandwidth, need in (
+        (storage.read_bandwidth, read_need),
+        (storage.write_bandwidth, write_need),
+        (storage.shared_bandwidth, read_need + write_need),
+    ):
+        if bandwidth is not None and bandwidth < need:
+            slowdown = min(slowdown, bandwidth / need)
+    return ceil(compute_cycles / slowdown)
+
+
+_SLOTS = ("actual", "gated")  # the kinds of access that take a slot
 
 
 def _meshes(spec: TimeloopArch) -> dict[str, tuple[int, int]]:

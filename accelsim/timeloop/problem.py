@@ -8,8 +8,9 @@ has a sum (``[[R, Wdilation], [P, Wstride]]``), else the first listed; the third
 Then a dimension in weights and outputs is M, in weights and inputs C, in inputs and outputs N,
 and the two dimensions of a sum are a filter/output pair (R/P, then S/Q). So a 1-D convolution
 (R, P), a matrix multiply (A[m][k] x B[k][n] -> Z[m][n]: N=m, C=k, M=n) and the CNN-layer itself
-fit; a shape with more than three data spaces, a dimension in all three, a product of sums or a
-sum of more than two terms does not, and is a ConfigError saying so. Without data spaces, the
+fit; a dimension of size 1 that plays no such role (a dot product's M) takes a free one. A shape
+with more than three data spaces, a dimension in all three, a product of sums or a sum of more
+than two terms does not fit, and is a ConfigError saying so. Without data spaces, the
 shape is Timeloop's CNN-layer. H, W and padding in the instance are ignored (Timeloop models no
 padding: the inputs are exactly what the outputs need).
 """
@@ -43,6 +44,7 @@ class TimeloopProblem:
     dims: dict[str, str]  # problem dimension -> Timeloop CNN-layer dimension
     spaces: dict[DataType, str]  # accelsim data type -> problem data-space name
     sizes: dict[str, int]  # Timeloop CNN-layer dimension -> size
+    order: tuple[DataType, ...] = (DataType.WEIGHTS, DataType.INPUTS, DataType.OUTPUTS)
 
 
 def _cnn_shape() -> dict[str, Any]:
@@ -93,7 +95,7 @@ def read_problem(raw: Any, source: str) -> TimeloopProblem:
     assert isinstance(spaces, list)  # checked just above
     roles = _roles(found, spaces)
     found.raise_if_any()
-    dims, coefficients = _dims(found, shape, roles)
+    dims, coefficients = _dims(found, shape, roles, raw["instance"])
     found.raise_if_any()
     sizes = _sizes(found, raw["instance"], shape, dims, coefficients)
     found.raise_if_any()
@@ -102,7 +104,8 @@ def read_problem(raw: Any, source: str) -> TimeloopProblem:
     layer = make_layer(name, LayerKind.CONV, source=source, path="problem.instance", **fields)
     layer = Network(name, (layer,)).with_batch(sizes["N"]).layers[0]
     names = {role: str(spaces[index]["name"]) for role, index in roles.items()}
-    return TimeloopProblem(layer, dims, names, sizes)
+    order = tuple(sorted(roles, key=lambda role: roles[role]))  # the data spaces as listed
+    return TimeloopProblem(layer, dims, names, sizes, order)
 
 
 def _roles(found: Problems, spaces: list[Any]) -> dict[DataType, int]:
@@ -134,7 +137,7 @@ def _projection(space: Any) -> list[list[list[Any]]]:
 
 
 def _dims(
-    found: Problems, shape: dict[str, Any], roles: dict[DataType, int]
+    found: Problems, shape: dict[str, Any], roles: dict[DataType, int], instance: dict[str, Any]
 ) -> tuple[dict[str, str], dict[str, str]]:
     """Problem dimension -> CNN dimension, and problem coefficient -> CNN coefficient."""
     spaces = shape["data_spaces"]
@@ -183,14 +186,21 @@ def _dims(
         frozenset({DataType.WEIGHTS, DataType.INPUTS}): "C",
         frozenset({DataType.INPUTS, DataType.OUTPUTS}): "N",
     }
+    trivial = []
     for dim in shape.get("dimensions", list(uses)):
         dim = str(dim)
         if dim in dims:
             continue
         cnn = by_roles.get(frozenset(uses.get(dim, set())))
         if cnn is None or cnn in dims.values():
+            if instance.get(dim) == 1:  # size 1 (a dot product's M): any free dimension will do
+                trivial.append(dim)
+                continue
             found.add("problem.shape.dimensions", _DIMENSION_ROLES, dim)
             continue
+        dims[dim] = cnn
+    free = [cnn for cnn in CNN_DIMS if cnn not in dims.values()]
+    for dim, cnn in zip(trivial, free, strict=False):
         dims[dim] = cnn
     return dims, coefficients
 

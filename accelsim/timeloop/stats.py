@@ -9,9 +9,12 @@
 
 Counts are per instance, levels innermost first. ``link_transfers`` are the elements this level's
 children took from a mesh neighbour instead of from it (Timeloop's "Link transfers" of the
-network below; the children's reads include them). The count names are keys so
-that later kinds (sparsity's actual/gated/skipped splits) can sit beside them without changing
-the layout.
+network below; the children's reads include them).
+
+With densities or ``sparse_optimizations`` (Sparseloop), each data space's reads, fills and
+updates are the actual counts, with ``"algorithmic"``, ``"gated"`` and ``"skipped"`` objects of
+the same three keys beside them; ``computes`` is the actual computes and a top-level
+``"algorithmic_computes"`` the dense ones.
 """
 
 from __future__ import annotations
@@ -26,22 +29,29 @@ from accelsim.timeloop.model import TimeloopResult
 
 def stats_dict(result: TimeloopResult) -> dict[str, Any]:
     energy = result.energy_pj
-    return {
+    found: dict[str, Any] = {
         "cycles": result.cycles,
         "energy_uj": None if energy is None else energy / 1e6,
         "computes": result.computes,
-        "levels": [
-            {
-                "name": level.name,
-                "instances": level.instances,
-                "dataspaces": {
-                    space: {**counts, "link_transfers": level.link_transfers.get(space, 0)}
-                    for space, counts in level.dataspaces.items()
-                },
-            }
-            for level in result.levels
-        ],
     }
+    if result.algorithmic_computes is not None:
+        found["algorithmic_computes"] = result.algorithmic_computes
+    found["levels"] = [
+        {
+            "name": level.name,
+            "instances": level.instances,
+            "dataspaces": {
+                space: {
+                    **counts,
+                    **level.sparse.get(space, {}),
+                    "link_transfers": level.link_transfers.get(space, 0),
+                }
+                for space, counts in level.dataspaces.items()
+            },
+        }
+        for level in result.levels
+    ]
+    return found
 
 
 def summary_text(result: TimeloopResult) -> str:
@@ -62,6 +72,15 @@ def summary_text(result: TimeloopResult) -> str:
         for space, count in level.link_transfers.items():
             lines.append(f"Link transfers below {level.name}, {space}: {count:,} per instance")
     total = result.energy_pj
+    if result.algorithmic_computes is not None:
+        lines.append(f"Algorithmic computes: {result.algorithmic_computes:,}")
+        for level in result.levels:
+            for space, kinds in level.sparse.items():
+                saved = {k: sum(kinds[k].values()) for k in ("gated", "skipped") if kinds[k]}
+                saved = {k: v for k, v in saved.items() if v}
+                if saved:
+                    text = ", ".join(f"{k} {v:,}" for k, v in saved.items())
+                    lines.append(f"{level.name} {space}: {text} accesses per instance")
     lines.append(f"Computes: {result.computes:,}")
     lines.append(f"Cycles: {result.cycles:,} (compute steps {result.compute_cycles:,})")
     if result.engine_cycles is not None:

@@ -15,7 +15,8 @@ Fields by layer kind (required ones first; a "pair" is an integer or ``[height, 
 
 Every kind also takes the precisions ``weight_bits``, ``input_bits``, ``output_bits`` and
 ``psum_bits`` (integers 1..32, psum_bits 1..64; default 8, 8, 8, 32) and the densities
-``weight_density`` and ``input_density`` (fractions of non-zero elements in (0, 1], default 1.0).
+``weight_density``, ``input_density`` and ``output_density`` (fractions of non-zero elements in
+(0, 1], default 1.0; the output density is what a compressed format at DRAM writes).
 Layers are built with batch 1; use :meth:`Layer.with_batch` or :meth:`Network.with_batch` for
 other batch sizes.
 """
@@ -38,6 +39,7 @@ _PRECISION_DEFAULTS: dict[str, object] = {
     "psum_bits": 32,
     "weight_density": 1.0,
     "input_density": 1.0,
+    "output_density": 1.0,
 }
 PRECISION_FIELDS: tuple[str, ...] = tuple(_PRECISION_DEFAULTS)
 
@@ -79,6 +81,7 @@ class _Precision(TypedDict):
     psum_bits: int
     weight_density: float
     input_density: float
+    output_density: float
 
 
 def allowed_fields(kind: LayerKind) -> tuple[str, ...]:

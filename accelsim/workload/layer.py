@@ -54,6 +54,7 @@ class Layer:
     psum_bits: int = 32
     weight_density: float = 1.0  # fraction of non-zero weights
     input_density: float = 1.0  # fraction of non-zero inputs (ReLU zeros)
+    output_density: float = 1.0  # fraction of non-zero outputs as written (after ReLU)
 
     # ---- loop nest -------------------------------------------------------------------------
     @property
