@@ -6,7 +6,10 @@ per-level counts of a mapping (:mod:`~accelsim.analysis.counts`) and of a systol
 def clear_caches() -> None:
     """Forget the cached closed-form terms (for cold-start timing)."""
     from accelsim.analysis import nest
-    from accelsim.progressions import progression_sum
+    from accelsim.progressions import progression_size, progression_sum
 
     nest._coordinate_terms.cache_clear()
+    nest.tile_steps.cache_clear()
+    nest.transitions.cache_clear()
+    progression_size.cache_clear()
     progression_sum.cache_clear()
