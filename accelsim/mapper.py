@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from functools import lru_cache
 from itertools import product
-from math import isqrt, prod
+from math import gcd, isqrt, prod
 
 from accelsim.analysis.counts import Analysis, analyze, bandwidth_cycles
 from accelsim.arch.model import Arch, Axis
@@ -150,9 +150,71 @@ def _score(objective: Objective, energy: float, cycles: int) -> tuple[float, flo
 
 @lru_cache(maxsize=4096)
 def divisors(n: int) -> tuple[int, ...]:
-    """The divisors of ``n`` in increasing order (trial division up to its square root)."""
-    small = [d for d in range(1, isqrt(n) + 1) if n % d == 0]
-    return tuple(small + [n // d for d in reversed(small) if d * d != n])
+    """The divisors of ``n`` in increasing order, built from its prime factorization (so the
+    work grows with the number of divisors, not with ``n``)."""
+    found = [1]
+    for prime, power in prime_factors(n).items():
+        found = [d * prime**k for d in found for k in range(power + 1)]
+    return tuple(sorted(found))
+
+
+def prime_factors(n: int) -> dict[int, int]:
+    """{prime: exponent} of ``n`` >= 1: small primes by trial division, what is left by
+    Pollard's rho (deterministic: fixed seeds) and a Miller-Rabin test exact below 3.3 * 10^24."""
+    factors: dict[int, int] = {}
+    for prime in _SMALL_PRIMES:
+        while n % prime == 0:
+            factors[prime] = factors.get(prime, 0) + 1
+            n //= prime
+    pending = [n] if n > 1 else []
+    while pending:
+        value = pending.pop()
+        if _is_prime(value):
+            factors[value] = factors.get(value, 0) + 1
+        else:
+            part = _rho(value)
+            pending += [part, value // part]
+    return dict(sorted(factors.items()))
+
+
+_SMALL_PRIMES = tuple(p for p in range(2, 1000) if all(p % q for q in range(2, isqrt(p) + 1)))
+_WITNESSES = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41)  # exact below 3.3 * 10^24
+
+
+def _is_prime(n: int) -> bool:
+    if n < 2:
+        return False
+    odd, twos = n - 1, 0
+    while odd % 2 == 0:
+        odd, twos = odd // 2, twos + 1
+    for witness in _WITNESSES:
+        if witness % n == 0:
+            continue
+        x = pow(witness, odd, n)
+        if x in (1, n - 1):
+            continue
+        for _ in range(twos - 1):
+            x = x * x % n
+            if x == n - 1:
+                break
+        else:
+            return False
+    return True
+
+
+def _rho(n: int) -> int:
+    """A non-trivial factor of the composite, odd ``n`` (Pollard's rho, Floyd's cycles)."""
+    for seed in range(1, n):
+        x = y = 2
+        factor = 1
+        while factor == 1:
+            x = (x * x + seed) % n
+            y = (y * y + seed) % n
+            y = (y * y + seed) % n
+            factor = gcd(abs(x - y), n)
+        if factor != n:
+            return factor
+    raise AssertionError(f"no factor found for {n}")  # unreachable for a composite n
 
 
 def clear_caches() -> None:
@@ -312,20 +374,28 @@ def _axis_options(
 
 
 def _pe_tiles(layer, arch, places, keeps, template, spatial, left) -> list[tuple[Loop, ...]]:
+    """The largest RF tiles that fit (maximal: none could grow in one dimension and still fit),
+    the ``KEEP_PE`` with the most iterations. Tiles of the last PE dimension are found by
+    bisection over its divisors, since a larger factor never holds fewer bits."""
     if places.pe is None or not template.pe_dims:
         return [()]
     choices = [
-        [left[dim]] if dim in template.pe_whole else sorted(divisors(left[dim]), reverse=True)
+        [left[dim]] if dim in template.pe_whole else list(divisors(left[dim]))
         for dim in template.pe_dims
     ]
-    fitting: list[tuple[int, ...]] = []
-    for factors in product(*choices):
-        if any(all(f >= g for f, g in zip(other, factors, strict=True)) for other in fitting):
-            continue  # dominated by a larger tile that fits
+
+    def fits_with(factors: tuple[int, ...]) -> bool:
         loops = tuple(Loop(d, f) for d, f in zip(template.pe_dims, factors, strict=True) if f > 1)
-        probe = _assemble(arch, places, keeps, (), (), spatial, loops)
-        if fits(layer, arch, probe):
-            fitting.append(factors)
+        return fits(layer, arch, _assemble(arch, places, keeps, (), (), spatial, loops))
+
+    fitting: list[tuple[int, ...]] = []
+    for prefix in product(*(reversed(c) for c in choices[:-1])):
+        last = _largest(choices[-1], lambda f, prefix=prefix: fits_with((*prefix, f)))
+        if last is None:
+            continue
+        factors = (*prefix, last)
+        if not any(all(f >= g for f, g in zip(o, factors, strict=True)) for o in fitting):
+            fitting.append(factors)  # not dominated by a larger tile that fits
     fitting.sort(key=lambda f: -prod(f))
     return [
         tuple(Loop(d, f) for d, f in zip(template.pe_dims, factors, strict=True) if f > 1)
@@ -333,22 +403,38 @@ def _pe_tiles(layer, arch, places, keeps, template, spatial, left) -> list[tuple
     ]
 
 
+def _largest(ascending: list[int] | tuple[int, ...], ok) -> int | None:
+    """The largest of ``ascending`` for which the monotone ``ok`` holds (it holds for every value
+    below one that passes), by bisection; None if none passes."""
+    low, high = 0, len(ascending)  # ok holds below low, fails from high on
+    while low < high:
+        middle = (low + high) // 2
+        if ok(ascending[middle]):
+            low = middle + 1
+        else:
+            high = middle
+    return ascending[low - 1] if low else None
+
+
 def _fill_buffer(layer, arch, places, keeps, template, spatial, pe_loops, rest, order, first):
     """Grow the buffer tile while it fits: streaming dims first, then ``first`` (if given), then
-    the others innermost-first in ``order``."""
+    the others innermost-first in ``order``; each to its largest divisor that fits (bisection)."""
     capacity = arch.levels[places.buffer].capacity_bits
     at_buffer = dict.fromkeys(rest, 1)
     others = [d for d in reversed(order) if d not in template.streaming and d is not first]
     grow = [*reversed(template.streaming), *([first] if first else []), *others]
     below = _divide(layer.loop_bounds, tuple(Loop(d, n) for d, n in rest.items()))  # inner extents
+
+    def fits_buffer(trial: dict[Dim, int]) -> bool:
+        extent = {d: below[d] * trial[d] for d in below}
+        held = extent_bits(layer, extent, keeps[places.buffer])
+        return capacity is None or sum(held.values()) <= capacity
+
     for dim in grow:
-        for factor in sorted(divisors(rest[dim]), reverse=True):
-            trial = {**at_buffer, dim: factor}
-            extent = {d: below[d] * trial[d] for d in below}
-            held = extent_bits(layer, extent, keeps[places.buffer])
-            if capacity is None or sum(held.values()) <= capacity:
-                at_buffer = trial
-                break
+        held = dict(at_buffer)
+        factor = _largest(divisors(rest[dim]), lambda f, d=dim, h=held: fits_buffer({**h, d: f}))
+        if factor is not None:
+            at_buffer = {**at_buffer, dim: factor}
     mapping = _build(arch, places, keeps, template, spatial, pe_loops, rest, at_buffer, order)
     return mapping if fits(layer, arch, mapping) else None
 
