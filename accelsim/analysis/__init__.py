@@ -9,7 +9,5 @@ def clear_caches() -> None:
     from accelsim.progressions import progression_size, progression_sum
 
     nest._coordinate_terms.cache_clear()
-    nest.tile_steps.cache_clear()
-    nest.transitions.cache_clear()
     progression_size.cache_clear()
     progression_sum.cache_clear()

@@ -73,7 +73,6 @@ def shift(form: Form, placed: PlacedLoop) -> int:
     return sum(coef for dim, coef in form if dim is placed.loop.dim) * placed.stride
 
 
-@lru_cache(maxsize=65536)
 def tile_steps(form: Form, loops: tuple[PlacedLoop, ...]) -> tuple[tuple[int, int], ...]:
     """The (step, count) progressions a coordinate sweeps over the given loops."""
     steps = ((shift(form, p), p.loop.bound) for p in loops)
@@ -140,7 +139,6 @@ def union_delta(
     return whole - prod(a - b for a, b in terms)
 
 
-@lru_cache(maxsize=65536)
 def transitions(
     forms: tuple[Form, ...], loops: tuple[PlacedLoop, ...]
 ) -> tuple[tuple[int, tuple[int, ...]], ...]:
