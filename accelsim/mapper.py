@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from functools import lru_cache
 from itertools import product
-from math import gcd, isqrt, prod
+from math import prod
 
 from accelsim.analysis.counts import Analysis, analyze, bandwidth_cycles
 from accelsim.arch.model import Arch, Axis
@@ -33,6 +33,7 @@ from accelsim.energy.table import EnergyTable, load_energy_table
 from accelsim.errors import ConfigError, Problem
 from accelsim.mapping.model import LevelMapping, Loop, Mapping
 from accelsim.mapping.validate import extent_bits, fits, tile_bits
+from accelsim.progressions import divisors
 from accelsim.types import REDUCTION_DIMS, Dim
 from accelsim.workload.layer import Layer
 
@@ -146,75 +147,6 @@ def _score(objective: Objective, energy: float, cycles: int) -> tuple[float, flo
     if objective is Objective.CYCLES:
         return (cycles, energy)
     return (energy * cycles, energy)
-
-
-@lru_cache(maxsize=4096)
-def divisors(n: int) -> tuple[int, ...]:
-    """The divisors of ``n`` in increasing order, built from its prime factorization (so the
-    work grows with the number of divisors, not with ``n``)."""
-    found = [1]
-    for prime, power in prime_factors(n).items():
-        found = [d * prime**k for d in found for k in range(power + 1)]
-    return tuple(sorted(found))
-
-
-def prime_factors(n: int) -> dict[int, int]:
-    """{prime: exponent} of ``n`` >= 1: small primes by trial division, what is left by
-    Pollard's rho (deterministic: fixed seeds) and a Miller-Rabin test exact below 3.3 * 10^24."""
-    factors: dict[int, int] = {}
-    for prime in _SMALL_PRIMES:
-        while n % prime == 0:
-            factors[prime] = factors.get(prime, 0) + 1
-            n //= prime
-    pending = [n] if n > 1 else []
-    while pending:
-        value = pending.pop()
-        if _is_prime(value):
-            factors[value] = factors.get(value, 0) + 1
-        else:
-            part = _rho(value)
-            pending += [part, value // part]
-    return dict(sorted(factors.items()))
-
-
-_SMALL_PRIMES = tuple(p for p in range(2, 1000) if all(p % q for q in range(2, isqrt(p) + 1)))
-_WITNESSES = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41)  # exact below 3.3 * 10^24
-
-
-def _is_prime(n: int) -> bool:
-    if n < 2:
-        return False
-    odd, twos = n - 1, 0
-    while odd % 2 == 0:
-        odd, twos = odd // 2, twos + 1
-    for witness in _WITNESSES:
-        if witness % n == 0:
-            continue
-        x = pow(witness, odd, n)
-        if x in (1, n - 1):
-            continue
-        for _ in range(twos - 1):
-            x = x * x % n
-            if x == n - 1:
-                break
-        else:
-            return False
-    return True
-
-
-def _rho(n: int) -> int:
-    """A non-trivial factor of the composite, odd ``n`` (Pollard's rho, Floyd's cycles)."""
-    for seed in range(1, n):
-        x = y = 2
-        factor = 1
-        while factor == 1:
-            x = (x * x + seed) % n
-            y = (y * y + seed) % n
-            y = (y * y + seed) % n
-            factor = gcd(abs(x - y), n)
-        if factor != n:
-            return factor
-    raise AssertionError(f"no factor found for {n}")  # unreachable for a composite n
 
 
 def clear_caches() -> None:

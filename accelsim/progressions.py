@@ -1,5 +1,6 @@
-"""Sets of sums of arithmetic progressions: the one piece of arithmetic that tile sizes
-(:mod:`accelsim.mapping.validate`) and access counts (:mod:`accelsim.analysis.nest`) share.
+"""The arithmetic of loop factors: sets of sums of arithmetic progressions, the one piece that
+tile sizes (:mod:`accelsim.mapping.validate`) and access counts (:mod:`accelsim.analysis.nest`)
+share, and the divisors the mapper tries as factors (:func:`divisors`).
 
 A set ``{sum_i k_i * step_i : 0 <= k_i < count_i}`` is given by its ``((step, count), ...)``.
 :func:`progression_size` counts it in closed form: the loops of one dimension are the digits of a
@@ -13,7 +14,7 @@ overlap without forming an interval: dilation and stride together) is counted on
 from __future__ import annotations
 
 from functools import lru_cache
-from math import gcd
+from math import gcd, isqrt
 
 import numpy as np
 
@@ -108,3 +109,72 @@ def _or_shifted(base: np.ndarray, other: np.ndarray, shift: int) -> np.ndarray:
     result[: len(base)] = base
     result[shift : shift + len(other)] |= other
     return result
+
+
+@lru_cache(maxsize=4096)
+def divisors(n: int) -> tuple[int, ...]:
+    """The divisors of ``n`` in increasing order, built from its prime factorization (so the
+    work grows with the number of divisors, not with ``n``)."""
+    found = [1]
+    for prime, power in prime_factors(n).items():
+        found = [d * prime**k for d in found for k in range(power + 1)]
+    return tuple(sorted(found))
+
+
+def prime_factors(n: int) -> dict[int, int]:
+    """{prime: exponent} of ``n`` >= 1: small primes by trial division, what is left by
+    Pollard's rho (deterministic: fixed seeds) and a Miller-Rabin test exact below 3.3 * 10^24."""
+    factors: dict[int, int] = {}
+    for prime in _SMALL_PRIMES:
+        while n % prime == 0:
+            factors[prime] = factors.get(prime, 0) + 1
+            n //= prime
+    pending = [n] if n > 1 else []
+    while pending:
+        value = pending.pop()
+        if _is_prime(value):
+            factors[value] = factors.get(value, 0) + 1
+        else:
+            part = _rho(value)
+            pending += [part, value // part]
+    return dict(sorted(factors.items()))
+
+
+_SMALL_PRIMES = tuple(p for p in range(2, 1000) if all(p % q for q in range(2, isqrt(p) + 1)))
+_WITNESSES = (2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41)  # exact below 3.3 * 10^24
+
+
+def _is_prime(n: int) -> bool:
+    if n < 2:
+        return False
+    odd, twos = n - 1, 0
+    while odd % 2 == 0:
+        odd, twos = odd // 2, twos + 1
+    for witness in _WITNESSES:
+        if witness % n == 0:
+            continue
+        x = pow(witness, odd, n)
+        if x in (1, n - 1):
+            continue
+        for _ in range(twos - 1):
+            x = x * x % n
+            if x == n - 1:
+                break
+        else:
+            return False
+    return True
+
+
+def _rho(n: int) -> int:
+    """A non-trivial factor of the composite, odd ``n`` (Pollard's rho, Floyd's cycles)."""
+    for seed in range(1, n):
+        x = y = 2
+        factor = 1
+        while factor == 1:
+            x = (x * x + seed) % n
+            y = (y * y + seed) % n
+            y = (y * y + seed) % n
+            factor = gcd(abs(x - y), n)
+        if factor != n:
+            return factor
+    raise AssertionError(f"no factor found for {n}")  # unreachable for a composite n

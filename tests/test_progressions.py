@@ -10,10 +10,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from accelsim.analysis.nest import _coordinate_terms
-from accelsim.mapper import _largest, divisors, prime_factors
+from accelsim.mapper import _largest
 from accelsim.progressions import (
+    divisors,
     interval_length,
     normalized,
+    prime_factors,
     progression_size,
     progression_sum,
 )
