@@ -57,6 +57,9 @@ def _fmt(value: float) -> str:
 LIMITS: dict[str, Limit] = {
     # a loop bound, channel count, image size, PE-array edge or repeat count
     "size": Limit(1, 2**31 - 1),
+    # a layer dimension (channels, features, image size, groups) or a mapping's loop bound:
+    # costs grow with its logarithm and counts are exact integers, so only a typo is refused
+    "dimension": Limit(1, 2**40),
     "pe_edge": Limit(1, 2**16),
     "padding": Limit(0, 2**16),
     "batch": Limit(1, 2**20),

@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from enum import Enum
 from functools import lru_cache
 from itertools import product
-from math import isqrt, prod
+from math import prod
 
 from accelsim.analysis.counts import Analysis, analyze, bandwidth_cycles
 from accelsim.arch.model import Arch, Axis
@@ -39,6 +39,7 @@ from accelsim.energy.table import EnergyTable, load_energy_table
 from accelsim.errors import ConfigError, Problem
 from accelsim.mapping.model import LevelMapping, Loop, Mapping
 from accelsim.mapping.validate import Overflow, extent_bits, fits, overflow
+from accelsim.progressions import divisors
 from accelsim.types import REDUCTION_DIMS, DataType, Dim
 from accelsim.workload.layer import Layer
 
@@ -142,13 +143,6 @@ def _score(objective: Objective, energy: float, cycles: int) -> tuple[float, flo
     if objective is Objective.CYCLES:
         return (cycles, energy)
     return (energy * cycles, energy)
-
-
-@lru_cache(maxsize=4096)
-def divisors(n: int) -> tuple[int, ...]:
-    """The divisors of ``n`` in increasing order (trial division up to its square root)."""
-    small = [d for d in range(1, isqrt(n) + 1) if n % d == 0]
-    return tuple(small + [n // d for d in reversed(small) if d * d != n])
 
 
 def clear_caches() -> None:
@@ -356,22 +350,35 @@ def _pe_placements(layer, arch, places, keeps, template, spatial, left, misses):
 
 
 def _pe_tiles(layer, arch, places, keeps, template, spatial, left, misses):
+    """The largest RF tiles that fit (maximal: none could grow in one dimension and still fit),
+    the ``KEEP_PE`` with the most iterations. Tiles of the last PE dimension are found by
+    bisection over its divisors, since a larger factor never holds fewer bits; when even the
+    smallest tile overflows, ``misses`` gets what it overflows."""
     if places.pe is None or not template.pe_dims:
         return [()]
     choices = [
-        [left[dim]] if dim in template.pe_whole else sorted(divisors(left[dim]), reverse=True)
+        [left[dim]] if dim in template.pe_whole else list(divisors(left[dim]))
         for dim in template.pe_dims
     ]
-    fitting: list[tuple[int, ...]] = []
-    for factors in product(*choices):
-        if any(all(f >= g for f, g in zip(other, factors, strict=True)) for other in fitting):
-            continue  # dominated by a larger tile that fits
+
+    def probe(factors: tuple[int, ...]) -> Mapping:
         loops = tuple(Loop(d, f) for d, f in zip(template.pe_dims, factors, strict=True) if f > 1)
-        probe = _assemble(arch, keeps, {places.pe: loops}, places.spatial, spatial)
-        if fits(layer, arch, probe):
-            fitting.append(factors)
-        elif factors == tuple(choice[-1] for choice in choices):
-            misses.append(overflow(layer, arch, probe))  # the smallest tile overflows
+        return _assemble(arch, keeps, {places.pe: loops}, places.spatial, spatial)
+
+    smallest = tuple(choice[0] for choice in choices)
+    if not fits(layer, arch, probe(smallest)):
+        misses.append(overflow(layer, arch, probe(smallest)))
+        return []
+    fitting: list[tuple[int, ...]] = []
+    for prefix in product(*(reversed(c) for c in choices[:-1])):
+        last = _largest_passing(
+            choices[-1], lambda f, prefix=prefix: fits(layer, arch, probe((*prefix, f)))
+        )
+        if last is None:
+            continue
+        factors = (*prefix, last)
+        if not any(all(f >= g for f, g in zip(o, factors, strict=True)) for o in fitting):
+            fitting.append(factors)  # not dominated by a larger tile that fits
     fitting.sort(key=lambda f: -prod(f))
     return [
         tuple(Loop(d, f) for d, f in zip(template.pe_dims, factors, strict=True) if f > 1)
@@ -402,6 +409,19 @@ def _grow_pe(layer, arch, places, keeps, template, spatial, placed, left):
             placed[group[-1]] = tuple(Loop(d, at[d]) for d in template.pe_dims if d in at)
             left = {d: left[d] // at.get(d, 1) for d in left}
     return placed
+
+
+def _largest_passing(ascending: list[int] | tuple[int, ...], ok) -> int | None:
+    """The largest of ``ascending`` for which the monotone ``ok`` holds (it holds for every value
+    below one that passes), by bisection; None if none passes."""
+    low, high = 0, len(ascending)  # ok holds below low, fails from high on
+    while low < high:
+        middle = (low + high) // 2
+        if ok(ascending[middle]):
+            low = middle + 1
+        else:
+            high = middle
+    return ascending[low - 1] if low else None
 
 
 def _fill_shared(layer, arch, places, keeps, template, spatial, pe_loops, rest, order, first):

@@ -13,6 +13,12 @@ Semantics (Timeloop's, as stated in docs/DESIGN.md):
 * The tile of a level (for one data type) is the set of coordinates touched by every loop from the
   level's first loop inwards, the loops above held fixed. An instance of a level is one value of the
   spatial loops above it.
+* Factors that do not divide a dimension (their product above its size) are clipped: an iteration
+  runs only when every dimension's index is below the layer's size, so the last tiles are smaller,
+  a step whose tile is empty does not happen (the level keeps what it holds), and an instance with
+  nothing to do in a step (an idle PE of an uneven unrolling) keeps its tile. Timeloop's residual
+  ends (a loop runs to its residual end when every outer loop of its dimension is at its last
+  iteration) describe the same iterations.
 * fills: a level holds exactly its current tile and fetches what it does not hold already.
 * reads (and, for outputs, updates): at every step of the temporal loops above the next level down
   that keeps the data type, the union over the child instances under one parent instance of what
@@ -89,10 +95,8 @@ class Nest:
                     self.loops.append(NestLoop(index, loop.dim, loop.bound, loop.spatial))
         self.rule = "union"
         self.temporal = "sliding"
-        self.channels_per_group = 1
-        for loop in self.loops:
-            if loop.dim is Dim.C:
-                self.channels_per_group *= loop.bound
+        self.sizes = layer.loop_bounds
+        self.channels_per_group = self.sizes[Dim.C]
 
     def steps(self, positions: list[int]) -> Iterator[tuple[int, Point]]:
         """(weight, point) over the temporal loops at ``positions``: every step, weight 1; or,
@@ -106,6 +110,13 @@ class Nest:
             for at, value in zip(positions, values, strict=True):
                 weight *= self.loops[at].bound - 1 if value else 1
             yield weight, dict(zip(positions, values, strict=True))
+
+    def perfect(self) -> bool:
+        """Every dimension's factors multiply to its size (nothing is clipped)."""
+        covered = dict.fromkeys(Dim, 1)
+        for loop in self.loops:
+            covered[loop.dim] *= loop.bound
+        return all(covered[dim] == size for dim, size in self.sizes.items())
 
     def positions(self, first: int, stop: int, *, spatial: bool | None) -> list[int]:
         """Nest positions in [first, stop), only spatial / temporal loops unless ``None``."""
@@ -127,9 +138,13 @@ class Nest:
                 value = value * loop.bound + point[at]
         return value
 
-    def coordinate(self, point: Point, data_type: DataType) -> Coordinate:
-        """The element of ``data_type`` the MAC at ``point`` (every loop given) uses."""
-        n, g, m, c, p, q, r, s = (self.index(point, dim) for dim in Dim)
+    def coordinate(self, point: Point, data_type: DataType) -> Coordinate | None:
+        """The element of ``data_type`` the MAC at ``point`` (every loop given) uses; None when
+        the point lies beyond the layer in some dimension (a clipped iteration)."""
+        indices = [self.index(point, dim) for dim in Dim]
+        if any(value >= self.sizes[dim] for value, dim in zip(indices, Dim, strict=True)):
+            return None
+        n, g, m, c, p, q, r, s = indices
         if data_type is DataType.WEIGHTS:
             return (g, m, c, r, s)
         if data_type is DataType.OUTPUTS:
@@ -143,8 +158,19 @@ class Nest:
         )
 
     def touched(self, fixed: Point, free: list[int], data_type: DataType) -> set[Coordinate]:
-        """Coordinates used over every value of the ``free`` loops, the others held at ``fixed``."""
-        return {self.coordinate({**fixed, **inner}, data_type) for inner in self.assignments(free)}
+        """Coordinates used over every value of the ``free`` loops, the others held at ``fixed``
+        (empty when nothing runs there)."""
+        found = {self.coordinate({**fixed, **inner}, data_type) for inner in self.assignments(free)}
+        found.discard(None)
+        return found  # type: ignore[return-value]
+
+    def macs(self) -> int:
+        """The MACs the nest runs: iterations within the layer in every dimension."""
+        every = self.positions(0, len(self.loops), spatial=None)
+        return sum(
+            self.coordinate(point, DataType.WEIGHTS) is not None
+            for point in self.assignments(every)
+        )
 
 
 def oracle_counts(
@@ -193,9 +219,10 @@ def _level_counts(
 
 
 def _fills(nest: Nest, data_type: DataType, start: int) -> tuple[int, int, int]:
-    """(fills, elements of one tile, distinct elements ever held) summed over instances.
+    """(fills, elements of the largest tile, distinct elements ever held) summed over instances.
 
-    Raises AssertionError if tiles of one level differ in size (they are translates of each other).
+    Raises AssertionError if tiles of one level differ in size when no factor is clipped (they
+    are translates of each other).
     """
     below = nest.positions(start, len(nest.loops), spatial=None)
     fills = 0
@@ -206,12 +233,14 @@ def _fills(nest: Nest, data_type: DataType, start: int) -> tuple[int, int, int]:
         ever: set[Coordinate] = set()
         for weight, step in nest.steps(nest.positions(0, start, spatial=False)):
             tile = nest.touched({**instance, **step}, below, data_type)
+            if not tile:  # nothing runs here: the step does not happen
+                continue
             fills += weight * len(state.fetch(tile, nest.temporal))
             ever |= tile
             sizes.add(len(tile))
         held_ever += len(ever)
-    assert len(sizes) == 1, f"tiles of different sizes: {sorted(sizes)}"
-    return fills, sizes.pop(), held_ever
+    assert len(sizes) == 1 or not nest.perfect(), f"tiles of different sizes: {sorted(sizes)}"
+    return fills, max(sizes, default=0), held_ever
 
 
 def _served(nest: Nest, data_type: DataType, index: int, child: int | None) -> tuple[int, int]:
@@ -234,7 +263,7 @@ def _served(nest: Nest, data_type: DataType, index: int, child: int | None) -> t
             for k, below in enumerate(children):
                 tile = nest.touched({**instance, **below, **step}, child_free, data_type)
                 sent |= tile - held[k]
-                if child is not None:
+                if child is not None and tile:  # an idle child keeps its tile
                     held[k] = tile
             served += len(sent)
             first_touches += len(sent - arrived_ever)
@@ -261,6 +290,8 @@ def _fan_out_stats(
             deltas = []
             for k, below in enumerate(nest.assignments(spatial)):
                 tile = nest.touched({**instance, **below, **step}, free, data_type)
+                if not tile:  # an idle child
+                    continue
                 state = states.setdefault(k, Remembered())
                 deltas.append(frozenset(state.fetch(tile, nest.temporal if holds else "none")))
             every += weight * sum(len(delta) for delta in deltas)

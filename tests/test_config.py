@@ -117,6 +117,7 @@ def test_every_limit_is_documented() -> None:
         "pe_edge": "1 to 65,536",
         "batch": "1 to 2^20",
         "bits": "1 to 32",
+        "dimension": "integer 1 to 2^40",
         "psum_bits": "1 to 64",
         "word_bits": "1 to 4,096",
         "capacity_bits": "0 to 2^48 bits",

@@ -103,7 +103,8 @@ def test_unknown_dim_bad_bound_bad_axis_bad_shape(tmp_path: Path) -> None:
     text = "mapping:\n  - {level: DRAM, temporal: [[H, 55], [C, 0], [M]], spatial: [[M, 2, Z]]}\n"
     assert error_of(tmp_path, text) == [
         "F: mapping[0].temporal[0] dimension: expected one of N, G, M, C, P, Q, R, S, got 'H'",
-        "F: mapping[0].temporal[1] bound: expected a positive integer (1 to 2,147,483,647), got 0",
+        "F: mapping[0].temporal[1] bound: expected a positive integer "
+        "(1 to 1,099,511,627,776), got 0",
         "F: mapping[0].temporal[2]: expected a loop written [dimension, bound], got ['M']",
         "F: mapping[0].spatial[0] axis: expected X (along the array's columns), Y "
         "(along its rows) or L (the MAC unit's lanes), got 'Z'",
@@ -158,8 +159,8 @@ def test_timeloop_unknown_dim_zero_factor_repeats(tmp_path: Path) -> None:
     )
     assert error_of(tmp_path, text) == [
         f"F: mapping[0].factors: expected Timeloop dimensions among {TIMELOOP_DIMS}, got 'H'",
-        "F: mapping[0].factors.M: expected a positive factor up to 2,147,483,647 (Timeloop's 0, "
-        "the whole dimension, is not supported), got 0",
+        "F: mapping[0].factors.M: expected a positive factor up to 1,099,511,627,776 "
+        "(Timeloop's 0, the whole dimension, is not supported), got 0",
         "F: mapping[0].factors: expected each dimension once, got 'C'",
         f"F: mapping[0].permutation: expected each of {TIMELOOP_DIMS} at most once, innermost "
         "first, got 'CQX'",

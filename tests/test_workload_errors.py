@@ -85,7 +85,7 @@ def test_negative_padding_and_zero_channels(tmp_path: Path) -> None:
     text = "layers:\n  - {name: d, type: depthwise, channels: 0, input_size: 8, kernel_size: 3,"
     message, path = error_of(tmp_path, text + " padding: [1, -1]}\n")
     assert (
-        f"{path}: layers[0].channels: expected a positive integer (1 to 2,147,483,647), got 0"
+        f"{path}: layers[0].channels: expected a positive integer (1 to 1,099,511,627,776), got 0"
         in message
     )
     assert (
@@ -165,15 +165,15 @@ def test_unsupported_suffix(tmp_path: Path) -> None:
 def test_string_for_an_integer(tmp_path: Path) -> None:
     message, path = error_of(tmp_path, one_layer(", groups: '2'"))
     assert (
-        message
-        == f"{path}: layers[0].groups: expected a positive integer (1 to 2,147,483,647), got '2'"
+        message == f"{path}: layers[0].groups: expected a positive integer "
+        "(1 to 1,099,511,627,776), got '2'"
     )
 
 
 def test_float_and_bool_are_not_integers(tmp_path: Path) -> None:
     message, path = error_of(tmp_path, one_layer(", groups: 2.0, input_bits: true"))
     assert (
-        f"{path}: layers[0].groups: expected a positive integer (1 to 2,147,483,647), got 2.0"
+        f"{path}: layers[0].groups: expected a positive integer (1 to 1,099,511,627,776), got 2.0"
         in message
     )
     assert (
@@ -264,7 +264,7 @@ def test_timeloop_unknown_and_missing_dimensions(tmp_path: Path) -> None:
     assert f"{path}: problem.instance.K: expected one of the keys C, M, P, Q, R, S, N," in message
     assert f"{path}: problem.instance.Q: expected a positive integer (missing)" in message
     assert (
-        f"{path}: problem.instance.P: expected a positive integer (1 to 2,147,483,647), got 0"
+        f"{path}: problem.instance.P: expected a positive integer (1 to 1,099,511,627,776), got 0"
         in message
     )
 
@@ -281,7 +281,7 @@ def test_make_layer_names_the_layer_when_no_path() -> None:
     assert str(caught.value).splitlines() == [
         "conv9.bias: expected one of the keys in_features, out_features, weight_bits,"
         " input_bits, output_bits, psum_bits, weight_density, input_density, output_density",
-        "conv9.in_features: expected a positive integer (1 to 2,147,483,647), got 0",
+        "conv9.in_features: expected a positive integer (1 to 1,099,511,627,776), got 0",
     ]
 
 

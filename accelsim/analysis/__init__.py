@@ -6,7 +6,8 @@ per-level counts of a mapping (:mod:`~accelsim.analysis.counts`) and of a systol
 def clear_caches() -> None:
     """Forget the cached closed-form terms (for cold-start timing)."""
     from accelsim.analysis import nest
-    from accelsim.progressions import progression_sum
+    from accelsim.progressions import progression_size, progression_sum
 
     nest._coordinate_terms.cache_clear()
+    progression_size.cache_clear()
     progression_sum.cache_clear()

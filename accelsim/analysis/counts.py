@@ -24,6 +24,7 @@ inputs) fetch only the new elements. See :mod:`accelsim.analysis.nest` for the c
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from math import ceil, prod
 from typing import TYPE_CHECKING
 
@@ -302,17 +303,23 @@ def _with_bits(item: Traffic, bits: int) -> Traffic:
 def bandwidth_cycles(analysis: Analysis, arch: Arch) -> int:
     """A lower bound on the cycles: the compute steps, and every level's (per instance) read and
     write traffic, and the array network's, over its bandwidth. The engine never reports fewer;
-    the mapper uses this bound to rank mappings by time without running the engine."""
-    bound = max(float(analysis.temporal_steps), traffic_cycles(analysis.traffic, arch))
+    the mapper uses this bound to rank mappings by time without running the engine. Exact
+    (rational arithmetic): counts of a huge layer exceed a float's 53 bits."""
+    bound = max(Fraction(analysis.temporal_steps), _traffic_bound(analysis.traffic, arch))
     if arch.network.bandwidth_bits:
-        bound = max(bound, sum(link.bits for link in analysis.links) / arch.network.bandwidth_bits)
+        bits = sum(link.bits for link in analysis.links)
+        bound = max(bound, bits / Fraction(arch.network.bandwidth_bits))
     return ceil(bound)
 
 
 def traffic_cycles(traffic: tuple[Traffic, ...], arch: Arch) -> float:
     """The largest per-instance read or write traffic of any level over that port's bandwidth
     (levels have separate read and write ports, as in the engine); 0 if none is limited."""
-    bound = 0.0
+    return float(_traffic_bound(traffic, arch))
+
+
+def _traffic_bound(traffic: tuple[Traffic, ...], arch: Arch) -> Fraction:
+    bound = Fraction(0)
     for level in arch.levels:
         items = [t for t in traffic if t.level == level.name]
         if not items:
@@ -323,5 +330,5 @@ def traffic_cycles(traffic: tuple[Traffic, ...], arch: Arch) -> float:
             (level.write_bandwidth_bits, sum(t.write_bits for t in items)),
         ):
             if bandwidth:
-                bound = max(bound, bits / instances / bandwidth)
+                bound = max(bound, bits / (instances * Fraction(bandwidth)))
     return bound

@@ -19,7 +19,12 @@ from math import prod
 import numpy as np
 
 from accelsim.mapping.model import Loop, Mapping
-from accelsim.progressions import progression_sum
+from accelsim.progressions import (
+    interval_length,
+    normalized,
+    progression_size,
+    progression_sum,
+)
 from accelsim.types import DataType, Dim
 from accelsim.workload.layer import Layer
 
@@ -85,12 +90,22 @@ def _dilate(bitmap: np.ndarray, offsets: np.ndarray) -> int:
 def _coordinate_terms(
     tile: tuple[tuple[int, int], ...], offsets: tuple[tuple[int, int], ...], delta: int
 ) -> tuple[int, int]:
-    """(a, b) of :func:`union_delta` for one coordinate."""
-    t = progression_sum(tile)
-    o = progression_sum(offsets)
-    a = _dilate(t, o)
+    """(a, b) of :func:`union_delta` for one coordinate.
+
+    ``a`` is the size of the progression sum of the tile's and the offsets' steps. When the tile
+    is an interval [0, L) (every coordinate of one dimension is), the elements a move by
+    ``delta`` brings in are an interval of min(|delta|, L) elements, so ``b`` is a progression
+    size too; only a tile with holes or overlaps (a strided or dilated window) is moved on
+    bitmaps, whose length is the tile's span.
+    """
+    a = progression_size(tile + offsets)
     if delta == 0:
         return a, 0
+    length = interval_length(tile)
+    if length is not None:
+        return a, progression_size(((1, min(abs(delta), length)), *offsets))
+    t = progression_sum(normalized(tile))
+    o = progression_sum(normalized(offsets))
     length = t.size
     if abs(delta) >= length:
         return a, a
@@ -126,7 +141,7 @@ def union_delta(
 
 def transitions(
     forms: tuple[Form, ...], loops: tuple[PlacedLoop, ...]
-) -> list[tuple[int, tuple[int, ...]]]:
+) -> tuple[tuple[int, tuple[int, ...]], ...]:
     """(how many times, shift per coordinate) for each way the temporal loops advance.
 
     Advancing loop j (the carry) while every loop inside it wraps from its last index to 0 happens
@@ -139,13 +154,13 @@ def transitions(
     for j in reversed(range(len(loops))):
         wraps[j] = tuple(wrap)
         wrap = [w + (loops[j].loop.bound - 1) * d for w, d in zip(wrap, shifts[j], strict=True)]
-    result = []
+    result: list[tuple[int, tuple[int, ...]]] = []
     outer = 1
     for j, carry in enumerate(loops):
         moves = tuple(d - w for d, w in zip(shifts[j], wraps[j], strict=True))
         result.append((outer * (carry.loop.bound - 1), moves))
         outer *= carry.loop.bound
-    return result
+    return tuple(result)
 
 
 def extrapolated_steps(

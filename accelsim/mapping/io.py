@@ -199,11 +199,11 @@ def _loops(found: Problems, where: str, items: object, *, spatial: bool) -> tupl
             found.add(at, f"a loop written {shape}", item)
             continue
         dim, bound, axis = _dim(found, at, item[0]), item[1], None
-        if not int_in(bound):
-            found.add(f"{at} bound", expect_int(), bound)
+        if not int_in(bound, "dimension"):
+            found.add(f"{at} bound", expect_int("dimension"), bound)
         if spatial:
             axis = _axis(found, at, item[2])
-        if dim is not None and int_in(bound) and (axis is not None or not spatial):
+        if dim is not None and int_in(bound, "dimension") and (axis is not None or not spatial):
             loops.append(Loop(dim, bound, axis))
     return tuple(loops)
 
@@ -355,8 +355,8 @@ def _timeloop_factors(found: Problems, where: str, text: object) -> dict[str, in
             found.add(where, f"Timeloop dimensions among {', '.join(TIMELOOP_DIMS)}", name)
         elif name in factors:
             found.add(where, "each dimension once", name)
-        elif len(value) > 12 or not int_in(int(value)):
-            high = f"{LIMITS['size'].high:,.0f}"
+        elif len(value) > 14 or not int_in(int(value), "dimension"):
+            high = f"{LIMITS['dimension'].high:,.0f}"
             expected = f"a positive factor up to {high} (Timeloop's 0, the whole dimension, is"
             found.add(f"{where}.{name}", f"{expected} not supported)", _as_int(value))
         else:

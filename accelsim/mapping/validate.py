@@ -8,7 +8,7 @@ from functools import lru_cache
 from accelsim.arch.model import Arch, Axis
 from accelsim.errors import Problems
 from accelsim.mapping.model import Mapping
-from accelsim.progressions import progression_sum
+from accelsim.progressions import progression_size
 from accelsim.types import DATA_TYPES, DataType, Dim
 from accelsim.workload.layer import Layer
 
@@ -48,7 +48,7 @@ def _tile_elements(layer: Layer, extent: dict[Dim, int], data_type: DataType) ->
 @lru_cache(maxsize=65536)
 def _window(stride: int, outputs: int, dilation: int, taps: int) -> int:
     """|{o * stride + t * dilation : o < outputs, t < taps}|."""
-    return int(progression_sum(tuple(sorted(((stride, outputs), (dilation, taps))))).sum())
+    return progression_size(((stride, outputs), (dilation, taps)))
 
 
 def check_mapping(layer: Layer, arch: Arch, mapping: Mapping, *, source: str = "mapping") -> None:

@@ -144,9 +144,9 @@ def _integer(
     fields: Mapping[str, object], key: str, found: Problems, where: str, default: int = 1
 ) -> int:
     value = fields.get(key, default)
-    if not int_in(value, "size"):
+    if not int_in(value, "dimension"):
         if key in fields:
-            found.add(f"{where}.{key}", expect_int("size"), value)
+            found.add(f"{where}.{key}", expect_int("dimension"), value)
         return 1
     return value
 
@@ -161,7 +161,7 @@ def _pair(
 ) -> tuple[int, int]:
     value = fields.get(key, default)
     items = list(value) if isinstance(value, (list, tuple)) else [value, value]
-    limit = "size" if minimum == 1 else "padding"
+    limit = "padding" if minimum == 0 else "dimension" if key.endswith("put_size") else "size"
     valid = [v for v in items if int_in(v, limit)]
     if len(items) == 2 and len(valid) == 2:
         return (valid[0], valid[1])

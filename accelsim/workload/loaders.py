@@ -203,10 +203,10 @@ def _timeloop_sizes(instance: dict, found: Problems) -> dict[str, int]:
             found.add(f"problem.instance.{key}", "a positive integer (missing)", show_got=False)
     for key, value in instance.items():
         if key in size or key in _TIMELOOP_REQUIRED:
-            if int_in(value):
+            if int_in(value, "dimension"):
                 size[key] = value
             else:
-                found.add(f"problem.instance.{key}", expect_int(), value)
+                found.add(f"problem.instance.{key}", expect_int("dimension"), value)
     return size
 
 
