@@ -41,7 +41,7 @@ from accelsim.analysis.counts import Analysis, Traffic
 from accelsim.analysis.nest import flatten
 from accelsim.analysis.sparse_tiles import DENSE, extent, keeps, probability
 from accelsim.mapping.model import Mapping
-from accelsim.sparse.density import DensityModel
+from accelsim.sparse.density import DensityModel, Uniform
 from accelsim.sparse.formats import (
     Format,
     RankFormat,
@@ -81,6 +81,9 @@ class SparseTraffic:
     # kind ("actual", "gated", "skipped") -> count ("reads", "fills", "updates") -> per rank,
     # outermost first, (metadata, payload) entries accessed per instance; empty without format
     metadata: dict[str, dict[str, tuple[tuple[int, int], ...]]] = field(default_factory=dict)
+    # average fraction of the instances that hold a non-empty tile (:func:`_utilized`); the
+    # counts are per such instance, the energy scales by it
+    utilized: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -142,7 +145,7 @@ def sparse_analyze(
     }
     for (index, data_type), value in counts.items():
         if _has_metadata(spec.formats.get((names[index], data_type))):
-            sparsity = 1.0 - _density(spec, data_type).expected_density(1)
+            sparsity = 1.0 - _level_density(analysis, spec, names, (index, data_type))
             keep = 3 if data_type is DataType.OUTPUTS else 2
             for k in range(keep):
                 value[k] -= floor(value[k] * sparsity)
@@ -199,6 +202,7 @@ def sparse_analyze(
                     format=spec.formats.get((name, data_type)),
                     fibers=fibers.get(key, ()),
                     metadata=metadata,
+                    utilized=_utilized(analysis, spec, names, key),
                 )
             )
     return SparseAnalysis(
@@ -228,12 +232,12 @@ def _compute_split(spec: SparseSpec, names, state, operands, total: int):
         return total, 0, 0, 0
     states = []
     for operand, other in (operands, operands[::-1]):
-        density = round(_density(spec, operand).expected_density(1) * 1e6) / 1e6
+        density = round(_mean_density(_density(spec, operand)) * 1e6) / 1e6
         inner = min((i for i, t in kept if t is operand), default=None)
         compressed = inner is not None and _has_metadata(spec.formats.get((names[inner], operand)))
         saf = min((i for i, t in masks if t is other), default=None)
         nonempty = 1.0 - masks[saf, other][1] if saf is not None else 1.0
-        nonzero = min(1.0, density / nonempty) if nonempty > 0 else 1.0
+        nonzero = density / nonempty if nonempty > 0 else 1.0  # unclamped, as Sparseloop
         states.append(
             (nonzero, 0.0 if compressed else 1 - nonzero, 1 - nonzero if compressed else 0.0)
         )
@@ -250,6 +254,52 @@ def _compute_split(spec: SparseSpec, names, state, operands, total: int):
 
 def _has_metadata(format: Format | None) -> bool:
     return format is not None and any(r.format is not RankFormat.U for r in format.ranks)
+
+
+def _level_density(analysis: Analysis, spec: SparseSpec, names, key) -> float:
+    """The expected density of a level's tiles: for uniform random (hypergeometric) densities
+    as Sparseloop v3.0.3 computes it (representation-analyzer.cpp): ``ceil(d x tensor)``
+    non-zeros over the tensor, and, when the next level out keeping the data type has a format
+    with metadata (empty tiles are not sent), over the non-empty tiles only: divided by
+    ``1 - P(tile empty)``. Other density models: their expected density."""
+    density = _density(spec, key[1])
+    if not isinstance(density, Uniform):
+        return density.expected_density(1)
+    mean, used = _mean_density(density), _utilized(analysis, spec, names, key)
+    return min(1.0, mean / used) if used > 0 else mean
+
+
+def _utilized(analysis: Analysis, spec: SparseSpec, names, key) -> float:
+    """``1 - P(tile empty)`` for a level whose tiles come from a level out with a format with
+    metadata (empty tiles are never sent; Sparseloop's avg_replication_factor, its "utilized
+    instances (average)"), for uniform random densities; else 1."""
+    index, data_type = key
+    density = _density(spec, data_type)
+    parent = next(
+        (i for i in range(index + 1, len(names)) if _keeps(analysis, names[i], data_type)), None
+    )
+    if (
+        not isinstance(density, Uniform)
+        or parent is None
+        or not _keeps(analysis, names[index], data_type)
+    ):
+        return 1.0
+    if not _has_metadata(spec.formats.get((names[parent], data_type))):
+        return 1.0
+    return 1.0 - density.occupancy_probability(
+        analysis.at(names[index], data_type).tile_elements, 0
+    )
+
+
+def _mean_density(density: DensityModel) -> float:
+    """Non-zeros over elements: a uniform random density's ``ceil(d x tensor) / tensor``."""
+    if isinstance(density, Uniform):
+        return density.nonzeros / density.tensor
+    return density.expected_density(1)
+
+
+def _keeps(analysis: Analysis, name: str, data_type: DataType) -> bool:
+    return any(t.level == name and t.data_type is data_type for t in analysis.traffic)
 
 
 def _density(spec: SparseSpec, data_type: DataType) -> DensityModel:
@@ -452,7 +502,8 @@ def _format_accesses(analysis: Analysis, spec: SparseSpec, names, key, algorithm
     index, data_type = key
     format = spec.formats[names[index], data_type]
     tile = analysis.at(names[index], data_type).tile_elements
-    units = rank_units(format, shapes, _density(spec, data_type))
+    nonempty = _utilized(analysis, spec, names, key) < 1.0
+    units = rank_units(format, shapes, _density(spec, data_type), nonempty)
     return [
         [[ceil(m * count / tile), ceil(p * count / tile)] for m, p in units]
         for count in algorithmic[key]

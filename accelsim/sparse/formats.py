@@ -164,7 +164,7 @@ def fiber_shapes(format: Format, loops: tuple[int, ...], tile: int) -> tuple[int
 
 
 def rank_units(
-    format: Format, shapes: tuple[int, ...], density: DensityModel
+    format: Format, shapes: tuple[int, ...], density: DensityModel, nonempty: bool = False
 ) -> tuple[tuple[float, float], ...]:
     """Expected (metadata, payload) entries of each rank of one tile, outermost rank first, as
     Sparseloop v3.0.3 counts them (src/workload/format-models, representation-analyzer.cpp):
@@ -172,10 +172,15 @@ def rank_units(
     hold ``b`` elements has ``s (1 - P(sub-tile empty | k))`` non-empty coordinates; per fiber,
     ``UOP`` stores ``s + 1`` offsets (payload), ``CP`` and ``RLE`` one entry per non-empty
     coordinate, ``B`` one bit per coordinate; the innermost rank's payload is the data itself
-    (not counted here). Children: every coordinate of ``U``/``UOP``, the non-empty ones else."""
+    (not counted here). Children: every coordinate of ``U``/``UOP``, the non-empty ones else.
+    ``nonempty``: over the non-empty tiles only (a level whose parent never sends empty ones)."""
     tile = prod(max(1, shape) for shape in shapes)
     totals = [[0.0, 0.0] for _ in shapes]
-    for occupancy, weight in _occupancies(density, tile):
+    occupancies = list(_occupancies(density, tile))
+    if nonempty:
+        kept = sum(weight for occupancy, weight in occupancies if occupancy)
+        occupancies = [(k, w / kept) for k, w in occupancies if k] if kept else occupancies
+    for occupancy, weight in occupancies:
         fibers = 1.0
         for position, (rank, shape) in enumerate(zip(format.ranks, shapes, strict=True)):
             if shape == 0:  # an empty rank (flattened_fiber_shapes): no fiber, no entries
