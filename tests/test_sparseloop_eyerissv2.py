@@ -20,7 +20,10 @@ import pytest
 import yaml
 from sparseloop_stats import read_sparse_stats
 from test_sparseloop_reference import counts_of, expected_counts
+from timeloop_stats import read_stats
 
+from accelsim.errors import ConfigError
+from accelsim.sparse.formats import Format, Rank, RankFormat, flattened_fiber_shapes
 from accelsim.timeloop import TimeloopResult, evaluate_case, load_case
 
 DATA = Path(__file__).parent / "data" / "sparseloop_micro22_eyerissv2"
@@ -121,3 +124,74 @@ def test_cycles_within_the_papers_accuracy_of_the_ground_truth(layer: str) -> No
     published = {"L07": 0.935, "L09": 0.986, "L13": 0.974, "L19": 0.966}
     published |= {"L21": 0.96, "L23": 0.983, "L25": 0.977, "L27": 0.941}
     assert round(cycles / truth, 3) == published[layer]
+
+
+def test_grouped_problem_against_timeloop_v303() -> None:
+    """G = 4 groups (tests/data/.../grouped_G4, dense): accelsim's layer has groups = 4, and every
+    count, the cycles (4 x 16 x 16 x 8 x 8 x 3 x 3 MACs on one PE) and each level's energy
+    agree with Timeloop v3.0.3."""
+    case = DATA / "grouped_G4"
+    loaded = load_case(
+        [case / "problem.yaml", DATA / "arch.yaml", DATA / "ERT.yaml", case / "map.yaml"]
+    )
+    assert loaded.problem.layer.groups == 4 and loaded.problem.dims["G"] == "G"
+    result = evaluate_case(loaded)
+    stats = read_stats(case / "timeloop-model.stats.txt")
+    assert result.cycles == stats.cycles == 4 * 16 * 16 * 8 * 8 * 3 * 3
+    for level in result.levels:
+        want = stats.levels[level.name]
+        for space, counts in level.dataspaces.items():
+            expected = {key: want.counts[space].get(key, 0) for key in counts}
+            assert counts == expected, (level.name, space)
+        assert level.energy_pj == pytest.approx(want.energy_pj, rel=1e-4)
+
+
+def test_flattened_ranks_by_hand() -> None:
+    """Sparseloop's inner-to-outer rule: weight_spad's RLE over M takes M8, the UOP over C and R
+    takes C8 and the R3 beside it; an extra rank is empty (0); a rank naming other dimensions is
+    a single coordinate (1) and leaves the loop to the next."""
+    rle_m = Rank(RankFormat.RLE, flattened=frozenset({"M"}))
+    uop_cr = Rank(RankFormat.UOP, flattened=frozenset({"C", "R"}))
+    uop = Rank(RankFormat.UOP)
+    loops = (("C", 8), ("R", 3), ("P", 1), ("M", 8))  # outermost first
+    assert flattened_fiber_shapes(Format((uop, uop_cr, rle_m), True), loops) == (0, 24, 8)
+    # the innermost loop is C, not M: RLE over M is one coordinate, the UOP takes C8 and M8 is
+    # left over, which no rank may take (the reader's ConfigError)
+    with pytest.raises(ValueError):
+        flattened_fiber_shapes(Format((uop_cr, rle_m), True), (("M", 8), ("C", 8)))
+    assert flattened_fiber_shapes(Format((uop, uop_cr, rle_m), True), (("M", 8), ("C", 8))) == (
+        8,
+        8,
+        1,
+    )
+
+
+def test_bad_inputs_are_config_errors(tmp_path: Path) -> None:
+    """An unknown dimension in flattened-rankIDs, a compute optimization of an unknown type, two
+    factors 0 for one dimension: one ConfigError naming the file and the field."""
+    sparse = yaml.safe_load((DATA / "SI-SW.yaml").read_text(encoding="utf-8"))
+    ranks = sparse["sparse_optimizations"]["targets"][2]["representation-format"]["data-spaces"]
+    ranks[0]["ranks"][0]["flattened-rankIDs"] = [["Z"]]
+    bad = tmp_path / "flat.yaml"
+    bad.write_text(yaml.safe_dump(sparse), encoding="utf-8")
+    layer = [DATA / "L07" / "problem.yaml", DATA / "arch.yaml", DATA / "ERT.yaml"]
+    with pytest.raises(ConfigError, match=r"flat.yaml: .*flattened_rankIDs: expected dimensions"):
+        load_case([*layer, bad, DATA / "L07" / "map.yaml"])
+    sparse = yaml.safe_load((DATA / "SI-SW.yaml").read_text(encoding="utf-8"))
+    sparse["sparse_optimizations"]["targets"][5]["compute-optimization"] = [{"type": "pruning"}]
+    bad.write_text(yaml.safe_dump(sparse), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"compute_optimization: expected one optimization"):
+        load_case([*layer, bad, DATA / "L07" / "map.yaml"])
+    mapping = (DATA / "L07" / "map.yaml").read_text(encoding="utf-8")
+    twice = tmp_path / "map.yaml"
+    twice.write_text(
+        mapping.replace(
+            "R=1 S=1 N=1 G=1 C=1\n  permutation: MCRSEFGN\n  target: iact_spad",
+            "R=0 S=1 N=1 G=1 C=1\n  permutation: MCRSEFGN\n  target: iact_spad",
+        ),
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        ConfigError, match=r"map.yaml: mapping\[\d\]\.factors\.R: expected one factor 0"
+    ):
+        load_case([*layer, DATA / "SI-SW.yaml", twice])
