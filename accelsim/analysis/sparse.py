@@ -522,19 +522,20 @@ def _rank_loops(analysis: Analysis, groups, data_type: DataType) -> tuple[int, .
 
 
 # ---- views for pricing and timing ----------------------------------------------------------
-def _totals(sparse: SparseAnalysis, kinds: tuple[str, ...]) -> Analysis:
+def _totals(sparse: SparseAnalysis, kinds: tuple[str, ...], used: bool = False) -> Analysis:
     """The dense analysis with each traffic entry's counts replaced by the sum of ``kinds``
-    (totals over the instances)."""
+    (totals over the instances; ``used``: over the instances holding data only, rounded)."""
     traffic = []
     for item in sparse.analysis.traffic:
         found = sparse.at(item.level, item.data_type)
         counts = [getattr(found, kind) for kind in kinds]
+        scale = item.instances * (found.utilized if used else 1.0)
         traffic.append(
             replace(
                 item,
-                reads=sum(c.reads for c in counts) * item.instances,
-                fills=sum(c.fills for c in counts) * item.instances,
-                updates=sum(c.updates for c in counts) * item.instances,
+                reads=round(sum(c.reads for c in counts) * scale),
+                fills=round(sum(c.fills for c in counts) * scale),
+                updates=round(sum(c.updates for c in counts) * scale),
             )
         )
     return replace(sparse.analysis, traffic=tuple(traffic))
@@ -542,8 +543,8 @@ def _totals(sparse: SparseAnalysis, kinds: tuple[str, ...]) -> Analysis:
 
 def actual_view(sparse: SparseAnalysis) -> Analysis:
     """What moves: the actual counts, to price (gated and skipped accesses cost nothing in
-    accelsim's energy tables, which have no gated actions)."""
-    return _totals(sparse, ("actual",))
+    accelsim's energy tables, which have no gated actions), over the instances holding data."""
+    return _totals(sparse, ("actual",), used=True)
 
 
 def slot_view(sparse: SparseAnalysis) -> Analysis:
