@@ -41,8 +41,14 @@ from accelsim.analysis.counts import Analysis, Traffic
 from accelsim.analysis.nest import flatten
 from accelsim.analysis.sparse_tiles import DENSE, extent, keeps, probability
 from accelsim.mapping.model import Mapping
-from accelsim.sparse.density import DensityModel
-from accelsim.sparse.formats import Format, RankFormat, fiber_shapes, rank_units
+from accelsim.sparse.density import DensityModel, Uniform
+from accelsim.sparse.formats import (
+    Format,
+    RankFormat,
+    fiber_shapes,
+    flattened_fiber_shapes,
+    rank_units,
+)
 from accelsim.sparse.spec import Action, SparseSpec
 from accelsim.types import DATA_TYPES, RELEVANT, DataType, Dim
 
@@ -75,6 +81,9 @@ class SparseTraffic:
     # kind ("actual", "gated", "skipped") -> count ("reads", "fills", "updates") -> per rank,
     # outermost first, (metadata, payload) entries accessed per instance; empty without format
     metadata: dict[str, dict[str, tuple[tuple[int, int], ...]]] = field(default_factory=dict)
+    # average fraction of the instances that hold a non-empty tile (:func:`_utilized`); the
+    # counts are per such instance, the energy scales by it
+    utilized: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -136,7 +145,7 @@ def sparse_analyze(
     }
     for (index, data_type), value in counts.items():
         if _has_metadata(spec.formats.get((names[index], data_type))):
-            sparsity = 1.0 - _density(spec, data_type).expected_density(1)
+            sparsity = 1.0 - _level_density(analysis, spec, names, (index, data_type))
             keep = 3 if data_type is DataType.OUTPUTS else 2
             for k in range(keep):
                 value[k] -= floor(value[k] * sparsity)
@@ -153,6 +162,10 @@ def sparse_analyze(
     computes, slots = analysis.macs, analysis.macs
     for data_type in order:
         computes, slots = _propagate(data_type, state, computes, slots)
+    operands = tuple(t for t in order if t is not DataType.OUTPUTS)
+    split = _compute_split(spec, names, state, operands, computes)
+    computes, gated_computes, skipped_computes, missing = split
+    slots -= skipped_computes + missing
     traffic = []
     for index, name in enumerate(names):
         for data_type in DATA_TYPES:
@@ -189,13 +202,104 @@ def sparse_analyze(
                     format=spec.formats.get((name, data_type)),
                     fibers=fibers.get(key, ()),
                     metadata=metadata,
+                    utilized=_utilized(analysis, spec, names, key),
                 )
             )
-    return SparseAnalysis(analysis, tuple(traffic), analysis.macs, computes, compute_slots=slots)
+    return SparseAnalysis(
+        analysis,
+        tuple(traffic),
+        analysis.macs,
+        computes,
+        gated_computes,
+        skipped_computes,
+        compute_slots=slots,
+    )
+
+
+def _compute_split(spec: SparseSpec, names, state, operands, total: int):
+    """(actual, gated, skipped, missing) of the ``total`` computes the storage optimizations
+    left, as Sparseloop v3.0.3's CalculateFineGrainedComputeAccesses2Operand splits them
+    (src/sparse-analysis/compute-gs-analyzer.cpp). Each operand is non-zero with its density
+    ``d``, else zero (kept uncompressed at its innermost level) or missing (compressed there);
+    when the other operand has a storage optimization, the computes left are those whose
+    condition was non-empty, so ``d / (1 - p)`` of them see a non-zero (``p``: that
+    optimization's probability at its innermost level). Pairs with a zero and none missing
+    are gated by compute gating, pairs with one missing skipped by compute skipping (else gated
+    by gating), both missing never happen; the rest are actual. Gated, skipped and missing
+    are rounded down."""
+    kept, masks = state[0], state[1]
+    if len(operands) != 2:
+        return total, 0, 0, 0
+    states = []
+    for operand, other in (operands, operands[::-1]):
+        density = round(_mean_density(_density(spec, operand)) * 1e6) / 1e6
+        inner = min((i for i, t in kept if t is operand), default=None)
+        compressed = inner is not None and _has_metadata(spec.formats.get((names[inner], operand)))
+        saf = min((i for i, t in masks if t is other), default=None)
+        nonempty = 1.0 - masks[saf, other][1] if saf is not None else 1.0
+        nonzero = density / nonempty if nonempty > 0 else 1.0  # unclamped, as Sparseloop
+        states.append(
+            (nonzero, 0.0 if compressed else 1 - nonzero, 1 - nonzero if compressed else 0.0)
+        )
+    (a_nz, a_z, a_miss), (b_nz, b_z, b_miss) = states
+    zero = a_nz * b_z + a_z * b_nz + a_z * b_z
+    one_missing = a_nz * b_miss + a_miss * b_nz + a_z * b_miss + a_miss * b_z
+    gating, skipping = spec.compute is Action.GATING, spec.compute is Action.SKIPPING
+    gated = total * (zero * gating + one_missing * (gating and not skipping))
+    skipped = floor(total * one_missing) if skipping else 0
+    missing = floor(total * a_miss * b_miss)
+    gated_computes = floor(gated)
+    return total - skipped - gated_computes - missing, gated_computes, skipped, missing
 
 
 def _has_metadata(format: Format | None) -> bool:
     return format is not None and any(r.format is not RankFormat.U for r in format.ranks)
+
+
+def _level_density(analysis: Analysis, spec: SparseSpec, names, key) -> float:
+    """The expected density of a level's tiles: for uniform random (hypergeometric) densities
+    as Sparseloop v3.0.3 computes it (representation-analyzer.cpp): ``ceil(d x tensor)``
+    non-zeros over the tensor, and, when the next level out keeping the data type has a format
+    with metadata (empty tiles are not sent), over the non-empty tiles only: divided by
+    ``1 - P(tile empty)``. Other density models: their expected density."""
+    density = _density(spec, key[1])
+    if not isinstance(density, Uniform):
+        return density.expected_density(1)
+    mean, used = _mean_density(density), _utilized(analysis, spec, names, key)
+    return min(1.0, mean / used) if used > 0 else mean
+
+
+def _utilized(analysis: Analysis, spec: SparseSpec, names, key) -> float:
+    """``1 - P(tile empty)`` for a level whose tiles come from a level out with a format with
+    metadata (empty tiles are never sent; Sparseloop's avg_replication_factor, its "utilized
+    instances (average)"), for uniform random densities; else 1."""
+    index, data_type = key
+    density = _density(spec, data_type)
+    parent = next(
+        (i for i in range(index + 1, len(names)) if _keeps(analysis, names[i], data_type)), None
+    )
+    if (
+        not isinstance(density, Uniform)
+        or parent is None
+        or not _keeps(analysis, names[index], data_type)
+    ):
+        return 1.0
+    if not _has_metadata(spec.formats.get((names[parent], data_type))):
+        return 1.0
+    return 1.0 - density.occupancy_probability(
+        analysis.at(names[index], data_type).tile_elements, 0
+    )
+
+
+def _mean_density(density: DensityModel) -> float:
+    """Non-zeros over elements: a uniform random density's ``ceil(d x tensor) / tensor``."""
+    if isinstance(density, Uniform):
+        return density.nonzeros / density.tensor
+    return density.expected_density(1)
+
+
+def _keeps(analysis: Analysis, name: str, data_type: DataType) -> bool:
+    return any(t.level == name and t.data_type is data_type for t in analysis.traffic)
 
 
 def _density(spec: SparseSpec, data_type: DataType) -> DensityModel:
@@ -299,6 +403,8 @@ def _fibers(analysis: Analysis, spec: SparseSpec, names, key) -> tuple[int, ...]
     if not _has_metadata(format) or not found or not found[0].tile_elements:
         return ()
     assert format is not None
+    if format.flattening:
+        return _flattened_fibers(analysis, spec, names, key)
     groups = _groups(analysis, names[index], data_type)
     count = len(format.ranks)
     if count <= len(groups):
@@ -311,6 +417,56 @@ def _fibers(analysis: Analysis, spec: SparseSpec, names, key) -> tuple[int, ...]
     loops = (1,) * max(0, rest - 1 - len(loops)) + loops  # a mapper's small tile
     rest_format = Format(format.ranks[len(outer) :], format.inner_to_outer)
     return (*outer, *fiber_shapes(rest_format, loops, tile))
+
+
+def _flattened_fibers(analysis: Analysis, spec: SparseSpec, names, key) -> tuple[int, ...]:
+    """Fibers of a format with flattened ranks (Sparseloop v3.0.3's DefineCompressionFormatModels
+    and ApplyRanksInnerToOuter): when the next level in keeping the data type holds more than one
+    element in a format with metadata, the innermost ranks are that level's own (its tile comes
+    pre-split) and the others take this level's own loops; else the ranks take every loop at
+    and below the level (accelsim.sparse.formats.flattened_fiber_shapes)."""
+    index, data_type = key
+    format = spec.formats[names[index], data_type]
+    child = _child(analysis, spec, names, key)
+    inner = _fibers(analysis, spec, names, (child, data_type)) if child is not None else ()
+    loops = rank_loops(analysis.mapping, names[index], data_type, names[child] if inner else None)
+    outer = Format(format.ranks[: len(format.ranks) - len(inner)], format.inner_to_outer)
+    try:
+        return (*flattened_fiber_shapes(outer, loops), *inner)
+    except ValueError:  # more loops than ranks: the reader rejects such formats
+        return ()
+
+
+def _child(analysis: Analysis, spec: SparseSpec, names, key) -> int | None:
+    index, data_type = key
+    for below in range(index - 1, -1, -1):
+        found = [
+            t for t in analysis.traffic if t.level == names[below] and t.data_type is data_type
+        ]
+        if found:
+            tiled = found[0].tile_elements > 1
+            return (
+                below
+                if tiled and _has_metadata(spec.formats.get((names[below], data_type)))
+                else None
+            )
+    return None
+
+
+def rank_loops(
+    mapping: object, level: str, data_type: DataType, stop: str | None = None
+) -> tuple[tuple[str, int], ...]:
+    """(dimension, bound) of the loops at and below ``level`` (above ``stop``, when given) that
+    index ``data_type``, outermost first: what flattened ranks split."""
+    assert isinstance(mapping, Mapping)
+    placed, starts = flatten(mapping)
+    order = [item.level for item in mapping.levels]
+    end = starts[order.index(stop)] if stop is not None else len(placed)
+    return tuple(
+        (p.loop.dim.value, p.loop.bound)
+        for p in placed[starts[order.index(level)] : end]
+        if p.loop.dim in RELEVANT[data_type]
+    )
 
 
 def _groups(analysis: Analysis, name: str, data_type: DataType) -> list[tuple[int, int]]:
@@ -346,7 +502,8 @@ def _format_accesses(analysis: Analysis, spec: SparseSpec, names, key, algorithm
     index, data_type = key
     format = spec.formats[names[index], data_type]
     tile = analysis.at(names[index], data_type).tile_elements
-    units = rank_units(format, shapes, _density(spec, data_type))
+    nonempty = _utilized(analysis, spec, names, key) < 1.0
+    units = rank_units(format, shapes, _density(spec, data_type), nonempty)
     return [
         [[ceil(m * count / tile), ceil(p * count / tile)] for m, p in units]
         for count in algorithmic[key]
@@ -365,19 +522,20 @@ def _rank_loops(analysis: Analysis, groups, data_type: DataType) -> tuple[int, .
 
 
 # ---- views for pricing and timing ----------------------------------------------------------
-def _totals(sparse: SparseAnalysis, kinds: tuple[str, ...]) -> Analysis:
+def _totals(sparse: SparseAnalysis, kinds: tuple[str, ...], used: bool = False) -> Analysis:
     """The dense analysis with each traffic entry's counts replaced by the sum of ``kinds``
-    (totals over the instances)."""
+    (totals over the instances; ``used``: over the instances holding data only, rounded)."""
     traffic = []
     for item in sparse.analysis.traffic:
         found = sparse.at(item.level, item.data_type)
         counts = [getattr(found, kind) for kind in kinds]
+        scale = item.instances * (found.utilized if used else 1.0)
         traffic.append(
             replace(
                 item,
-                reads=sum(c.reads for c in counts) * item.instances,
-                fills=sum(c.fills for c in counts) * item.instances,
-                updates=sum(c.updates for c in counts) * item.instances,
+                reads=round(sum(c.reads for c in counts) * scale),
+                fills=round(sum(c.fills for c in counts) * scale),
+                updates=round(sum(c.updates for c in counts) * scale),
             )
         )
     return replace(sparse.analysis, traffic=tuple(traffic))
@@ -385,8 +543,8 @@ def _totals(sparse: SparseAnalysis, kinds: tuple[str, ...]) -> Analysis:
 
 def actual_view(sparse: SparseAnalysis) -> Analysis:
     """What moves: the actual counts, to price (gated and skipped accesses cost nothing in
-    accelsim's energy tables, which have no gated actions)."""
-    return _totals(sparse, ("actual",))
+    accelsim's energy tables, which have no gated actions), over the instances holding data."""
+    return _totals(sparse, ("actual",), used=True)
 
 
 def slot_view(sparse: SparseAnalysis) -> Analysis:

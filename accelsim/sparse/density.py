@@ -96,6 +96,8 @@ class Uniform:
         nnz, total = self.nonzeros, self.tensor
         if occupancy > min(tile, nnz) or tile - occupancy > total - nnz:
             return 0.0
+        if tile == 1:  # exactly, not through logs (a scalar condition's probability)
+            return (nnz if occupancy else total - nnz) / total
         log = _log_comb(nnz, occupancy) + _log_comb(total - nnz, tile - occupancy)
         return exp(log - _log_comb(total, tile))  # in logs: tensors of 10^6 elements stay fast
 

@@ -46,6 +46,9 @@ class Rank:
     format: RankFormat
     metadata_bits: int | None = None  # per entry; None: the level's metadata width
     payload_bits: int | None = None  # per payload entry (UOP offsets); None: as metadata
+    # Sparseloop's flattened-rankIDs: the loop dimensions this rank may flatten into one fiber
+    # (None: one loop per rank); problem dimension names until the reader translates them
+    flattened: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,14 @@ class Format:
         """Whether any rank drops empty coordinates (the tile's zeros are not stored or moved)."""
         return any(rank.format.compressed for rank in self.ranks)
 
+    @property
+    def flattening(self) -> bool:
+        """Whether the ranks split the tile by the dimensions they name (Sparseloop's
+        flattened-rankIDs, applied inner to outer: :func:`flattened_fiber_shapes`). Applied
+        outer to inner, the names are not used (one loop per rank, the innermost flattening
+        the rest)."""
+        return self.inner_to_outer and any(rank.flattened is not None for rank in self.ranks)
+
     def __str__(self) -> str:
         return " ".join(rank.format.value for rank in self.ranks) or "none"
 
@@ -74,8 +85,9 @@ def parse_format(raw: object, source: str, path: str) -> Format:
     ranks = []
     names = ", ".join(f.value for f in RankFormat)
     for i, entry in enumerate(raw):
-        name, bits, payload = entry, None, None
+        name, bits, payload, flattened = entry, None, None, None
         if isinstance(entry, dict):
+            flattened = _flattened(entry, source, f"{path}[{i}]")
             name = entry.get("format")
             keys = ("metadata_bits", "metadata_word_bits", "metadata-word-bits")
             bits = next((entry[k] for k in keys if k in entry), None)
@@ -88,8 +100,52 @@ def parse_format(raw: object, source: str, path: str) -> Format:
             ok = isinstance(value, int) and not isinstance(value, bool) and value >= 0
             if value is not None and not ok:
                 raise ConfigError(Problem(source, f"{path}[{i}].{key}", "a bit count", value))
-        ranks.append(Rank(RankFormat(text), bits, payload))
+        ranks.append(Rank(RankFormat(text), bits, payload, flattened))
     return Format(tuple(ranks))
+
+
+def _flattened(entry: dict, source: str, path: str) -> frozenset[str] | None:
+    """A rank's ``flattened-rankIDs``: a list of lists of dimension names (``[[C, R]]``)."""
+    keys = ("flattened_rankIDs", "flattened-rankIDs", "flattened_rankids")
+    raw = next((entry[k] for k in keys if k in entry), None)
+    if raw is None:
+        return None
+    lists = raw if isinstance(raw, list) else None
+    if not lists or not all(isinstance(x, list) and x for x in lists):
+        expected = "a list of lists of dimension names ([[C, R]])"
+        raise ConfigError(Problem(source, f"{path}.flattened_rankIDs", expected, raw))
+    return frozenset(str(name) for names in lists for name in names)
+
+
+def flattened_fiber_shapes(format: Format, loops: tuple[tuple[str, int], ...]) -> tuple[int, ...]:
+    """The fiber shape of each rank (outermost first) of a format whose ranks name the
+    dimensions they flatten, over ``loops`` ((dimension, bound), outermost first, those that
+    index the data type), as Sparseloop v3.0.3 applies ranks inner to outer
+    (src/sparse-analysis/representation-analyzer.cpp, ApplyRanksInnerToOuter): from the
+    innermost rank and loop, trivial loops skipped, a rank takes the next loop and, if it names
+    dimensions, every following loop of those dimensions (trivial ones between); a rank whose
+    dimensions do not include the next loop's is a fiber of one coordinate and leaves the loop to
+    the next rank; ranks left when the loops run out are empty (shape 0: no fiber, no
+    metadata). Loops left when the ranks run out: ValueError (the reader checks first)."""
+    pending = [loop for loop in reversed(loops)]  # innermost first
+    shapes: list[int] = []
+    for rank in reversed(format.ranks):
+        while pending and pending[0][1] == 1:
+            pending.pop(0)
+        if not pending:
+            shapes.append(0)
+            continue
+        rule = rank.flattened
+        if rule is not None and pending[0][0] not in rule:
+            shapes.append(1)
+            continue
+        shape = pending.pop(0)[1]
+        while rule is not None and pending and (pending[0][0] in rule or pending[0][1] == 1):
+            shape *= pending.pop(0)[1]
+        shapes.append(shape)
+    if any(bound > 1 for _, bound in pending):
+        raise ValueError(f"{len(format.ranks)} ranks do not cover the loops")
+    return tuple(reversed(shapes))
 
 
 def fiber_shapes(format: Format, loops: tuple[int, ...], tile: int) -> tuple[int, ...]:
@@ -108,7 +164,7 @@ def fiber_shapes(format: Format, loops: tuple[int, ...], tile: int) -> tuple[int
 
 
 def rank_units(
-    format: Format, shapes: tuple[int, ...], density: DensityModel
+    format: Format, shapes: tuple[int, ...], density: DensityModel, nonempty: bool = False
 ) -> tuple[tuple[float, float], ...]:
     """Expected (metadata, payload) entries of each rank of one tile, outermost rank first, as
     Sparseloop v3.0.3 counts them (src/workload/format-models, representation-analyzer.cpp):
@@ -116,13 +172,20 @@ def rank_units(
     hold ``b`` elements has ``s (1 - P(sub-tile empty | k))`` non-empty coordinates; per fiber,
     ``UOP`` stores ``s + 1`` offsets (payload), ``CP`` and ``RLE`` one entry per non-empty
     coordinate, ``B`` one bit per coordinate; the innermost rank's payload is the data itself
-    (not counted here). Children: every coordinate of ``U``/``UOP``, the non-empty ones else."""
-    tile = prod(shapes)
+    (not counted here). Children: every coordinate of ``U``/``UOP``, the non-empty ones else.
+    ``nonempty``: over the non-empty tiles only (a level whose parent never sends empty ones)."""
+    tile = prod(max(1, shape) for shape in shapes)
     totals = [[0.0, 0.0] for _ in shapes]
-    for occupancy, weight in _occupancies(density, tile):
+    occupancies = list(_occupancies(density, tile))
+    if nonempty:
+        kept = sum(weight for occupancy, weight in occupancies if occupancy)
+        occupancies = [(k, w / kept) for k, w in occupancies if k] if kept else occupancies
+    for occupancy, weight in occupancies:
         fibers = 1.0
         for position, (rank, shape) in enumerate(zip(format.ranks, shapes, strict=True)):
-            below = prod(shapes[position + 1 :])
+            if shape == 0:  # an empty rank (flattened_fiber_shapes): no fiber, no entries
+                continue
+            below = prod(max(1, s) for s in shapes[position + 1 :])
             occupied = _occupied(density, tile, occupancy, (shape, below), format.inner_to_outer)
             innermost = position == len(shapes) - 1
             kind = rank.format

@@ -44,7 +44,10 @@ class SparseSpec:
     densities: dict[DataType, DensityModel] = field(default_factory=dict)
     formats: dict[tuple[str, DataType], Format] = field(default_factory=dict)
     optimizations: tuple[Optimization, ...] = ()
+    # at the compute: gate (gating) or skip (skipping) a compute whose operands are zero or
+    # missing (Sparseloop's compute_optimization); None: every compute that arrives is done
+    compute: Action | None = None
 
     @property
     def is_dense(self) -> bool:
-        return not (self.formats or self.optimizations)
+        return not (self.formats or self.optimizations or self.compute)

@@ -44,6 +44,8 @@ def read_mapping(raw: Any, arch: Arch, problem: TimeloopProblem, source: str) ->
                 entry["type"] = "bypass"
         translated.append(entry)
     found.raise_if_any()
+    _fill_residuals(found, translated, problem.sizes)
+    found.raise_if_any()
     mapping = timeloop_mapping_from_dict({"mapping": translated}, arch, source=source)
     _check_factors(mapping, problem, source)
     return mapping
@@ -94,6 +96,31 @@ def _translate(found, where, entry, dims: dict[str, str], spaces: dict[str, str]
                 )
             entry[key] = [spaces.get(name, name) for name in entry[key]]
     return entry
+
+
+def _fill_residuals(found: Problems, entries: list[Any], sizes: dict[str, int]) -> None:
+    """Timeloop's factor 0: the dimension's size over its other factors (at most one 0 per
+    dimension, and that quotient exact)."""
+    given: dict[str, int] = {}
+    zeros: dict[str, list[int]] = {}
+    for i, entry in enumerate(entries):
+        factors = entry.get("factors") if isinstance(entry, dict) else None
+        for name, value in _FACTOR.findall(factors if isinstance(factors, str) else ""):
+            if int(value) == 0:
+                zeros.setdefault(name, []).append(i)
+            else:
+                given[name] = given.get(name, 1) * int(value)
+    for name, where in zeros.items():
+        size, other = sizes.get(name, 1), given.get(name, 1)
+        if len(where) > 1 or size % other:
+            expected = "one factor 0 per dimension (the rest of its size), the rest exact"
+            found.add(f"mapping[{where[-1]}].factors.{name}", expected, 0)
+            continue
+        entry = entries[where[0]]
+        words = [
+            w if w != f"{name}=0" else f"{name}={size // other}" for w in entry["factors"].split()
+        ]
+        entry["factors"] = " ".join(words)
 
 
 def _check_factors(mapping: Mapping, problem: TimeloopProblem, source: str) -> None:

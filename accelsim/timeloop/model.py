@@ -302,7 +302,7 @@ def _sparse_energy(ert: Ert, storage: StorageSpec, item, ratio: float) -> float:
             name = name.replace("update", "metadata_update")
             vectors = ceil(bits / storage.metadata_width_bits)
             total += vectors * ert.energy(storage.name, name)
-    return total * item.instances
+    return total * item.instances * item.utilized  # only the instances holding data
 
 
 # Timeloop v3.0.3 include/model/buffer.hpp VectorWidthCoefficientTable: per block size, per

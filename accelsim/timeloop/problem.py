@@ -8,9 +8,11 @@ has a sum (``[[R, Wdilation], [P, Wstride]]``), else the first listed; the third
 Then a dimension in weights and outputs is M, in weights and inputs C, in inputs and outputs N,
 and the two dimensions of a sum are a filter/output pair (R/P, then S/Q). So a 1-D convolution
 (R, P), a matrix multiply (A[m][k] x B[k][n] -> Z[m][n]: N=m, C=k, M=n) and the CNN-layer itself
-fit; a dimension of size 1 that plays no such role (a dot product's M) takes a free one. A shape
-with more than three data spaces, a dimension in all three, a product of sums or a sum of more
-than two terms does not fit, and is a ConfigError saying so. Without data spaces, the
+fit; a dimension in all three data spaces is the groups G of a grouped convolution (Timeloop's
+grouped-CONV, whose M and C are per group: accelsim's layer gets ``groups``); a dimension of size
+1 that plays no such role (a dot product's M) takes a free one. A shape with more than three data
+spaces, a product of sums or a sum of more than two terms does not fit, and is a ConfigError
+saying so. Without data spaces, the
 shape is Timeloop's CNN-layer. H, W and padding in the instance are ignored (Timeloop models no
 padding: the inputs are exactly what the outputs need).
 """
@@ -31,7 +33,7 @@ CNN_COEFFICIENTS = ("Wstride", "Hstride", "Wdilation", "Hdilation")
 _PAIRS = (("R", "P", "Wdilation", "Wstride"), ("S", "Q", "Hdilation", "Hstride"))
 _DIMENSION_ROLES = (
     "dimensions that map onto a convolution (each used by exactly two data spaces, or in a "
-    "sliding-window sum; at most one batch, one input- and one output-channel dimension)"
+    "sliding-window sum, or by all three as groups; at most one of each)"
 )
 _IGNORED_INSTANCE = ("H", "W", "Hpad", "Wpad", "densities", "G")
 
@@ -99,7 +101,7 @@ def read_problem(raw: Any, source: str) -> TimeloopProblem:
     found.raise_if_any()
     sizes = _sizes(found, raw["instance"], shape, dims, coefficients)
     found.raise_if_any()
-    fields = _timeloop_fields({**sizes, "G": 1})
+    fields = _timeloop_fields(sizes)
     name = str(shape.get("name", "timeloop"))
     layer = make_layer(name, LayerKind.CONV, source=source, path="problem.instance", **fields)
     layer = Network(name, (layer,)).with_batch(sizes["N"]).layers[0]
@@ -185,6 +187,7 @@ def _dims(
         frozenset({DataType.WEIGHTS, DataType.OUTPUTS}): "M",
         frozenset({DataType.WEIGHTS, DataType.INPUTS}): "C",
         frozenset({DataType.INPUTS, DataType.OUTPUTS}): "N",
+        frozenset(DataType): "G",
     }
     trivial = []
     for dim in shape.get("dimensions", list(uses)):
@@ -199,14 +202,14 @@ def _dims(
             found.add("problem.shape.dimensions", _DIMENSION_ROLES, dim)
             continue
         dims[dim] = cnn
-    free = [cnn for cnn in CNN_DIMS if cnn not in dims.values()]
+    free = [cnn for cnn in (*CNN_DIMS, "G") if cnn not in dims.values()]
     for dim, cnn in zip(trivial, free, strict=False):
         dims[dim] = cnn
     return dims, coefficients
 
 
 def _sizes(found, instance, shape, dims, coefficients) -> dict[str, int]:
-    sizes = dict.fromkeys(CNN_DIMS, 1) | dict.fromkeys(CNN_COEFFICIENTS, 1)
+    sizes = dict.fromkeys((*CNN_DIMS, "G"), 1) | dict.fromkeys(CNN_COEFFICIENTS, 1)
     for entry in shape.get("coefficients", []) or []:
         if isinstance(entry, dict) and entry.get("name") in coefficients:
             sizes[coefficients[entry["name"]]] = int(entry.get("default", 1))
@@ -233,8 +236,10 @@ def _sizes(found, instance, shape, dims, coefficients) -> dict[str, int]:
             found.add(
                 f"problem.instance.{dim}", "a positive integer (missing)", None, show_got=False
             )
-    if instance.get("G", 1) != 1:
+    if "G" not in dims and instance.get("G", 1) != 1:
         found.add(
-            "problem.instance.G", "no groups (G = 1) in a Timeloop problem here", instance["G"]
+            "problem.instance.G",
+            "G = 1 (groups need a G dimension in all three data spaces of the shape)",
+            instance["G"],
         )
     return sizes

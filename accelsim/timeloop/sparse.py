@@ -16,10 +16,11 @@ from dataclasses import replace
 from typing import Any
 
 from accelsim.analysis.nest import flatten
+from accelsim.analysis.sparse import rank_loops
 from accelsim.errors import ConfigError, Problem
 from accelsim.mapping.model import Mapping
 from accelsim.sparse.density import DensityModel, make_density
-from accelsim.sparse.formats import Format, parse_format
+from accelsim.sparse.formats import Format, flattened_fiber_shapes, parse_format
 from accelsim.sparse.spec import Action, Optimization, SparseSpec
 from accelsim.timeloop.arch import TimeloopArch
 from accelsim.timeloop.inputs import TAG_KEY, Inputs
@@ -60,9 +61,27 @@ def read_sparse(
     formats: dict[tuple[str, DataType], Format] = {}
     optimizations: list[Optimization] = []
     levels = [s.name for s in spec.storage if not s.dummy]
+    compute = None
     for where, target, source in targets:
+        if isinstance(target, dict) and target.get("name") == spec.compute.name:
+            compute = _compute(target, where, source)
+            continue
         _target(target, where, source, levels, (problem, mapping), formats, optimizations)
-    return SparseSpec(densities, formats, tuple(optimizations))
+    return SparseSpec(densities, formats, tuple(optimizations), compute)
+
+
+def _compute(target: dict[str, Any], where: str, source: str) -> Action:
+    """The compute level's ``compute_optimization: [{type: gating|skipping}]``."""
+    for key in target:
+        if key not in ("name", "compute_optimization"):
+            expected = "compute_optimization (the compute level has no storage to optimize)"
+            raise ConfigError(Problem(source, f"{where}.{key}", expected, key))
+    entries = target.get("compute_optimization")
+    kinds = [e.get("type") if isinstance(e, dict) else e for e in entries or []]
+    if len(kinds) != 1 or kinds[0] not in _TYPES:
+        expected = "one optimization, [{type: gating}] or [{type: skipping}]"
+        raise ConfigError(Problem(source, f"{where}.compute_optimization", expected, entries))
+    return _TYPES[kinds[0]]
 
 
 def _embedded(node: Any, where: str):
@@ -132,6 +151,10 @@ def _target(target, where, source, levels, case, formats, optimizations) -> None
             expected = "outer-to-inner or inner-to-outer"
             raise ConfigError(Problem(source, f"{path}.rank_application_order", expected, order))
         format = replace(format, inner_to_outer=order == "inner-to-outer")
+        if format.flattening:
+            format = _flattening(format, problem, mapping, (source, path), (level, data_type))
+            formats[level, data_type] = format
+            continue
         limit = _rank_limit(mapping, level, data_type)
         if len(format.ranks) > limit:
             expected = f"at most {limit} ranks (the mapping's loops over {entry.get('name')} "
@@ -156,6 +179,33 @@ def _target(target, where, source, levels, case, formats, optimizations) -> None
                 for k, c in enumerate(conditions)
             )
             optimizations.append(Optimization(level, _TYPES[kind], data_type, on))
+
+
+def _flattening(format: Format, problem: TimeloopProblem, mapping: Mapping, where, at) -> Format:
+    """A format with flattened-rankIDs applied inner to outer: the problem's dimension names
+    translated, and enough ranks for the loops at and below the level (extra outer ranks are
+    empty, as in Sparseloop)."""
+    source, path = where
+    ranks = []
+    for i, rank in enumerate(format.ranks):
+        if rank.flattened is not None:
+            unknown = sorted(rank.flattened - set(problem.dims))
+            if unknown:
+                expected = f"dimensions of the problem ({', '.join(problem.dims)})"
+                raise ConfigError(
+                    Problem(source, f"{path}.ranks[{i}].flattened_rankIDs", expected, unknown)
+                )
+            rank = replace(rank, flattened=frozenset(problem.dims[d] for d in rank.flattened))
+        ranks.append(rank)
+    format = replace(format, ranks=tuple(ranks))
+    loops = rank_loops(mapping, *at)
+    try:
+        flattened_fiber_shapes(format, loops)
+    except ValueError:
+        shown = " ".join(f"{dim}{bound}" for dim, bound in loops if bound > 1)
+        expected = f"ranks enough for the loops at and below {at[0]} ({shown})"
+        raise ConfigError(Problem(source, f"{path}.ranks", expected, str(format))) from None
+    return format
 
 
 def _rank_limit(mapping: Mapping, level: str, data_type: DataType) -> int:
