@@ -27,6 +27,7 @@ import accelsim
 from accelsim.arch import load_arch
 from accelsim.errors import ConfigError
 from accelsim.mapper import map_layer
+from accelsim.mapping.io import load_mapping
 from accelsim.types import DataType
 from accelsim.workload import Network
 
@@ -110,6 +111,33 @@ def test_mac_energy_equals_zigzags() -> None:
     for layer, record in zip(result.layers, run["layers"], strict=True):
         assert layer.layer == record["name"]
         assert layer.energy_by("category")["ALU"] == pytest.approx(record["mac_energy_pj"])
+
+
+def test_zigzags_mapping_evaluated_here() -> None:
+    """ZigZag's own mapping of ResNet-18 layer2.0.conv2 on tpu_like, evaluated by accelsim on the
+    transcribed architecture: the same weight and DRAM output energy to the picojoule, and the
+    rest explained term by term (docs/zigzag.md)."""
+    run = json.loads((DATA / "results" / "tpu_like_resnet18_latency.json").read_text())
+    name = "/layer2/layer2.0/conv2/Conv"  # C = M = 128, 28 x 28 outputs, 3 x 3, padding 1
+    record = next(layer for layer in run["layers"] if layer["name"] == name)
+    arch = load_arch("zigzag_tpu_like")
+    layer = arch.apply_precision(next(layer for layer in network("resnet18") if layer.name == name))
+    mapping_file = DATA / "mappings_accelsim" / "tpu_like_resnet18_layer2.0.conv2.yaml"
+    result = accelsim.evaluate(
+        arch, layer, load_mapping(mapping_file, arch, layer), fidelity="ideal"
+    )
+    ours = result.energy_by_level_and_type()
+    theirs = record["memory_energy_pj_by_operand_and_level"]  # per operand, innermost level first
+    assert result.ideal_cycles == record["ideal_cycles"] == 128 * 128 * 9 * 28 * 28 // 1024
+    assert ours["rf_128B", "weights"] == pytest.approx(theirs["W"][0])
+    assert ours["dram", "weights"] == pytest.approx(theirs["W"][1])
+    assert ours["dram", "outputs"] == pytest.approx(theirs["O"][2])
+    assert ours["mac", "-"] == pytest.approx(record["mac_energy_pj"])
+    # inputs from DRAM (700 pJ per 64 bits): accelsim moves the padded 128 x 30 x 30 input,
+    # ZigZag the 128 x 28 x 28 one
+    assert ours["dram", "inputs"] == pytest.approx(128 * 30 * 30 * 8 / 64 * 700)
+    assert theirs["I"][1] == pytest.approx(128 * 28 * 28 * 8 / 64 * 700)
+    assert result.energy == pytest.approx(record["energy_pj"], rel=0.03)  # measured: +2.6 %
 
 
 # (arch, network, dataflow) -> why not every layer maps yet, measured; the mapper's parallel
