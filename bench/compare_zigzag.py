@@ -152,7 +152,10 @@ def _fmt_ratio(value: float | None) -> str:
 
 
 def print_summary(run: dict, rows: list[dict]) -> None:
-    print(f"\n{run['network']} on {run['arch']}, objective {run['objective']}")
+    print(
+        f"\n{run['network']} on {run['arch']}, objective {run['objective']}; "
+        f"ZigZag: {run['settings']}"
+    )
     print(
         f"{'tool':<14} {'mapped':>7} {'cycles':>13} {'energy uJ':>11} {'wall s':>7} "
         f"{'cycles/ZZ':>9} {'energy/ZZ':>9}"
@@ -169,21 +172,28 @@ def markdown(entries: list[tuple[dict, list[dict]]]) -> None:
     """One line per run: ZigZag against accelsim's best dataflow per layer, over the layers
     accelsim mapped."""
     print(
-        "| network | hardware | objective | layers | cycles, ZigZag | cycles, accelsim | ratio "
-        "| uJ, ZigZag | uJ, accelsim | ratio | wall s, ZigZag | wall s, accelsim |"
+        "| network | hardware | objective | ZigZag lpf | layers | cycles, ZigZag "
+        "| cycles, accelsim | ratio | uJ, ZigZag | uJ, accelsim | ratio "
+        "| wall s, ZigZag | wall s, accelsim |"
     )
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for run, rows in entries:
         zigzag = rows[0]
         best = next(row for row in rows if row["tool"] == "accelsim best")
         print(
-            f"| {run['network']} | {run['arch']} | {run['objective']} | {best['mapped']} "
+            f"| {run['network']} | {run['arch']} | {run['objective']} | {_lpf(run)} "
+            f"| {best['mapped']} "
             f"| {best['zigzag_cycles']:,.0f} | {best['cycles']:,.0f} "
             f"| {_fmt_ratio(best['cycles_ratio'])} "
             f"| {best['zigzag_energy_uj']:,.1f} | {best['energy_uj']:,.1f} "
             f"| {_fmt_ratio(best['energy_ratio'])} "
             f"| {zigzag['wall_s']:.0f} | {best['wall_s']:.1f} |"
         )
+
+
+def _lpf(run: dict) -> str:
+    """ZigZag's LOMA lpf_limit in a run's settings."""
+    return run["settings"].split("lpf_limit ")[1].split(",")[0]
 
 
 def layer_ratios(

@@ -5,10 +5,11 @@ outside the repository (``pip install zigzag-dse==3.9.1 six``). Every input it r
 directory (copied unchanged from the zigzag-dse 3.9.1 wheel's ``zigzag/inputs``), so a run is
 reproducible from here:
 
-    python run_zigzag.py tpu_like resnet18 latency
+    python run_zigzag.py tpu_like resnet18 latency [LPF_LIMIT]
 
 writes ``results/tpu_like_resnet18_latency.json``. ZigZag's settings are its API defaults: the
-LOMA temporal mapper with uneven mappings, ``lpf_limit`` 6, 3 spatial mappings generated when the
+LOMA temporal mapper with uneven mappings, ``lpf_limit`` 6 (unless LPF_LIMIT is given: the number
+of loop prime factors LOMA permutes, lower is faster), 3 spatial mappings generated when the
 mapping file leaves the spatial mapping open; no inter-layer data locality.
 """
 
@@ -62,6 +63,7 @@ def main() -> None:
     from zigzag.cost_model.cost_model import CostModelEvaluation
 
     arch, network, opt = sys.argv[1:4]
+    lpf_limit = int(sys.argv[4]) if len(sys.argv) > 4 else 6
     start = time.perf_counter()
     with tempfile.TemporaryDirectory() as dump:
         energy, latency, cmes = api.get_hardware_performance_zigzag(
@@ -70,6 +72,7 @@ def main() -> None:
             mapping=str(HERE / "mapping" / f"{MAPPINGS[arch]}.yaml"),
             opt=opt,
             dump_folder=dump,
+            lpf_limit=lpf_limit,
             loma_show_progress_bar=False,
         )
     wall_s = time.perf_counter() - start
@@ -79,7 +82,8 @@ def main() -> None:
         "arch": arch,
         "network": network,
         "objective": opt,
-        "settings": "LOMA, uneven temporal mappings, lpf_limit 6, 3 spatial mappings, batch 1",
+        "settings": f"LOMA, uneven temporal mappings, lpf_limit {lpf_limit}, 3 spatial mappings, "
+        "batch 1",
         "wall_s": round(wall_s, 1),
         "energy_pj": float(energy),
         "latency_cycles": float(latency),
