@@ -33,15 +33,20 @@ from accelsim.results import LayerResult
 from accelsim.workload import Network
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "zigzag"
-# ZigZag hardware file -> (accelsim built-in architecture, dataflows compared)
+# ZigZag hardware file -> accelsim built-in architecture
 ARCHS = {
-    "tpu_like": ("zigzag_tpu_like", ("ws", "os")),
-    "eyeriss_like": ("zigzag_eyeriss_like", ("rs", "ws", "os")),
-    "edge_tpu_like": ("zigzag_edge_tpu_like", ("ws", "os")),
-    "tesla_npu_like": ("zigzag_tesla_npu_like", ("ws", "os")),
-    "meta_prototype": ("zigzag_meta_prototype", ("ws", "os")),
-    "ascend_like": ("zigzag_ascend_like", ("ws", "os")),
+    name: f"zigzag_{name}"
+    for name in (
+        "tpu_like",
+        "eyeriss_like",
+        "edge_tpu_like",
+        "tesla_npu_like",
+        "meta_prototype",
+        "ascend_like",
+    )
 }
+# every mapping dataflow; per layer, those that cannot map it are left out
+DATAFLOWS = ("rs", "ws", "os", "nlr")
 OBJECTIVES = {"energy": "energy", "latency": "cycles"}
 
 
@@ -100,7 +105,7 @@ def best_of(sides: list[Side], objective: str) -> Side:
 def compare(run: dict) -> tuple[list[dict], Side, dict[str, dict]]:
     """Summary rows (ZigZag first, then each dataflow and the best), the best side, and ZigZag's
     layers by name."""
-    arch, flows = ARCHS[run["arch"]]
+    arch, flows = ARCHS[run["arch"]], DATAFLOWS
     network = load_network(run["network"])
     objective = OBJECTIVES[run["objective"]]
     zigzag = {layer["name"]: layer for layer in run["layers"]}
