@@ -558,3 +558,20 @@ def test_uneven_unrolling_is_refused_with_one_clear_error() -> None:
     )
     with pytest.raises(ConfigError, match=r"buffer.spatial .*: expected spatial factors of P"):
         analyze(layer, arch, mapping)
+
+
+def test_clipped_counts_cost_no_more_than_the_loops() -> None:
+    # P = 10^12 + 1 outputs of a 3-tap 1-D convolution, as 10^6 + 1 DRAM steps of 10^6 (the
+    # last has 1 output): each input row (P + 3 - 1) reaches the buffer once, each output once,
+    # the 3 weights stay. Per-element work would never finish; the closed forms take the loops.
+    size = 10**12 + 1
+    layer = conv(p=size, r=3)
+    mapping = Mapping(
+        (level("DRAM", [t(Dim.P, 10**6 + 1)]), level("buffer", [t(Dim.P, 10**6), t(Dim.R, 3)]))
+    )
+    analysis = analyze(layer, two_level_arch(), mapping)
+    assert analysis.padded_macs == analysis.temporal_steps == 3 * size
+    assert counts(analysis, "buffer", INPUTS) == (1, 10**6 + 3 - 1, 3 * size, size + 3 - 1, 0)
+    assert counts(analysis, "buffer", OUTPUTS) == (1, 10**6, 3 * size - size, size, 3 * size)
+    assert counts(analysis, "DRAM", OUTPUTS) == (1, size, 0, 0, size)
+    assert analysis.at("buffer", WEIGHTS).fills == 3
