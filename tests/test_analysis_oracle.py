@@ -575,3 +575,14 @@ def test_clipped_counts_cost_no_more_than_the_loops() -> None:
     assert counts(analysis, "buffer", OUTPUTS) == (1, 10**6, 3 * size - size, size, 3 * size)
     assert counts(analysis, "DRAM", OUTPUTS) == (1, size, 0, 0, size)
     assert analysis.at("buffer", WEIGHTS).fills == 3
+
+
+def test_clipped_strided_window_keeps_what_it_holds() -> None:
+    # Rows 2p + 2r (stride 2, dilation 2, R = 2), P = 5 as 2 x 3: the first tile needs rows
+    # {0, 2, 4, 6}, the clipped second one (outputs 3, 4) {6, 8, 10}, of which 6 is held:
+    # 4 + 2 fills, each even row once. Padding would fetch row 12 as well.
+    layer = conv(p=5, r=2, stride=(2, 1), dilation=(2, 1))
+    mapping = Mapping((level("DRAM", [t(Dim.P, 2)]), level("buffer", [t(Dim.P, 3), t(Dim.R, 2)])))
+    analysis = analyze(layer, two_level_arch(), mapping)
+    assert counts(analysis, "buffer", INPUTS)[1:4] == (4, 5 * 2, 4 + 2)
+    assert_matches_oracle(layer, two_level_arch(), mapping)
