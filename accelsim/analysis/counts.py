@@ -129,8 +129,9 @@ class Analysis:
 
     @property
     def padded_macs(self) -> int:
-        """MACs the mapping issues, including those on padding when factors overshoot the layer
-        (a systolic schedule issues exactly the layer's MACs: idle PEs of a partial fold issue
+        """MACs the mapping issues: the temporal steps that run (clipped edge tiles: never past
+        the layer) x the PEs x their lanes, so the layer's MACs whenever the mapping is valid (a
+        systolic schedule issues exactly the layer's MACs: idle PEs of a partial fold issue
         none)."""
         if not isinstance(self.mapping, Mapping):
             return self.macs
