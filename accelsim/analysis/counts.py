@@ -28,15 +28,17 @@ from fractions import Fraction
 from math import ceil, prod
 from typing import TYPE_CHECKING
 
-from accelsim.analysis.nest import (
-    PlacedLoop,
+from accelsim.analysis.clipped import (
     clipped_form_steps,
     clipped_moving_count,
     clipped_sizes,
     clipped_steps,
+    largest_lengths,
+)
+from accelsim.analysis.nest import (
+    PlacedLoop,
     coordinate_forms,
     flatten,
-    largest_lengths,
     tile_steps,
     timeloop_moving_count,
     transitions,
