@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from accelsim.analysis.counts import analyze
 from accelsim.arch import load_arch
 from accelsim.errors import ConfigError
 from accelsim.mapping.io import load_mapping
@@ -57,6 +58,26 @@ def test_factors_that_overshoot_the_layer(tmp_path: Path, conv1: Layer) -> None:
         "F: factors of C: expected factors covering 3 with less than one extra step of "
         "padding, got 6"
     ]
+
+
+def test_uneven_unrolling_is_refused(tmp_path: Path, conv1: Layer) -> None:
+    # M = 96 as 13 PEs x 8 (104): some PEs would idle in the last step, not modelled yet.
+    text = reference_with("C=1 M=12 R=1 S=1 N=1 P=1 Q=1", "C=1 M=13 R=1 S=1 N=1 P=1 Q=1")
+    assert error_of(tmp_path, text, conv1) == [
+        "F: spatial factors of M: expected spatial factors dividing 96 when the factors of M "
+        "overshoot it (uneven unrolling is not modelled), got '13'"
+    ]
+
+
+def test_temporal_factors_that_overshoot_are_counted_clipped(tmp_path: Path, conv1: Layer) -> None:
+    # Timeloop's P (accelsim's Q) = 55 covered by 56 DRAM steps: the 56th never runs.
+    text = reference_with("C=3 M=1 R=1 S=1 N=1 P=1 Q=55", "C=3 M=1 R=1 S=1 N=1 P=1 Q=56")
+    (tmp_path / "clipped.yaml").write_text(text)
+    (tmp_path / "exact.yaml").write_text(REFERENCE)
+    clipped = analyze(conv1, ARCH, load_mapping(tmp_path / "clipped.yaml", ARCH, conv1))
+    exact = analyze(conv1, ARCH, load_mapping(tmp_path / "exact.yaml", ARCH, conv1))
+    assert clipped.padded_macs == clipped.temporal_steps * 12 * 11 == conv1.macs
+    assert clipped.traffic == exact.traffic  # the same iterations run
 
 
 def test_tile_overflowing_a_buffer_names_it_with_bits(tmp_path: Path, conv1: Layer) -> None:

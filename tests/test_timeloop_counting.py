@@ -18,6 +18,7 @@ from test_analysis_oracle import (
     OUTPUTS,
     WEIGHTS,
     cases,
+    clipped_cases,
     conv,
     counts,
     level,
@@ -130,6 +131,28 @@ def test_spatial_reduction_under_timeloop_rule() -> None:
 @given(cases())
 def test_identical_rule_matches_brute_force_nest(case) -> None:
     assert_identical_rule_matches_oracle(*case)
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(clipped_cases())
+def test_identical_rule_clips_non_dividing_temporal_factors(case) -> None:
+    assert_identical_rule_matches_oracle(*case)
+
+
+def test_clipped_tiles_under_timeloop_temporal_reuse_are_refused() -> None:
+    # Timeloop's extrapolated steps (indices 0 and 1 of each loop) are not modelled for clipped
+    # tiles: one ConfigError naming the field, not a padded count.
+    layer = conv(p=5, r=3)
+    mapping = Mapping((level("DRAM", [t(Dim.P, 2)]), level("buffer", [t(Dim.P, 3), t(Dim.R, 3)])))
+    arch = replace(
+        with_rule(three_level_arch(), MulticastRule.IDENTICAL),
+        temporal_reuse=TemporalReuse.TIMELOOP,
+    )
+    mapping = Mapping((*mapping.levels, level("rf")))
+    with pytest.raises(
+        ConfigError, match=r"temporal_reuse: expected sliding temporal reuse .*P = 5"
+    ):
+        analyze(layer, arch, mapping)
 
 
 def test_timeloop_temporal_reuse_resets_when_the_translation_changes() -> None:

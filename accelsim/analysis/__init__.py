@@ -9,5 +9,6 @@ def clear_caches() -> None:
     from accelsim.progressions import progression_size, progression_sum
 
     nest._coordinate_terms.cache_clear()
+    nest._reshaped_terms.cache_clear()
     progression_size.cache_clear()
     progression_sum.cache_clear()

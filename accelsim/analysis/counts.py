@@ -28,6 +28,13 @@ from fractions import Fraction
 from math import ceil, prod
 from typing import TYPE_CHECKING
 
+from accelsim.analysis.clipped import (
+    clipped_form_steps,
+    clipped_moving_count,
+    clipped_sizes,
+    clipped_steps,
+    largest_lengths,
+)
 from accelsim.analysis.nest import (
     PlacedLoop,
     coordinate_forms,
@@ -38,6 +45,7 @@ from accelsim.analysis.nest import (
     union_delta,
 )
 from accelsim.arch.model import Arch, Axis, MulticastRule, TemporalReuse
+from accelsim.errors import ConfigError, Problem
 from accelsim.mapping.model import Mapping
 from accelsim.types import DATA_TYPES, DataType
 from accelsim.workload.layer import Layer
@@ -123,8 +131,9 @@ class Analysis:
 
     @property
     def padded_macs(self) -> int:
-        """MACs the mapping issues, including those on padding when factors overshoot the layer
-        (a systolic schedule issues exactly the layer's MACs: idle PEs of a partial fold issue
+        """MACs the mapping issues: the temporal steps that run (clipped edge tiles: never past
+        the layer) x the PEs x their lanes, so the layer's MACs whenever the mapping is valid (a
+        systolic schedule issues exactly the layer's MACs: idle PEs of a partial fold issue
         none)."""
         if not isinstance(self.mapping, Mapping):
             return self.macs
@@ -138,8 +147,14 @@ class Analysis:
 
 
 def analyze(layer: Layer, arch: Arch, mapping: Mapping) -> Analysis:
-    """Count reads, fills and updates at every level for every data type. Pure."""
+    """Count reads, fills and updates at every level for every data type. Pure.
+
+    Factors that do not divide a dimension (temporal loops only) clip its last tiles to the
+    layer: the counts are those of the iterations that run, never of padding."""
     placed, starts = flatten(mapping)
+    sizes = clipped_sizes(layer, mapping)
+    if sizes:
+        _check_clippable(arch, mapping, sizes)
     traffic: list[Traffic] = []
     links: list[LinkTraffic] = []
     rule = arch.network.multicast_rule
@@ -147,7 +162,9 @@ def analyze(layer: Layer, arch: Arch, mapping: Mapping) -> Analysis:
     if arch.temporal_reuse is TemporalReuse.TIMELOOP:
         moving = _timeloop_moving
     for data_type in DATA_TYPES:
-        found, crossing = _data_type_counts(layer, mapping, data_type, placed, starts, rule, moving)
+        found, crossing = _data_type_counts(
+            layer, mapping, data_type, placed, starts, rule, moving, sizes
+        )
         traffic.extend(found)
         links.extend(crossing)
     return Analysis(
@@ -156,11 +173,39 @@ def analyze(layer: Layer, arch: Arch, mapping: Mapping) -> Analysis:
         mapping=mapping,
         traffic=tuple(traffic),
         links=tuple(links),
-        temporal_steps=mapping.temporal_steps,
+        temporal_steps=clipped_steps(placed, sizes) if sizes else mapping.temporal_steps,
         used_pes=mapping.used_pes,
         total_pes=arch.pe_array.pes,
         lanes=mapping.lanes,
     )
+
+
+def _check_clippable(arch: Arch, mapping: Mapping, sizes) -> None:
+    """Raise ConfigError for clipped dimensions the analysis cannot count exactly yet: one
+    spread over the array (uneven unrolling) or under Timeloop's extrapolated temporal reuse."""
+    for index, loop in mapping.loops():
+        if loop.spatial and loop.dim in sizes:
+            raise ConfigError(
+                Problem(
+                    "mapping",
+                    f"{mapping.levels[index].level}.spatial {loop}",
+                    f"spatial factors of {loop.dim.value} that divide its size "
+                    f"{sizes[loop.dim]} (uneven unrolling is not modelled; its factors multiply "
+                    f"to {mapping.bound(loop.dim)})",
+                    loop.bound,
+                )
+            )
+    if arch.temporal_reuse is TemporalReuse.TIMELOOP:
+        dims = ", ".join(f"{dim.value} = {size}" for dim, size in sizes.items())
+        raise ConfigError(
+            Problem(
+                arch.name,
+                "temporal_reuse",
+                f"sliding temporal reuse for a mapping whose factors overshoot {dims} "
+                "(Timeloop's extrapolated reuse of clipped tiles is not modelled)",
+                arch.temporal_reuse.value,
+            )
+        )
 
 
 def instances_above(placed: tuple[PlacedLoop, ...], start: int) -> int:
@@ -196,11 +241,20 @@ def _timeloop_moving(tile, offsets, forms, temporal) -> int:
     return timeloop_moving_count(tile, forms, temporal)
 
 
-def _data_type_counts(layer, mapping, data_type, placed, starts, rule, moving):
+def _data_type_counts(layer, mapping, data_type, placed, starts, rule, moving, sizes):
     forms = coordinate_forms(layer, mapping, data_type)
     chain = [i for i, level in enumerate(mapping.levels) if data_type in level.keeps]
     temporal_all = tuple(p for p in placed if not p.loop.spatial)
     steps = prod(p.loop.bound for p in temporal_all)
+    if sizes:
+        steps = clipped_steps(placed, sizes)
+
+    def sent(tile, offsets, temporal, start: int) -> int:
+        """Elements sent over a run to the tile at nest position ``start`` (clipped or not)."""
+        if sizes:
+            return clipped_moving_count(forms, placed, start, offsets, sizes)
+        return moving(tile, offsets, forms, temporal)
+
     no_offsets = tuple(() for _ in forms)
     bits = _element_bits(layer, data_type)
     found: list[Traffic] = []
@@ -212,7 +266,7 @@ def _data_type_counts(layer, mapping, data_type, placed, starts, rule, moving):
         fills = 0
         if position > 0:
             temporal = tuple(p for p in placed[:start] if not p.loop.spatial)
-            fills = instances * moving(tile, no_offsets, forms, temporal)
+            fills = instances * sent(tile, no_offsets, temporal, start)
         child = chain[position + 1] if position + 1 < len(chain) else None
         below = placed[start:] if child is None else placed[start : starts[child]]
         spatial = tuple(p for p in below if p.loop.spatial)
@@ -233,23 +287,27 @@ def _data_type_counts(layer, mapping, data_type, placed, starts, rule, moving):
         else:
             child_tile = tuple(tile_steps(form, placed[starts[child] :]) for form in forms)
             temporal = tuple(p for p in placed[: starts[child]] if not p.loop.spatial)
-            per_child = moving(child_tile, no_offsets, forms, temporal)
+            per_child = sent(child_tile, no_offsets, temporal, starts[child])
             if identical:
                 served = instances * _distinct_offsets(forms, placed, index, child) * per_child
+            elif sizes:
+                served = instances * sent(child_tile, offsets, temporal, starts[child])
             else:
                 served = instances * _moving_count(child_tile, offsets, forms, temporal)
             delivered = instances_above(placed, starts[child]) * per_child
             child_start = starts[child]
         reads, updates = served, 0
         if data_type is DataType.OUTPUTS:
-            reads = served - first_touches(forms, placed, start, instances)
+            reads = served - first_touches(forms, placed, start, instances, sizes)
             updates = served  # drains mirror fills: every tile that arrives leaves once
         found.append(
             Traffic(
                 level=mapping.levels[index].level,
                 data_type=data_type,
                 instances=instances,
-                tile_elements=union_delta(tile, no_offsets, None),
+                tile_elements=union_delta(
+                    _largest_tile(forms, placed, start, sizes) if sizes else tile, no_offsets, None
+                ),
                 reads=reads,
                 fills=fills,
                 updates=updates,
@@ -260,7 +318,7 @@ def _data_type_counts(layer, mapping, data_type, placed, starts, rule, moving):
             if data_type is DataType.OUTPUTS:  # up every time; down except first arrivals
                 below_instances = instances_above(placed, child_start)
                 delivered = 2 * delivered - first_touches(
-                    forms, placed, child_start, below_instances
+                    forms, placed, child_start, below_instances, sizes
                 )
             crossing.append(LinkTraffic(mapping.levels[index].level, data_type, delivered, bits))
     if data_type is DataType.OUTPUTS and found[0].reads == 0:
@@ -275,17 +333,29 @@ def first_arrivals(layer: Layer, mapping: Mapping, level: str) -> int:
     placed, starts = flatten(mapping)
     index = [item.level for item in mapping.levels].index(level)
     forms = coordinate_forms(layer, mapping, DataType.OUTPUTS)
-    return first_touches(forms, placed, starts[index], instances_above(placed, starts[index]))
+    sizes = clipped_sizes(layer, mapping)
+    instances = instances_above(placed, starts[index])
+    return first_touches(forms, placed, starts[index], instances, sizes)
 
 
-def first_touches(forms, placed, start, instances) -> int:
-    """Output elements one instance ever holds, times instances: their first arrival is free."""
+def first_touches(forms, placed, start, instances, sizes=None) -> int:
+    """Output elements one instance ever holds, times instances: their first arrival is free.
+    A clipped dimension (temporal loops only) is held whole, [0, size), over a lifetime."""
     lifetime = tuple(
         p for position, p in enumerate(placed) if position >= start or not p.loop.spatial
     )
-    return instances * union_delta(
-        tuple(tile_steps(form, lifetime) for form in forms), tuple(() for _ in forms), None
-    )
+    if sizes:
+        whole = tuple(sizes.items())
+        tile = tuple(clipped_form_steps(form, lifetime, whole) for form in forms)
+    else:
+        tile = tuple(tile_steps(form, lifetime) for form in forms)
+    return instances * union_delta(tile, tuple(() for _ in forms), None)
+
+
+def _largest_tile(forms, placed, start, sizes):
+    """The tile at nest position ``start`` with every clipped dimension at its largest."""
+    lengths = largest_lengths(placed, start, sizes)
+    return tuple(clipped_form_steps(form, placed[start:], lengths) for form in forms)
 
 
 def _element_bits(layer: Layer, data_type: DataType) -> int:

@@ -20,6 +20,7 @@ import numpy as np
 
 from accelsim.mapping.model import Loop, Mapping
 from accelsim.progressions import (
+    Steps,
     interval_length,
     normalized,
     progression_size,
@@ -40,7 +41,7 @@ def coordinate_forms(layer: Layer, mapping: Mapping, data_type: DataType) -> tup
         return tuple(((dim, 1),) for dim in (Dim.N, Dim.G, Dim.M, Dim.P, Dim.Q))
     return (
         ((Dim.N, 1),),
-        ((Dim.G, mapping.bound(Dim.C)), (Dim.C, 1)),
+        ((Dim.G, layer.c), (Dim.C, 1)),
         ((Dim.P, layer.stride_h), (Dim.R, layer.dilation_h)),
         ((Dim.Q, layer.stride_w), (Dim.S, layer.dilation_w)),
     )
@@ -222,3 +223,42 @@ def timeloop_moving_count(
     for weight, _, move in timeloop_steps(forms, loops):
         total += weight * (whole if move is None else union_delta(tile, no_offsets, move))
     return total
+
+
+@lru_cache(maxsize=262144)
+def _reshaped_terms(before: Steps, after: Steps, offsets: Steps, delta: int) -> tuple[int, int]:
+    """(a, b) of :func:`union_delta` for one coordinate whose tile changes shape as it moves:
+    ``a = |after (+) offsets|``, ``b = |((after + delta) minus before) (+) offsets|``."""
+    if before == after:
+        return _coordinate_terms(after, offsets, delta)
+    a = progression_size(after + offsets)
+    length_a, length_b = interval_length(after), interval_length(before)
+    if length_a is not None and length_b is not None and not normalized(offsets):
+        overlap = max(0, min(delta + length_a, length_b) - max(delta, 0))
+        return a, length_a - overlap
+    moved_tile = progression_sum(normalized(after))
+    still_tile = progression_sum(normalized(before))
+    low = min(delta, 0)
+    size = max(delta + moved_tile.size, still_tile.size) - low
+    moved = np.zeros(size, dtype=bool)
+    still = np.zeros(size, dtype=bool)
+    moved[delta - low : delta - low + moved_tile.size] = moved_tile
+    still[-low : -low + still_tile.size] = still_tile
+    return a, _dilate(moved & ~still, progression_sum(normalized(offsets)))
+
+
+def reshaped_delta(
+    before: tuple[Steps, ...],
+    after: tuple[Steps, ...],
+    offsets: tuple[Steps, ...],
+    delta: tuple[int, ...],
+) -> int:
+    """:func:`union_delta` for a tile that changes shape as it moves (a clipped edge tile):
+    elements new to at least one child when the children's tiles ``before`` become ``after``
+    translated by ``delta``; the same product formula with ``a_k = |after_k (+) O_k|`` and
+    ``b_k = |((after_k + delta_k) minus before_k) (+) O_k|``."""
+    terms = [
+        _reshaped_terms(old, new, offset, move)
+        for old, new, offset, move in zip(before, after, offsets, delta, strict=True)
+    ]
+    return prod(a for a, _ in terms) - prod(a - b for a, b in terms)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from accelsim.arch.model import Arch, Axis
+from accelsim.arch.model import Arch, Axis, TemporalReuse
 from accelsim.errors import Problems
 from accelsim.mapping.model import Mapping
 from accelsim.progressions import progression_size
@@ -58,6 +58,7 @@ def check_mapping(layer: Layer, arch: Arch, mapping: Mapping, *, source: str = "
     _check_levels(found, arch, mapping)
     found.raise_if_any()
     _check_factors(found, layer, mapping)
+    _check_clipping(found, layer, arch, mapping)
     _check_spatial(found, arch, mapping)
     _check_lanes(found, layer, arch, mapping)
     if not found:
@@ -104,6 +105,31 @@ def _check_levels(found: Problems, arch: Arch, mapping: Mapping) -> None:
                     "level of its group, which holds the loops of their shared depth",
                     [str(loop) for loop in loops],
                 )
+
+
+def _check_clipping(found: Problems, layer: Layer, arch: Arch, mapping: Mapping) -> None:
+    """Factors overshooting a dimension are counted with clipped edge tiles (docs/
+    mapping_format.md) only on temporal loops and under sliding temporal reuse."""
+    clipped = {
+        dim: size for dim, size in layer.loop_bounds.items() if size < mapping.bound(dim) < 2 * size
+    }
+    for dim, size in clipped.items():
+        spatial = [loop.bound for _, loop in mapping.loops() if loop.dim is dim and loop.spatial]
+        if spatial:
+            found.add(
+                f"spatial factors of {dim.value}",
+                f"spatial factors dividing {size} when the factors of {dim.value} overshoot it "
+                "(uneven unrolling is not modelled)",
+                " x ".join(map(str, spatial)),
+            )
+    if clipped and arch.temporal_reuse is TemporalReuse.TIMELOOP:
+        found.add(
+            "factors",
+            "factors multiplying to the layer's sizes under temporal_reuse: timeloop (clipped "
+            f"tiles are counted with sliding reuse only), not overshooting "
+            f"{', '.join(f'{dim.value} = {size}' for dim, size in clipped.items())}",
+            {dim.value: mapping.bound(dim) for dim in clipped},
+        )
 
 
 def _check_factors(found: Problems, layer: Layer, mapping: Mapping) -> None:
