@@ -12,7 +12,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from accelsim.analysis.nest import _coordinate_terms, progression_sum
+from accelsim.analysis import clear_caches
 from accelsim.timeloop import TimeloopCase, evaluate_case, load_case
 
 DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "sparseloop"
@@ -21,8 +21,7 @@ DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "sparseloop"
 def median_ms(case: TimeloopCase, runs: int) -> float:
     times = []
     for _ in range(runs):
-        progression_sum.cache_clear()
-        _coordinate_terms.cache_clear()
+        clear_caches()
         start = time.perf_counter()
         evaluate_case(case)
         times.append((time.perf_counter() - start) * 1e3)
