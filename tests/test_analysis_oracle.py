@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from oracle_loopnest import Nest, OracleCounts, oracle_counts
 
 from accelsim.analysis.counts import Analysis, analyze
+from accelsim.api import evaluate
 from accelsim.arch import Arch, Axis, arch_from_dict
 from accelsim.errors import ConfigError
 from accelsim.mapping.model import LevelMapping, Loop, Mapping
@@ -626,6 +627,42 @@ def test_uneven_unrolling_last_pe_takes_a_shorter_strip() -> None:
     assert counts(analysis, "buffer", OUTPUTS)[2:] == (0, 10, 10)
     links = {link.data_type: link.elements for link in analysis.links}
     assert links == {WEIGHTS: 8, INPUTS: 10, OUTPUTS: 10 * 2 - 10}
+    assert_matches_oracle(layer, arch, mapping)
+    # the mapping check accepts it, and the engine (unlimited bandwidth here) takes the busiest
+    # PE's 2 x 2 x 3 steps, PE 1's idle third P step included; 20 MACs on 4 x 4 PEs
+    result = evaluate(arch, layer, mapping)
+    assert result.cycles == 2 * 2 * 3
+    assert result.utilization == 20 / (12 * 16)
+
+
+def test_uneven_unrolling_of_output_channels() -> None:
+    # M = 10 over 4 PEs x 3 in the PE: PEs 0-2 take 3 channels, PE 3 one (docs/mapping_format.md).
+    # C = 2 in the PE, P = 3 at DRAM.
+    arch = make_arch(
+        [
+            level_dict("DRAM", "dram", ALL),
+            level_dict("buffer", "sram", ALL),
+            level_dict("rf", "regfile", ALL),
+        ]
+    )
+    layer = conv(m=10, c=2, p=3)
+    mapping = Mapping(
+        (
+            level("DRAM", [t(Dim.P, 3)]),
+            level("buffer", spatial=[x(Dim.M, 4)]),
+            level("rf", [t(Dim.M, 3), t(Dim.C, 2)]),
+        )
+    )
+    analysis = analyze(layer, arch, mapping)
+    assert analysis.temporal_steps == 3 * 3 * 2
+    assert analysis.padded_macs == 18 * 4 > layer.macs == 10 * 2 * 3
+    # every weight (M x C) reaches its PE once: 3 x (3 x 2) + 1 x 2; the largest tile 3 x 2
+    assert counts(analysis, "rf", WEIGHTS)[:4] == (4, 3 * 2, 60, 3 * 3 * 2 + 1 * 2)
+    # each of the 4 PEs needs the 2 inputs of each P step; the buffer multicasts them
+    assert counts(analysis, "rf", INPUTS)[3] == 4 * 2 * 3
+    assert counts(analysis, "buffer", INPUTS)[2] == 2 * 3
+    # the 30 outputs (M x P) arrive in the PEs once and leave once
+    assert counts(analysis, "rf", OUTPUTS)[3] == counts(analysis, "buffer", OUTPUTS)[4] == 30
     assert_matches_oracle(layer, arch, mapping)
 
 
