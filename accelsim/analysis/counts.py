@@ -23,7 +23,7 @@ inputs) fetch only the new elements. See :mod:`accelsim.analysis.nest` for the c
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from math import ceil, prod
 from typing import TYPE_CHECKING
@@ -47,7 +47,8 @@ from accelsim.analysis.nest import (
 from accelsim.arch.model import Arch, Axis, MulticastRule, TemporalReuse
 from accelsim.errors import ConfigError, Problem
 from accelsim.mapping.model import Mapping
-from accelsim.types import DATA_TYPES, DataType
+from accelsim.mapping.validate import uneven_spread
+from accelsim.types import DATA_TYPES, DataType, Dim
 from accelsim.workload.layer import Layer
 
 if TYPE_CHECKING:
@@ -149,12 +150,23 @@ class Analysis:
 def analyze(layer: Layer, arch: Arch, mapping: Mapping) -> Analysis:
     """Count reads, fills and updates at every level for every data type. Pure.
 
-    Factors that do not divide a dimension (temporal loops only) clip its last tiles to the
-    layer: the counts are those of the iterations that run, never of padding."""
-    placed, starts = flatten(mapping)
+    Factors that do not divide a dimension clip its last tiles to the layer: the counts are
+    those of the iterations that run, never of padding. A spatial factor that overshoots (uneven
+    unrolling) is counted exactly in the shape :func:`_uneven_loop` accepts."""
+    placed, _ = flatten(mapping)
     sizes = clipped_sizes(layer, mapping)
     if sizes:
-        _check_clippable(arch, mapping, sizes)
+        uneven = _uneven_loop(layer, arch, mapping, placed, sizes)
+        _check_clippable(arch, sizes)
+        if uneven is not None:
+            return _uneven_analysis(layer, arch, mapping, uneven)
+    return _analyze(layer, arch, mapping)
+
+
+def _analyze(layer: Layer, arch: Arch, mapping: Mapping) -> Analysis:
+    """:func:`analyze` without the checks (every spatial loop taken as dividing)."""
+    placed, starts = flatten(mapping)
+    sizes = clipped_sizes(layer, mapping)
     traffic: list[Traffic] = []
     links: list[LinkTraffic] = []
     rule = arch.network.multicast_rule
@@ -180,21 +192,9 @@ def analyze(layer: Layer, arch: Arch, mapping: Mapping) -> Analysis:
     )
 
 
-def _check_clippable(arch: Arch, mapping: Mapping, sizes) -> None:
-    """Raise ConfigError for clipped dimensions the analysis cannot count exactly yet: one
-    spread over the array (uneven unrolling) or under Timeloop's extrapolated temporal reuse."""
-    for index, loop in mapping.loops():
-        if loop.spatial and loop.dim in sizes:
-            raise ConfigError(
-                Problem(
-                    "mapping",
-                    f"{mapping.levels[index].level}.spatial {loop}",
-                    f"spatial factors of {loop.dim.value} that divide its size "
-                    f"{sizes[loop.dim]} (uneven unrolling is not modelled; its factors multiply "
-                    f"to {mapping.bound(loop.dim)})",
-                    loop.bound,
-                )
-            )
+def _check_clippable(arch: Arch, sizes) -> None:
+    """Raise ConfigError for clipped dimensions under Timeloop's extrapolated temporal reuse,
+    which the analysis cannot count exactly yet (uneven unrolling: :func:`_uneven_loop`)."""
     if arch.temporal_reuse is TemporalReuse.TIMELOOP:
         dims = ", ".join(f"{dim.value} = {size}" for dim, size in sizes.items())
         raise ConfigError(
@@ -365,8 +365,6 @@ def _element_bits(layer: Layer, data_type: DataType) -> int:
 
 
 def _with_bits(item: Traffic, bits: int) -> Traffic:
-    from dataclasses import replace
-
     return replace(item, element_bits=bits)
 
 
@@ -402,3 +400,149 @@ def _traffic_bound(traffic: tuple[Traffic, ...], arch: Arch) -> Fraction:
             if bandwidth:
                 bound = max(bound, bits / (instances * Fraction(bandwidth)))
     return bound
+
+
+# ---- uneven unrolling ------------------------------------------------------------------------
+def _uneven_loop(
+    layer: Layer, arch: Arch, mapping: Mapping, placed: tuple[PlacedLoop, ...], sizes
+) -> int | None:
+    """The nest position of the spatial loop whose factor overshoots its dimension, or None when
+    no spatial loop does; ConfigError unless it has the shape
+    :func:`~accelsim.mapping.validate.uneven_spread` accepts."""
+    spread = uneven_spread(layer, arch, mapping)
+    if spread is None:
+        return None
+    index, loop, reasons = spread
+    if reasons:
+        raise ConfigError(
+            Problem(
+                "mapping",
+                f"{mapping.levels[index].level}.spatial {loop}",
+                f"spatial factors of {loop.dim.value} dividing its size {sizes[loop.dim]}, or: "
+                + "; ".join(reasons),
+                loop.bound,
+            )
+        )
+    return next(at for at, p in enumerate(placed) if p.level == index and p.loop == loop)
+
+
+def _resized(layer: Layer, dim: Dim, size: int) -> Layer:
+    """``layer`` with loop dimension ``dim`` of ``size``."""
+    if dim is Dim.M:
+        return replace(layer, m=size * layer.groups)
+    if dim is Dim.G:
+        return replace(layer, groups=size, m=layer.m // layer.groups * size)
+    sizes = {d.value.lower(): getattr(layer, d.value.lower()) for d in (Dim.N, Dim.C, Dim.P)}
+    sizes.update({d.value.lower(): getattr(layer, d.value.lower()) for d in (Dim.Q, Dim.R, Dim.S)})
+    sizes[dim.value.lower()] = size
+    return replace(
+        layer, n=sizes["n"], c=sizes["c"], p=sizes["p"], q=sizes["q"], r=sizes["r"], s=sizes["s"]
+    )
+
+
+def _with_spatial_bound(mapping: Mapping, level: int, old, bound: int) -> Mapping:
+    levels = list(mapping.levels)
+    spatial = tuple(
+        replace(loop, bound=bound) if loop == old else loop
+        for loop in levels[level].spatial
+        if loop != old or bound > 1
+    )
+    levels[level] = replace(levels[level], spatial=spatial)
+    return Mapping(tuple(levels))
+
+
+def _delivered(layer: Layer, mapping: Mapping, analysis: Analysis, data_type, child) -> int:
+    """Elements the array network carries to the children ``child`` (a level index, or None for
+    the MACs) of their fan-out, as :func:`_data_type_counts` counts them."""
+    placed, starts = flatten(mapping)
+    sizes = clipped_sizes(layer, mapping)
+    forms = coordinate_forms(layer, mapping, data_type)
+    if child is not None:
+        delivered = analysis.at(mapping.levels[child].level, data_type).fills
+        child_start = starts[child]
+    else:
+        lanes = tuple(p for p in placed if p.loop.axis is Axis.LANE)
+        no_offsets = tuple(() for _ in forms)
+        per_pe = union_delta(no_offsets, tuple(tile_steps(f, lanes) for f in forms), None)
+        pes = prod(p.loop.bound for p in placed if p.loop.spatial and p.loop.axis is not Axis.LANE)
+        delivered = analysis.temporal_steps * pes * per_pe
+        child_start = len(placed) - len(lanes)
+    if data_type is DataType.OUTPUTS:
+        below = instances_above(placed, child_start)
+        delivered = 2 * delivered - first_touches(forms, placed, child_start, below, sizes)
+    return delivered
+
+
+def _uneven_analysis(layer: Layer, arch: Arch, mapping: Mapping, at: int) -> Analysis:
+    """Counts for a mapping whose spatial loop at nest position ``at`` overshoots its dimension
+    D (of size Z; the loops of D below it span I, so Z - 1 = e x I + (r - 1)): e PEs of it hold
+    whole strips of I, one holds the last r, the rest idle throughout.
+
+    Each PE's share of D is fixed, so every level below the loop splits into those groups: the
+    counts of the layer with D = e x I and the loop's bound e, plus those of D = r and bound 1
+    (temporal clipping where r < I). A level above the loop holds D whole ([0, Z)) and is
+    counted as the clipped nest does. Its parent serves the union of what the children lack;
+    the e whole strips and the last one cover disjoint coordinates (no input window spans two
+    PEs: :func:`_uneven_loop`), so that union is the sum of the two groups', or when D is not a
+    coordinate of the data type (the children's tiles are then the same) the whole group's."""
+    placed, starts = flatten(mapping)
+    sizes = clipped_sizes(layer, mapping)
+    spread = placed[at]
+    dim, size, inner = spread.loop.dim, sizes[spread.loop.dim], spread.stride
+    whole, last = (size - 1) // inner, (size - 1) % inner + 1
+    base = _analyze(layer, arch, mapping)
+    parts: list[tuple[Layer, Mapping, Analysis]] = []
+    for strips, extent in ((whole, whole * inner), (1, last)):
+        if strips:
+            sub_layer = _resized(layer, dim, extent)
+            sub_mapping = _with_spatial_bound(mapping, spread.level, spread.loop, strips)
+            parts.append((sub_layer, sub_mapping, analyze(sub_layer, arch, sub_mapping)))
+    traffic: list[Traffic] = []
+    links: list[LinkTraffic] = []
+    for data_type in DATA_TYPES:
+        forms = coordinate_forms(layer, mapping, data_type)
+        relevant = any(d is dim for form in forms for d, _ in form)
+        chain = [i for i, level in enumerate(mapping.levels) if data_type in level.keeps]
+        for position, index in enumerate(chain):
+            name = mapping.levels[index].level
+            item = base.at(name, data_type)
+            start = starts[index]
+            child = chain[position + 1] if position + 1 < len(chain) else None
+            child_start = len(placed) if child is None else starts[child]
+            found = [sub.at(name, data_type) for _, _, sub in parts]
+            if start > at:  # below the loop: the groups' instances, summed
+                item = replace(
+                    item,
+                    tile_elements=max(f.tile_elements for f in found),
+                    reads=sum(f.reads for f in found),
+                    fills=sum(f.fills for f in found),
+                    updates=sum(f.updates for f in found),
+                )
+            elif child_start > at:  # the parent of the uneven fan-out
+                outputs = data_type is DataType.OUTPUTS
+                served = [f.updates if outputs else f.reads for f in found]
+                total = sum(served) if relevant else served[0]
+                if outputs:
+                    touched = first_touches(forms, placed, start, item.instances, sizes)
+                    item = replace(item, reads=total - touched, updates=total)
+                else:
+                    item = replace(item, reads=total)
+            if data_type is DataType.OUTPUTS and position == 0:
+                bits = layer.output_bits if item.reads == 0 else layer.psum_bits
+                item = replace(item, element_bits=bits)
+            traffic.append(item)
+            crossing = [c for c in base.links if c.parent == name and c.data_type is data_type]
+            if crossing and child_start > at:
+                delivered = sum(
+                    _delivered(sub_layer, sub_mapping, sub, data_type, child)
+                    for sub_layer, sub_mapping, sub in parts
+                )
+                links.append(replace(crossing[0], elements=delivered))
+            else:
+                links.extend(crossing)
+    return replace(
+        base,
+        traffic=tuple(traffic),
+        links=tuple(links),
+        temporal_steps=parts[0][2].temporal_steps,
+    )

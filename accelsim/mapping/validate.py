@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-from accelsim.arch.model import Arch, Axis, TemporalReuse
+from accelsim.arch.model import Arch, Axis, MulticastRule, TemporalReuse
 from accelsim.errors import Problems
-from accelsim.mapping.model import Mapping
+from accelsim.mapping.model import Loop, Mapping
 from accelsim.progressions import progression_size
 from accelsim.types import DATA_TYPES, DataType, Dim
 from accelsim.workload.layer import Layer
@@ -109,19 +109,20 @@ def _check_levels(found: Problems, arch: Arch, mapping: Mapping) -> None:
 
 def _check_clipping(found: Problems, layer: Layer, arch: Arch, mapping: Mapping) -> None:
     """Factors overshooting a dimension are counted with clipped edge tiles (docs/
-    mapping_format.md) only on temporal loops and under sliding temporal reuse."""
+    mapping_format.md) on temporal loops, and on one spatial loop in the shape
+    :func:`uneven_spread` accepts, under sliding temporal reuse."""
     clipped = {
         dim: size for dim, size in layer.loop_bounds.items() if size < mapping.bound(dim) < 2 * size
     }
-    for dim, size in clipped.items():
-        spatial = [loop.bound for _, loop in mapping.loops() if loop.dim is dim and loop.spatial]
-        if spatial:
-            found.add(
-                f"spatial factors of {dim.value}",
-                f"spatial factors dividing {size} when the factors of {dim.value} overshoot it "
-                "(uneven unrolling is not modelled)",
-                " x ".join(map(str, spatial)),
-            )
+    spread = uneven_spread(layer, arch, mapping)
+    if spread is not None and spread[2]:
+        index, loop, reasons = spread
+        found.add(
+            f"{mapping.levels[index].level}.spatial {loop}",
+            f"spatial factors of {loop.dim.value} dividing its size "
+            f"{layer.loop_bounds[loop.dim]}, or: " + "; ".join(reasons),
+            loop.bound,
+        )
     if clipped and arch.temporal_reuse is TemporalReuse.TIMELOOP:
         found.add(
             "factors",
@@ -130,6 +131,45 @@ def _check_clipping(found: Problems, layer: Layer, arch: Arch, mapping: Mapping)
             f"{', '.join(f'{dim.value} = {size}' for dim, size in clipped.items())}",
             {dim.value: mapping.bound(dim) for dim in clipped},
         )
+
+
+# Coordinates shared by two dimensions (the inputs' rows P x stride + R x dilation, and columns):
+# PEs of a fan-out over one of them hold overlapping windows when the other is above 1.
+_WINDOW_PARTNERS = {Dim.P: Dim.R, Dim.R: Dim.P, Dim.Q: Dim.S, Dim.S: Dim.Q}
+
+
+def uneven_spread(layer: Layer, arch: Arch, mapping: Mapping) -> tuple[int, Loop, list[str]] | None:
+    """(level index, loop, what is wrong) of the first spatial loop whose dimension's factors
+    overshoot the layer (uneven unrolling), or None when no spatial loop's do. Counted exactly
+    (``analysis.counts``) when nothing is wrong: it is the only spatial loop of its dimension
+    and no temporal loop of that dimension sits above it in the nest (each PE's share of the
+    dimension is fixed: the last busy PE takes a shorter strip, any after it idle throughout),
+    under the union multicast rule, and the dimension shares no input coordinate with a window
+    dimension above 1 (PEs of different widths would hold overlapping windows)."""
+    sizes = layer.loop_bounds
+    nest = [(index, loop) for index, loop in mapping.loops() if loop.bound > 1]
+    over = {dim for dim, size in sizes.items() if mapping.bound(dim) > size}
+    found = [at for at, (_, loop) in enumerate(nest) if loop.spatial and loop.dim in over]
+    if not found:
+        return None
+    index, loop = nest[found[0]]
+    dim = loop.dim
+    reasons = []
+    if len(found) > 1:
+        reasons.append("one overshooting spatial loop (uneven unrolling of one loop only)")
+    if loop.axis is Axis.LANE:
+        reasons.append("no overshooting lane loop")
+    if any(not other.spatial and other.dim is dim for _, other in nest[: found[0]]):
+        reasons.append(f"no temporal loop of {dim.value} above its overshooting spatial loop")
+    if arch.network.multicast_rule is MulticastRule.IDENTICAL:
+        reasons.append("the union multicast rule (identical is not modelled for uneven unrolling)")
+    partner = _WINDOW_PARTNERS.get(dim)
+    if partner is not None and sizes[partner] > 1:
+        reasons.append(
+            f"{partner.value} = 1 (overlapping input windows of PEs of different widths are "
+            "not modelled)"
+        )
+    return index, loop, reasons
 
 
 def _check_factors(found: Problems, layer: Layer, mapping: Mapping) -> None:
