@@ -77,24 +77,8 @@ def search(
     weight = _penalty(table, sensitivities, penalty).reshape(cost.shape)
     allowed = _allowed(table, pairs) & ~np.isnan(cost)
     _check_budget(table, metric, budget, cost, allowed)
-    if method == "milp":
-        chosen = _milp(cost, weight, allowed, budget)
-    elif method == "greedy":
-        chosen = _greedy(cost, weight, allowed, budget)
-    else:
-        raise ConfigError(Problem("search", "method", f"one of {', '.join(METHODS)}", method))
-    rows = np.arange(len(table.layers))
-    na = len(table.input_bits)
-    return BitChoice(
-        layers=table.layers,
-        weight_bits=tuple(table.weight_bits[k // na] for k in chosen),
-        input_bits=tuple(table.input_bits[k % na] for k in chosen),
-        metric=metric,
-        cost=float(cost[rows, chosen].sum()),
-        budget=float(budget),
-        penalty=float(weight[rows, chosen].sum()),
-        method=method,
-    )
+    chosen = _solve(cost, weight, allowed, budget, method)
+    return _choice(table, chosen, chosen, cost, weight, metric, budget, method)
 
 
 def search_pruning(
@@ -124,27 +108,42 @@ def search_pruning(
     weight = _by_layer(weights)
     allowed = np.tile(_allowed(first, pairs), (1, len(tables))) & ~np.isnan(cost)
     _check_budget(first, metric, budget, cost, allowed)
-    if method not in METHODS:
-        raise ConfigError(Problem("search", "method", f"one of {', '.join(METHODS)}", method))
-    solve = _milp if method == "milp" else _greedy
-    chosen = solve(cost, weight, allowed, budget)
-    rows = np.arange(len(first.layers))
+    chosen = _solve(cost, weight, allowed, budget, method)
     cells = len(first.weight_bits) * len(first.input_bits)
     which, pair = chosen // cells, chosen % cells
-    na = len(first.input_bits)
+    densities = tuple(
+        tables[t].weight_densities[i] if tables[t].weight_densities else 1.0
+        for i, t in enumerate(which)
+    )
+    return _choice(
+        first, pair, chosen, cost, weight, metric, budget, method, weight_densities=densities
+    )
+
+
+def _solve(cost: NDArray, weight: NDArray, allowed: NDArray, budget: float, method: str):
+    """The chosen column per layer, by the named method."""
+    if method == "milp":
+        return _milp(cost, weight, allowed, budget)
+    if method == "greedy":
+        return _greedy(cost, weight, allowed, budget)
+    raise ConfigError(Problem("search", "method", f"one of {', '.join(METHODS)}", method))
+
+
+def _choice(table, pair, chosen, cost, weight, metric, budget, method, **extra) -> BitChoice:
+    """The BitChoice of the (weight, input) cells ``pair`` of ``table``; ``chosen`` indexes the
+    columns of ``cost`` and ``weight``."""
+    rows = np.arange(len(table.layers))
+    na = len(table.input_bits)
     return BitChoice(
-        layers=first.layers,
-        weight_bits=tuple(first.weight_bits[k // na] for k in pair),
-        input_bits=tuple(first.input_bits[k % na] for k in pair),
+        layers=table.layers,
+        weight_bits=tuple(table.weight_bits[k // na] for k in pair),
+        input_bits=tuple(table.input_bits[k % na] for k in pair),
         metric=metric,
         cost=float(cost[rows, chosen].sum()),
         budget=float(budget),
         penalty=float(weight[rows, chosen].sum()),
         method=method,
-        weight_densities=tuple(
-            tables[t].weight_densities[i] if tables[t].weight_densities else 1.0
-            for i, t in enumerate(which)
-        ),
+        **extra,
     )
 
 
