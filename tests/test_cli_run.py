@@ -118,3 +118,25 @@ def test_the_default_study_runs_at_batch_16(tmp_path: Path, monkeypatch, argv, e
     monkeypatch.setattr("accelsim.cli.run.simulate", record)
     assert main(["run", "-q", *argv, "--out", str(tmp_path / "r")]) == 130
     assert seen == [("alexnet", expected)]
+
+
+def test_summary_columns_widen_for_huge_values(tmp_path: Path, capsys) -> None:
+    """An FC layer of 10^12 inputs runs for 2.5 x 10^14 cycles (19 characters with commas): the
+    cycles column widens so the table still reads as separate columns (at the fixed width of 14
+    the number ran into the DRAM column)."""
+    workload = tmp_path / "huge.yaml"
+    workload.write_text(
+        "name: huge\nlayers:\n"
+        "  - {name: fc, type: fc, in_features: 1000000000000, out_features: 1000}\n"
+    )
+    argv = ["run", "--workload", str(workload), "--dataflows", "rs", "--out", str(tmp_path / "o")]
+    assert main(argv) == 0
+    lines = capsys.readouterr().out.splitlines()
+    header = next(line for line in lines if line.startswith("dataflow"))
+    row = next(line for line in lines if line.startswith("rs "))
+    columns = ["dataflow", "total", "ALU", "RF", "array", "buffer", "DRAM", "cycles", "util"]
+    assert header.split() == columns
+    assert len(row.split()) == len(header.split())
+    assert len(row) == len(header)  # right-aligned columns end where their headers end
+    cycles = int(row.split()[7].replace(",", ""))
+    assert cycles > 10**14

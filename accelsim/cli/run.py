@@ -242,22 +242,33 @@ def format_summary(results: list[NetworkResult], arch_name: str) -> str:
     """A fixed-width table: one line per dataflow, energy per MAC by category, cycles."""
     first = results[0]
     unit = first.layers[0].energy_unit if first.layers else ""
-    name = max(9, *(len(result.dataflow) + 1 for result in results))
-    lines = [
-        f"{first.network} on {arch_name}, batch {first.batch}, {first.macs:,} MACs; "
-        f"energy per MAC in {unit}",
-        f"{'dataflow':<{name}}{'total':>8}{'ALU':>7}{'RF':>7}{'array':>7}{'buffer':>8}{'DRAM':>8}"
-        f"{'cycles':>14}{'util':>7}",
-    ]
+    headers = ("total", "ALU", "RF", "array", "buffer", "DRAM", "cycles", "util")
+    widths = [8, 7, 7, 7, 8, 8, 14, 7]  # the least; a wider value widens its column
+    rows = []
     for result in results:
         by = result.energy_by("category")
         per = {k: v / result.macs for k, v in by.items()}
         util = result.utilization  # the summary.csv column, so screen and file agree
-        lines.append(
-            f"{result.dataflow:<{name}}{result.energy_per_mac:>8.3f}{per['ALU']:>7.2f}{per['RF']:>7.2f}"
-            f"{per['array']:>7.2f}{per['buffer']:>8.2f}{per['DRAM']:>8.2f}"
-            f"{result.cycles:>14,}{util:>7.2f}"
+        rows.append(
+            (
+                result.dataflow,
+                f"{result.energy_per_mac:.3f}",
+                *(f"{per[k]:.2f}" for k in ("ALU", "RF", "array", "buffer", "DRAM")),
+                f"{result.cycles:,}",
+                f"{util:.2f}",
+            )
         )
+    name = max(9, *(len(row[0]) + 1 for row in rows))
+    widths = [max(w, *(len(row[i + 1]) + 2 for row in rows)) for i, w in enumerate(widths)]
+    lines = [
+        f"{first.network} on {arch_name}, batch {first.batch}, {first.macs:,} MACs; "
+        f"energy per MAC in {unit}",
+        f"{'dataflow':<{name}}"
+        + "".join(f"{h:>{w}}" for h, w in zip(headers, widths, strict=True)),
+    ]
+    for row in rows:
+        cells = zip(row[1:], widths, strict=True)
+        lines.append(f"{row[0]:<{name}}" + "".join(f"{c:>{w}}" for c, w in cells))
     for result in results:
         if result.sparse:  # formats, gating or skipping on zeros: what the same mappings cost dense
             lines.append(
