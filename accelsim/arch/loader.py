@@ -255,13 +255,14 @@ def _level(found: Problems, path: str, raw: Any) -> Level:
     shared = _shared_bandwidth(found, path, raw, word_bits)
     name = text(found, f"{path}.name", raw.get("name", "?"), empty_ok=False) or "?"
     keeps = _keeps(found, f"{path}.keeps", raw.get("keeps", [d.value for d in DataType]))
+    per_pe = _per_pe(found, f"{path}.per_pe", raw.get("per_pe", kind is LevelKind.REGFILE))
     return Level(
         name=name,
         kind=kind,
         keeps=keeps,
         capacity_bits=_capacity(found, path, raw, kind, word_bits),
         word_bits=word_bits,
-        per_pe=_per_pe(found, f"{path}.per_pe", raw.get("per_pe", kind is LevelKind.REGFILE)),
+        per_pe=per_pe,
         read_bandwidth_bits=_bandwidth(found, path, raw, "read", shared),
         write_bandwidth_bits=_bandwidth(found, path, raw, "write", shared),
         latency_cycles=integer(
@@ -269,7 +270,7 @@ def _level(found: Problems, path: str, raw: Any) -> Level:
         ),
         energy=_energy(found, f"{path}.energy", raw.get("energy")),
         parallel_with=_parallel_with(found, f"{path}.parallel_with", raw.get("parallel_with")),
-        streams_partial_sums=_streams(found, path, raw),
+        streams_partial_sums=_streams(found, path, raw, keeps, per_pe),
         compression=sparse.compression(found, f"{path}.compression", raw.get("compression"), keeps),
         sparse=sparse.optimizations(found, f"{path}.sparse", raw.get("sparse"), name),
     )
@@ -284,16 +285,16 @@ def _parallel_with(found: Problems, path: str, value: Any) -> str | None:
     return value
 
 
-def _streams(found: Problems, path: str, raw: dict) -> bool:
-    """``streams_partial_sums``: true or false, true only on a per-PE level keeping outputs."""
+def _streams(
+    found: Problems, path: str, raw: dict, keeps: frozenset[DataType], per_pe: bool
+) -> bool:
+    """``streams_partial_sums``: true or false, true only on a per-PE level keeping outputs
+    (``keeps`` and ``per_pe`` as the level's own fields were read)."""
     value = raw.get("streams_partial_sums", False)
     if not isinstance(value, bool):
         found.add(f"{path}.streams_partial_sums", "true or false", value)
         return False
-    keeps = raw.get("keeps", [d.value for d in DataType])
-    keeps_outputs = isinstance(keeps, list) and DataType.OUTPUTS.value in keeps
-    per_pe = raw.get("per_pe", raw.get("kind") == LevelKind.REGFILE.value)
-    if value and not (keeps_outputs and per_pe is True):
+    if value and not (DataType.OUTPUTS in keeps and per_pe):
         found.add(
             f"{path}.streams_partial_sums",
             "true only on a per-PE level keeping outputs",
