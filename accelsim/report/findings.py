@@ -163,11 +163,6 @@ def _effective(points: pd.DataFrame, layers: pd.DataFrame | None) -> pd.DataFram
     return points
 
 
-def _only(values: pd.Series) -> object:
-    """The one value of a column, or None when it holds several."""
-    return values.iloc[0] if values.nunique() == 1 else None
-
-
 def _baseline(ran: pd.DataFrame, baseline: int | None) -> pd.Series:
     if baseline is None:
         return ran.iloc[0]

@@ -47,7 +47,3 @@ class SparseSpec:
     # at the compute: gate (gating) or skip (skipping) a compute whose operands are zero or
     # missing (Sparseloop's compute_optimization); None: every compute that arrives is done
     compute: Action | None = None
-
-    @property
-    def is_dense(self) -> bool:
-        return not (self.formats or self.optimizations or self.compute)
