@@ -11,13 +11,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-_LEVEL = re.compile(r"^=== (.+) ===$")
+from timeloop_stats import _DATASPACE, level_lines
+
 _COUNT = re.compile(
     r"^\s+(Algorithmic|Actual|Gated|Skipped) scalar (reads|fills|updates) \(per-instance\)"
     r"\s+: (\d+)$"
 )
 _COMPUTES = re.compile(r"^\s+(Algorithmic|Actual|Gated|Skipped) Computes \(total\)\s+: (\d+)$")
-_DATASPACE = re.compile(r"^    ([A-Za-z_][A-Za-z0-9_]*):$")
 _FORMAT = re.compile(
     r"^\s+(Actual|Gated|Skipped) scalar format (reads|fills|updates) \(per-instance\)\s*$"
 )
@@ -51,21 +51,13 @@ class SparseStats:
 
 def read_sparse_stats(path: Path) -> SparseStats:
     text = path.read_text()
-    body = text.split("\nNetworks\n")[0]
     levels: dict[str, SparseLevel] = {}
-    current: SparseLevel | None = None
-    space: str | None = None
     kind: tuple[str, str] | None = None
-    for line in body.splitlines():
-        if match := _LEVEL.match(line):
-            current = levels.setdefault(match.group(1), SparseLevel(match.group(1)))
-            space = None
-        elif current is None:
-            continue
-        elif match := re.match(r"^\s+Instances\s+: (\d+)", line):
-            current.instances = int(match.group(1))
-        elif match := _DATASPACE.match(line):
-            space, kind = match.group(1), None
+    for name, instances, space, line in level_lines(text):
+        current = levels.setdefault(name, SparseLevel(name))
+        current.instances = instances
+        if space is not None and _DATASPACE.match(line):
+            kind = None
             current.counts[space] = {}
         elif (match := _FORMAT.match(line)) and space is not None:
             kind = (match.group(1).lower(), match.group(2))
@@ -74,8 +66,9 @@ def read_sparse_stats(path: Path) -> SparseStats:
             rank = (int(match.group(2)), int(match.group(3)))
             current.formats[space][kind][int(match.group(1))] = rank
         elif (match := _COUNT.match(line)) and space is not None:
-            kind = match.group(1).lower()
-            current.counts[space].setdefault(kind, {})[match.group(2)] = int(match.group(3))
+            current.counts[space].setdefault(match.group(1).lower(), {})[match.group(2)] = int(
+                match.group(3)
+            )
         elif match := _COMPUTES.match(line):
             current.computes[match.group(1).lower()] = int(match.group(2))
         elif (match := _ENERGY.match(line)) and (space is not None or not current.counts):

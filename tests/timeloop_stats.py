@@ -8,6 +8,7 @@ cycles, computes and total energy. The files are stored verbatim under tests/dat
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,22 +38,32 @@ class Stats:
         return sum(level.energy_pj for level in self.levels.values())
 
 
-def read_stats(path: Path) -> Stats:
-    text = path.read_text()
-    body = text.split("\nNetworks\n")[0]
-    levels: dict[str, StatsLevel] = {}
-    current: StatsLevel | None = None
+def level_lines(text: str) -> Iterator[tuple[str, int, str | None, str]]:
+    """Each line of the per-level part of a stats file (before "Networks") under a level header:
+    the level's name, its instances (0 until its "Instances" line), the data space the line is
+    under (None before the first) and the line. Both stats readers walk the file with it."""
+    level: str | None = None
+    instances = 0
     space: str | None = None
-    for line in body.splitlines():
+    for line in text.split("\nNetworks\n")[0].splitlines():
         if match := _LEVEL.match(line):
-            current = levels.setdefault(match.group(1), StatsLevel(match.group(1)))
-            space = None
-        elif current is None:
+            level, instances, space = match.group(1), 0, None
+        elif level is None:
             continue
         elif match := re.match(r"^\s+Instances\s+: (\d+)", line):
-            current.instances = int(match.group(1))
+            instances = int(match.group(1))
         elif match := _DATASPACE.match(line):
             space = match.group(1)
+        yield level, instances, space, line
+
+
+def read_stats(path: Path) -> Stats:
+    text = path.read_text()
+    levels: dict[str, StatsLevel] = {}
+    for name, instances, space, line in level_lines(text):
+        current = levels.setdefault(name, StatsLevel(name))
+        current.instances = instances
+        if space is not None and _DATASPACE.match(line):
             current.counts[space] = {}
         elif (match := _COUNT.match(line)) and space is not None:
             current.counts[space][match.group(1)] = int(match.group(2))
