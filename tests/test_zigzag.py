@@ -70,7 +70,14 @@ def test_builtin_matches_zigzag_hardware_file(name: str) -> None:
     for level in arch.levels:
         memory = memories[level.name]
         widths = {port["bandwidth_max"] for port in memory["ports"]}
-        assert widths == {level.read_bandwidth_bits} == {level.write_bandwidth_bits}, level.name
+        if [port["type"] for port in memory["ports"]] == ["read_write"]:  # one pipe for both
+            [port] = memory["ports"]
+            found = [(p.name, p.type.value, p.bandwidth_bits, p.data_types) for p in level.ports]
+            expected = [(port["name"], "read_write", port["bandwidth_max"], level.keeps)]
+            assert found == expected, level.name
+        else:
+            assert widths == {level.read_bandwidth_bits} == {level.write_bandwidth_bits}, level.name
+            assert level.ports == (), level.name
         # energy per access of the port's width, or of one 16-bit partial sum where ZigZag rounds
         # that up to one access of a wider port (eyeriss_like's 24-bit rf_16B)
         assert level.word_bits == WORD_BITS.get((name, level.name), max(widths)), level.name

@@ -381,8 +381,9 @@ def bandwidth_cycles(analysis: Analysis, arch: Arch) -> int:
 
 
 def traffic_cycles(traffic: tuple[Traffic, ...], arch: Arch) -> float:
-    """The largest per-instance read or write traffic of any level over that port's bandwidth
-    (levels have separate read and write ports, as in the engine); 0 if none is limited."""
+    """The largest per-instance traffic of any port over its bandwidth (a level's read and write
+    ports and its ports of their own for some data types, as in the engine); 0 if none is
+    limited."""
     return float(_traffic_bound(traffic, arch))
 
 
@@ -393,12 +394,16 @@ def _traffic_bound(traffic: tuple[Traffic, ...], arch: Arch) -> Fraction:
         if not items:
             continue
         instances = items[0].instances
-        for bandwidth, bits in (
-            (level.read_bandwidth_bits, sum(t.read_bits for t in items)),
-            (level.write_bandwidth_bits, sum(t.write_bits for t in items)),
-        ):
+        bandwidths = {"read": level.read_bandwidth_bits, "write": level.write_bandwidth_bits}
+        bandwidths.update((port.name, port.bandwidth_bits) for port in level.ports)
+        bits = dict.fromkeys(bandwidths, 0)  # per port: a port of its own, or the level's
+        for item in items:
+            for write, count in ((False, item.read_bits), (True, item.write_bits)):
+                port = level.port(item.data_type, write=write)
+                bits[("write" if write else "read") if port is None else port.name] += count
+        for name, bandwidth in bandwidths.items():
             if bandwidth:
-                bound = max(bound, bits / (instances * Fraction(bandwidth)))
+                bound = max(bound, bits[name] / (instances * Fraction(bandwidth)))
     return bound
 
 

@@ -19,6 +19,7 @@ from accelsim.arch.model import (
     Network,
     PEArray,
 )
+from accelsim.arch.ports import ports
 from accelsim.config import (
     LIMITS,
     apply_overrides,
@@ -72,6 +73,7 @@ LEVEL_KEYS = [
     "streams_partial_sums",
     "compression",
     "sparse",
+    "ports",
 ]
 NETWORK_KEYS = [
     "multicast",
@@ -273,6 +275,7 @@ def _level(found: Problems, path: str, raw: Any) -> Level:
         streams_partial_sums=_streams(found, path, raw, keeps, per_pe),
         compression=sparse.compression(found, f"{path}.compression", raw.get("compression"), keeps),
         sparse=sparse.optimizations(found, f"{path}.sparse", raw.get("sparse"), name),
+        ports=ports(found, f"{path}.ports", raw.get("ports"), keeps),
     )
 
 

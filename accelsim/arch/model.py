@@ -64,6 +64,32 @@ class LevelEnergy:
     write_pj: float
 
 
+class PortType(str, Enum):
+    """What a port serves: reads (data leaving the level), writes (fills and partial-sum
+    updates arriving), or both through one pipe (ZigZag's ``read_write``)."""
+
+    READ = "read"
+    WRITE = "write"
+    READ_WRITE = "read_write"
+
+
+@dataclass(frozen=True)
+class Port:
+    """A port of its own for some data types of a level (``ports:`` in docs/arch_format.md):
+    ``bandwidth_bits`` bits per cycle per instance, carrying the reads (``type`` read), the
+    writes (write) or both (read_write) of ``data_types``. A data type and direction no port
+    names uses the level's own read or write bandwidth."""
+
+    name: str
+    type: PortType
+    data_types: frozenset[DataType]
+    bandwidth_bits: float
+
+    def serves(self, data_type: DataType, *, write: bool) -> bool:
+        wanted = PortType.WRITE if write else PortType.READ
+        return data_type in self.data_types and self.type in (wanted, PortType.READ_WRITE)
+
+
 @dataclass(frozen=True)
 class Level:
     """One storage level. ``per_pe`` levels have one instance per PE; the others are shared.
@@ -78,6 +104,8 @@ class Level:
     partial sums pass through the PE's adder as a stream (the Eyeriss chip's psum scratchpad): a
     tile starts accumulating from zero, the partial sums from above are added while it computes,
     and the finished ones leave while the next tile computes (docs/engine.md).
+    ``ports``: ports of their own for some data types (the Eyeriss chip's per-data-type
+    networks); :meth:`port` finds the one serving a data type in one direction.
     """
 
     name: str
@@ -95,6 +123,11 @@ class Level:
     # zeros (docs/sparse.md): formats the level keeps data types in, and its gating/skipping
     compression: tuple[tuple[DataType, Format], ...] = ()
     sparse: tuple[Optimization, ...] = ()
+    ports: tuple[Port, ...] = ()
+
+    def port(self, data_type: DataType, *, write: bool) -> Port | None:
+        """The port carrying ``data_type``'s writes (or reads), None: the level's own port."""
+        return next((p for p in self.ports if p.serves(data_type, write=write)), None)
 
     @property
     def capacity_words(self) -> int | None:

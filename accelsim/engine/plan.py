@@ -30,7 +30,7 @@ from accelsim.analysis.nest import (
     transitions,
     union_delta,
 )
-from accelsim.arch.model import Arch
+from accelsim.arch.model import Arch, Level
 from accelsim.engine.window import last_use
 from accelsim.mapping.model import Mapping
 from accelsim.types import DATA_TYPES, RELEVANT, DataType
@@ -51,6 +51,15 @@ def write_port(level: str) -> str:
     return f"{level}.write"
 
 
+def port_of(level: Level, data_type: DataType, *, write: bool) -> str:
+    """The resource carrying ``data_type``'s writes (or reads) at ``level``: a port of its own
+    (``<level>.<port>``, docs/arch_format.md "Ports"), else the level's write (read) port."""
+    port = level.port(data_type, write=write)
+    if port is not None:
+        return f"{level.name}.{port.name}"
+    return write_port(level.name) if write else read_port(level.name)
+
+
 @dataclass(frozen=True)
 class Edge:
     """Elements a parent sends to its children (child ``None``: the MACs), per step kind."""
@@ -62,6 +71,9 @@ class Edge:
     parent_bits: int
     child_bits: int
     parent_latency: int
+    parent_read: str  # the resources: the parent's reads and updates, the child's fills
+    parent_write: str
+    child_write: str | None
     served: tuple[int, ...]  # per resolved carry j: elements sent when loop j advances
     served_first: int  # the first step
     served_inner: int  # per step, from the loops inside a step
@@ -108,6 +120,20 @@ class Plan:
     @cached_property
     def output_edges(self) -> tuple[Edge, ...]:
         return tuple(e for e in self.edges if e.data_type is DataType.OUTPUTS)
+
+    @cached_property
+    def _fill_ports(self) -> dict[str, frozenset[str]]:
+        """Per level: the resources its fills arrive on."""
+        found: dict[str, set[str]] = {}
+        for edge in self.edges:
+            if edge.child is not None and edge.child_write is not None:
+                found.setdefault(edge.child, set()).add(edge.child_write)
+        return {level: frozenset(names) for level, names in found.items()}
+
+    def filled(self, level: str, job: Job) -> int:
+        """Bits of ``job`` (a part of a fetch) written into ``level``."""
+        ports = self._fill_ports.get(level, frozenset())
+        return sum(bits for name, bits in job.bits if name in ports)
 
     @cached_property
     def streaming(self) -> frozenset[str]:
@@ -220,11 +246,11 @@ def _charge(
 ) -> None:
     """Reads and updates at the parent, fills at the child, elements through the network."""
     if reads:
-        bits[read_port(edge.parent)] += reads * edge.parent_bits
+        bits[edge.parent_read] += reads * edge.parent_bits
     if updates:
-        bits[write_port(edge.parent)] += updates * edge.parent_bits
-    if fills and edge.child is not None:
-        bits[write_port(edge.child)] += fills * edge.child_bits
+        bits[edge.parent_write] += updates * edge.parent_bits
+    if fills and edge.child_write is not None:
+        bits[edge.child_write] += fills * edge.child_bits
     if edge.spatial and network:
         bits[NETWORK] += network * edge.parent_bits
 
@@ -304,6 +330,8 @@ def _edge(layer, arch, mapping, analysis, placed, starts, resolved, data_type, p
         child_bits = analysis.at(mapping.levels[child].level, data_type).element_bits
         mac_inner = 0
     parent_name = mapping.levels[parent].level
+    parent_level = arch.level(parent_name)
+    child_level = None if child is None else arch.level(mapping.levels[child].level)
     edge = Edge(
         data_type=data_type,
         parent=parent_name,
@@ -311,7 +339,10 @@ def _edge(layer, arch, mapping, analysis, placed, starts, resolved, data_type, p
         spatial=bool(spatial),
         parent_bits=analysis.at(parent_name, data_type).element_bits,
         child_bits=child_bits,
-        parent_latency=arch.level(parent_name).latency_cycles,
+        parent_latency=parent_level.latency_cycles,
+        parent_read=port_of(parent_level, data_type, write=False),
+        parent_write=port_of(parent_level, data_type, write=True),
+        child_write=None if child_level is None else port_of(child_level, data_type, write=True),
         served=served_all[2],
         served_first=served_all[0],
         served_inner=served_all[1],
@@ -321,8 +352,8 @@ def _edge(layer, arch, mapping, analysis, placed, starts, resolved, data_type, p
         above_child=tuple(index < len(above) for index in range(len(resolved))),
         mac_inner=mac_inner,
         streamed=data_type is DataType.OUTPUTS
-        and child is not None
-        and arch.level(mapping.levels[child].level).streams_partial_sums,
+        and child_level is not None
+        and child_level.streams_partial_sums,
     )
     if data_type is DataType.OUTPUTS:  # partial sums keep the rule of their drain
         first = _first_inner(edge, forms, placed, starts[parent], parent_count, resolved, False)
@@ -404,6 +435,7 @@ def bandwidths(arch: Arch, analysis: Analysis) -> dict[str, Fraction | None]:
         for name, bandwidth in (
             (read_port(level.name), level.read_bandwidth_bits),
             (write_port(level.name), level.write_bandwidth_bits),
+            *((f"{level.name}.{port.name}", port.bandwidth_bits) for port in level.ports),
         ):
             found[name] = None if bandwidth is None else Fraction(bandwidth) * count
     bandwidth = arch.network.bandwidth_bits

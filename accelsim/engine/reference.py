@@ -56,7 +56,6 @@ from accelsim.engine.plan import (
     exact_fraction,
     make_plan,
     room_bits,
-    write_port,
 )
 from accelsim.engine.timing import Timing
 from accelsim.mapping.model import Mapping
@@ -299,7 +298,7 @@ class _Simulation:
         early, late, needed = [], {}, {}
         for level, job in parts:
             cycles = self._cycles(job)
-            filled = dict(job.bits).get(write_port(level), 0)
+            filled = self._plan.filled(level, job)
             share = _share(self._room[level], filled)
             first, rest = _split(cycles, share, round_up=False)
             if share >= 1 or (share > 0 and first):  # a share of nothing moves nothing

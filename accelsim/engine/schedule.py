@@ -41,7 +41,7 @@ from math import ceil
 
 import simpy
 
-from accelsim.engine.plan import Job, Plan, StepKey, write_port
+from accelsim.engine.plan import Job, Plan, StepKey
 
 
 @dataclass(frozen=True)
@@ -175,7 +175,7 @@ class ScheduleState:
             return found
         fetch, needed = [], {}
         for level, job in () if after is None else self._plan.fetch(after):
-            filled = dict(job.bits).get(write_port(level), 0)
+            filled = self._plan.filled(level, job)
             share = _share(self._room[level], filled)
             early, late = _split(self._timed(job), share, round_up=False)
             free = room_free(level) if self._room[level] != 0 else None
