@@ -15,10 +15,12 @@ from oracle_loopnest import oracle_counts
 from test_analysis_oracle import assert_matches_oracle, conv, small_layers
 
 from accelsim.analysis.counts import analyze
-from accelsim.arch import Arch, Axis, arch_from_dict
+from accelsim.arch import Arch, Axis, arch_from_dict, load_arch
 from accelsim.engine import simulate_timing
+from accelsim.engine.plan import bandwidths
 from accelsim.engine.reference import simulate_reference
 from accelsim.errors import ConfigError
+from accelsim.mapper import map_layer
 from accelsim.mapping.io import mapping_from_dict
 from accelsim.mapping.model import LevelMapping, Loop, Mapping
 from accelsim.mapping.validate import check_mapping
@@ -238,6 +240,22 @@ def test_an_output_register_above_a_shared_weight_register_by_hand() -> None:
         )
     )
     check_mapping(layer, arch, mapping)
+    one_psum = arch_from_dict(
+        {
+            "name": "one_psum",
+            "pe_array": {"rows": 2, "cols": 4},
+            "levels": [
+                {"name": "DRAM", "kind": "dram"},
+                {"name": "buffer", "kind": "sram", "capacity_bits": 1 << 20},
+                {"name": "rf_o", "kind": "regfile", "keeps": ["outputs"],
+                 "capacity_bits": layer.psum_bits},
+                {"name": "rf_w", "kind": "regfile", "keeps": ["weights"],
+                 "capacity_bits": layer.weight_bits,
+                 "shared_by": {"x": 4}},
+            ],
+        }
+    )  # fmt: skip
+    check_mapping(layer, one_psum, mapping)  # each holds one: the served P 4 is above rf_o
     found = analyze(layer, arch, mapping)
     macs = 2 * 2 * 4 * 3
     weights, outputs = found.at("rf_w", WEIGHTS), found.at("rf_o", OUTPUTS)
@@ -344,3 +362,75 @@ def test_both_engines_time_a_shared_register_alike() -> None:
         assert production.cycles == reference.cycles
         assert production.stall_cycles == reference.stall_cycles
         assert production.cycles >= 2 * 3  # the temporal steps
+
+
+# ---- the mapper ------------------------------------------------------------------------------
+def test_ws_serves_output_pixels_from_a_shared_weight_register_and_keeps_the_reduction() -> None:
+    # ZigZag's meta_prototype in small (2 x 8 PEs): a weight register serving 4 columns, an
+    # output register serving 2 (an adder tree), listed above the weight register.
+    layer = conv(m=4, c=8, p=4, q=4, r=3, s=3)
+    arch = arch_from_dict(
+        {
+            "name": "small_meta",
+            "pe_array": {"rows": 2, "cols": 8},
+            "levels": [
+                {"name": "DRAM", "kind": "dram"},
+                {"name": "buffer", "kind": "sram", "capacity_bits": 1 << 20,
+                 "bandwidth_bits_per_cycle": 512},
+                {"name": "rf_o", "kind": "regfile", "keeps": ["outputs"],
+                 "capacity_bits": layer.psum_bits, "shared_by": {"x": 2}},
+                {"name": "rf_w", "kind": "regfile", "keeps": ["weights"],
+                 "capacity_bits": layer.weight_bits, "shared_by": {"x": 4}},
+            ],
+        }
+    )  # fmt: skip
+    for objective in ("energy", "cycles"):
+        found = map_layer(layer, arch, "ws", objective)
+        mapping = found.mapping
+        check_mapping(layer, arch, mapping)
+        # the weight register serves an output dimension (no weight differs within its group),
+        # the output register a reduction dimension; the reduction's other loops stay in it
+        served_w = {loop.dim for loop in mapping.levels[3].spatial}
+        served_o = {loop.dim for loop in mapping.levels[2].spatial}
+        assert served_w <= {Dim.N, Dim.P, Dim.Q} and served_w
+        assert served_o <= {Dim.C, Dim.R, Dim.S} and served_o
+        assert {loop.dim for loop in mapping.levels[2].temporal} <= {Dim.C, Dim.R, Dim.S}
+        assert mapping.used_pes == 16
+        macs, steps = 4 * 8 * 4 * 4 * 3 * 3, 4 * 8 * 4 * 4 * 3 * 3 // 16
+        weights = found.analysis.at("rf_w", WEIGHTS)
+        outputs = found.analysis.at("rf_o", OUTPUTS)
+        assert (weights.instances, weights.reads) == (16 // 4, macs // 4)  # one read per 4 MACs
+        assert weights.fills == 4 * steps  # a new weight at every step
+        # one partial sum per 2 MACs (the adder tree), each output arrives and leaves once
+        assert (outputs.instances, outputs.updates) == (16 // 2, macs // 2)
+        assert outputs.fills == 4 * 4 * 4 == layer.output_elements
+        assert_matches_served_oracle(layer, arch, mapping)
+
+
+# ---- the shipped ZigZag designs --------------------------------------------------------------
+@pytest.mark.parametrize(
+    "name", ["meta_prototype", "edge_tpu_like", "ascend_like", "tesla_npu_like"]
+)
+def test_shipped_designs_count_one_register_per_group_and_both_engines_agree(name: str) -> None:
+    arch = load_arch(f"zigzag_{name}")
+    layer = arch.apply_precision(conv(m=32, c=16, p=8, q=8, r=3, s=3))
+    found = map_layer(layer, arch, "ws", "cycles")
+    mapping, analysis = found.mapping, found.analysis
+    check_mapping(layer, arch, mapping)
+    ports = bandwidths(arch, analysis)
+    for index, level in enumerate(arch.levels):
+        if level.shared_by == (1, 1) or not mapping.levels[index].keeps:
+            continue
+        served = prod(loop.bound for loop in mapping.levels[index].spatial)
+        for item in analysis.traffic:
+            if item.level == level.name:  # one instance per group of the PEs in use
+                assert item.instances == mapping.used_pes // served
+                assert item.instances <= arch.pe_array.pes // prod(level.shared_by)
+                assert ports[f"{level.name}.read"] == level.read_bandwidth_bits * item.instances
+    production = simulate_timing(layer, arch, mapping, analysis)
+    reference = simulate_reference(layer, arch, mapping, analysis)
+    assert (production.cycles, production.stall_cycles) == (
+        reference.cycles,
+        reference.stall_cycles,
+    )
+    assert production.busy_cycles == reference.busy_cycles

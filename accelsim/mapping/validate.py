@@ -8,7 +8,7 @@ from math import prod
 
 from accelsim.arch.model import Arch, Axis, MulticastRule, TemporalReuse
 from accelsim.errors import Problems
-from accelsim.mapping.model import Loop, Mapping
+from accelsim.mapping.model import Loop, Mapping, serve
 from accelsim.progressions import progression_size
 from accelsim.types import DATA_TYPES, RELEVANT, DataType, Dim
 from accelsim.workload.layer import Layer
@@ -256,6 +256,7 @@ def _check_lanes(found: Problems, layer: Layer, arch: Arch, mapping: Mapping) ->
 
 
 def _check_capacity(found: Problems, layer: Layer, arch: Arch, mapping: Mapping) -> None:
+    mapping = serve(arch, mapping)[0]  # served loops run above every per-PE level
     for index, level in enumerate(arch.levels):
         if level.capacity_bits is None:
             continue
@@ -294,6 +295,7 @@ class Overflow:
 
 def overflow(layer: Layer, arch: Arch, mapping: Mapping) -> Overflow | None:
     """The level whose tiles exceed its capacity by the largest ratio, or None if all fit."""
+    mapping = serve(arch, mapping)[0]
     worst: Overflow | None = None
     for index, level in enumerate(arch.levels):
         if level.capacity_bits is None:
@@ -313,6 +315,7 @@ def overflow(layer: Layer, arch: Arch, mapping: Mapping) -> Overflow | None:
 def fits(layer: Layer, arch: Arch, mapping: Mapping) -> bool:
     """True when every tile fits its level. Before any loop is placed above the buffer this says
     whether the buffer can hold the smallest tile the PE and spatial loops need."""
+    mapping = serve(arch, mapping)[0]
     for index, level in enumerate(arch.levels):
         held = sum(tile_bits(layer, mapping, index).values())
         if level.capacity_bits is not None and held > level.capacity_bits:
