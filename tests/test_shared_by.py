@@ -107,6 +107,11 @@ def test_bad_shared_by_is_one_clear_error(value, extra, field, expected) -> None
     assert message.count("shared_by") >= 1 and "Traceback" not in message
 
 
+def test_shared_by_is_refused_beside_zeros() -> None:
+    message = problems({"x": 2}, keeps=["weights"], compression={"weights": ["B"]})
+    assert "levels[1].shared_by" in message and "compression or sparse" in message
+
+
 # ---- the mapping check -----------------------------------------------------------------------
 def test_loops_within_a_group_must_fit_it_and_those_above_the_groups() -> None:
     arch = grouped_arch({"x": 2})

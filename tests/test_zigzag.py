@@ -182,11 +182,11 @@ def test_every_layer_maps(case: tuple[str, str, str]) -> None:
 @pytest.mark.xfail(
     raises=AssertionError,
     strict=True,
-    reason="edge_tpu_like's weight register serves a 4 x 4 group (shared_by, ZigZag's D3 x D4): "
-    "ws must fill it with output pixels, and with exact-divisor spatial factors a 7 x 7 output "
-    "fills none (7 > 4), so ws uses 64 of 1,024 PEs: 1,806,336 compute cycles, 1,918,720 in all "
-    "(measured); ZigZag unrolls OX 4 x OY 4 unevenly. With a register per PE (before shared_by) "
-    "ws spread 1,024 distinct weights: 304,386 cycles",
+    reason="edge_tpu_like's weight register serves a row of 16 PEs (shared_by, ZigZag's D3 x D4): "
+    "ws fills it with output pixels, and with exact-divisor spatial factors a 7 x 7 output "
+    "fills 7 of 16, so ws uses 448 of 1,024 PEs: 258,048 compute cycles, 335,232 in all "
+    "(measured; ZigZag 299,585, unrolling OX 4 x OY 4 unevenly). With a register per PE "
+    "(before shared_by) ws spread 1,024 distinct weights: 304,386 cycles",
 )
 def test_edge_tpu_weight_stream_overlaps_compute() -> None:
     """ResNet-18 layer4.0.conv2 on edge_tpu_like (latency objective, ws): bound by the DRAM port,

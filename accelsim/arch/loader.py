@@ -303,8 +303,17 @@ def _shared_by(found: Problems, path: str, value: Any, per_pe: bool) -> tuple[in
 
 
 def _check_shared_by(found: Problems, levels: tuple[Level, ...], pe_array: PEArray) -> None:
-    """Each level's group divides the array along both axes."""
+    """Each level's group divides the array along both axes; zeros (compression, gating,
+    skipping) are not modelled with groups."""
+    zeros = any(level.compression or level.sparse for level in levels)
     for i, level in enumerate(levels):
+        if zeros and level.shared_by != (1, 1):
+            found.add(
+                f"levels[{i}].shared_by",
+                "no shared_by in a design with compression or sparse optimizations (zeros with "
+                "registers shared by groups of PEs are not modelled)",
+                {"x": level.shared_by[0], "y": level.shared_by[1]},
+            )
         for size, extent, axis, edge in zip(
             (pe_array.cols, pe_array.rows), level.shared_by, "xy", ("cols", "rows"), strict=True
         ):
