@@ -9,6 +9,7 @@ from math import prod
 from typing import Any
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from oracle_loopnest import oracle_counts
@@ -21,7 +22,7 @@ from accelsim.engine.plan import bandwidths
 from accelsim.engine.reference import simulate_reference
 from accelsim.errors import ConfigError
 from accelsim.mapper import map_layer
-from accelsim.mapping.io import mapping_from_dict
+from accelsim.mapping.io import dump_mapping, mapping_from_dict
 from accelsim.mapping.model import LevelMapping, Loop, Mapping
 from accelsim.mapping.validate import check_mapping
 from accelsim.types import RELEVANT, DataType, Dim
@@ -439,3 +440,12 @@ def test_shipped_designs_count_one_register_per_group_and_both_engines_agree(nam
         reference.stall_cycles,
     )
     assert production.busy_cycles == reference.busy_cycles
+
+
+def test_a_mapping_with_served_loops_round_trips_through_yaml() -> None:
+    arch = load_arch("zigzag_meta_prototype")
+    layer = arch.apply_precision(conv(m=32, c=16, p=8, q=8, r=3, s=3))
+    mapping = map_layer(layer, arch, "ws", "cycles").mapping
+    assert any(level.spatial for level in mapping.levels[arch.first_pe_level :])
+    again = mapping_from_dict(yaml.safe_load(dump_mapping(mapping)), arch)
+    assert again == mapping
