@@ -224,7 +224,7 @@ def _candidates(layer: Layer, arch: Arch, dataflow: Dataflow, template: Template
         (array, lanes)
         for array in _spatial_options(bounds, arch, template, lanes_wanted)
         + _served_options(bounds, arch, template, keeps)
-        if _served_split(arch, keeps, array) is not None
+        if _servable(bounds, arch, keeps, array)
         for lanes in _lane_options(_divide(bounds, array), lanes_wanted)
     ):
         spatial = spatial_array + lanes
@@ -372,6 +372,16 @@ def _served_split(arch: Arch, keeps, array: tuple[Loop, ...]) -> dict[int, tuple
                 return None
         served[index] = tuple(mine)
     return served
+
+
+def _servable(bounds, arch: Arch, keeps, array: tuple[Loop, ...]) -> bool:
+    """Whether the spatial option ``array`` splits over the shared registers
+    (:func:`_served_split`) with no served loop over a dimension its factors do not divide."""
+    split = _served_split(arch, keeps, array)
+    if split is None:
+        return False
+    spread = {dim: prod(loop.bound for loop in array if loop.dim is dim) for dim in bounds}
+    return all(bounds[loop.dim] % spread[loop.dim] == 0 for s in split.values() for loop in s)
 
 
 def _served_options(bounds, arch: Arch, template: Template, keeps) -> list[tuple[Loop, ...]]:

@@ -159,6 +159,24 @@ def test_loops_within_a_group_must_fit_it_and_those_above_the_groups() -> None:
     check_mapping(layer, arch, bypassed)  # a level that keeps nothing has no instances to fit
 
 
+def test_a_served_dimension_must_not_be_clipped() -> None:
+    # P = 3 over a served P 4: one PE of the group would idle, the copies would differ
+    layer = conv(m=4, p=3)
+    mapping = Mapping(
+        (
+            LevelMapping("DRAM", (), (), ALL),
+            LevelMapping("buffer", (Loop(Dim.M, 4),), (), ALL),
+            LevelMapping("rf_w", (), (Loop(Dim.P, 4, Axis.X),), frozenset({WEIGHTS})),
+        )
+    )
+    arch = grouped_arch({"x": 4})
+    expected = r"rf_w.spatial for P in \[0:4\) \(spatial-X\).*P = 3; uneven unrolling"
+    with pytest.raises(ConfigError, match=expected):
+        check_mapping(layer, arch, mapping)
+    with pytest.raises(ConfigError, match=expected):
+        analyze(layer, arch, mapping)
+
+
 def test_the_mapping_file_takes_spatial_loops_at_a_shared_register() -> None:
     arch = grouped_arch({"x": 4})
     entries = {

@@ -156,6 +156,7 @@ def analyze(layer: Layer, arch: Arch, mapping: Mapping) -> Analysis:
     a group of PEs is counted as :func:`~accelsim.mapping.model.serve` says."""
     nest, served = serve(arch, mapping)
     if served:
+        _check_served(layer, mapping, served)
         return _served(analyze(layer, arch, nest), mapping, dict(served))
     placed, _ = flatten(mapping)
     sizes = clipped_sizes(layer, mapping)
@@ -191,6 +192,24 @@ def _served(base: Analysis, mapping: Mapping, served: dict[int, int]) -> Analysi
         count = names.get(child, 1) if child is not None else 1
         links.append(replace(link, elements=_share(link.elements, count)))
     return replace(base, mapping=mapping, traffic=traffic, links=tuple(links))
+
+
+def _check_served(layer: Layer, mapping: Mapping, served) -> None:
+    """ConfigError for a served loop over a clipped dimension (its PEs would differ)."""
+    for index, _ in served:
+        for loop in mapping.levels[index].spatial:
+            size = layer.loop_bounds[loop.dim]
+            if loop.axis is not Axis.LANE and mapping.bound(loop.dim) != size:
+                raise ConfigError(
+                    Problem(
+                        "mapping",
+                        f"{mapping.levels[index].level}.spatial {loop}",
+                        f"served loops over dimensions whose factors multiply to their size "
+                        f"({loop.dim.value} = {size}; uneven unrolling of a served dimension is "
+                        "not modelled)",
+                        mapping.bound(loop.dim),
+                    )
+                )
 
 
 def _share(total: int, count: int) -> int:
