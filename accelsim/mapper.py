@@ -40,7 +40,7 @@ from accelsim.errors import ConfigError, Problem
 from accelsim.mapping.model import LevelMapping, Loop, Mapping
 from accelsim.mapping.validate import Overflow, extent_bits, fits, overflow
 from accelsim.progressions import divisors
-from accelsim.types import REDUCTION_DIMS, DataType, Dim
+from accelsim.types import REDUCTION_DIMS, RELEVANT, DataType, Dim
 from accelsim.workload.layer import Layer
 
 KEEP_SPATIAL = 4  # spatial options carried to the next stage
@@ -223,6 +223,8 @@ def _candidates(layer: Layer, arch: Arch, dataflow: Dataflow, template: Template
     for spatial_array, lanes in (
         (array, lanes)
         for array in _spatial_options(bounds, arch, template, lanes_wanted)
+        + _served_options(bounds, arch, template, keeps)
+        if _servable(bounds, arch, keeps, array)
         for lanes in _lane_options(_divide(bounds, array), lanes_wanted)
     ):
         spatial = spatial_array + lanes
@@ -334,6 +336,102 @@ def _axis_options(
                 if f2 > 1:
                     options.append((Loop(first, f1, axis), Loop(second, f2, axis)))
     return options
+
+
+# ---- levels shared by a group of PEs (shared_by) ----------------------------------------------
+def _serving(arch: Arch, keeps) -> list[int]:
+    """The levels shared by a group of PEs that keep something, the largest groups first."""
+    found = [
+        i
+        for i, level in enumerate(arch.levels)
+        if level.per_pe and level.shared_by != (1, 1) and keeps[i]
+    ]
+    return sorted(found, key=lambda i: -prod(arch.levels[i].shared_by))
+
+
+def _served_split(arch: Arch, keeps, array: tuple[Loop, ...]) -> dict[int, tuple[Loop, ...]] | None:
+    """The array's spatial loops that each shared register serves (the largest groups first
+    take, in order, the loops over dimensions that index nothing they keep and fit what is left
+    of their group), or None when the rest does not fit the instances of one of them."""
+    served: dict[int, tuple[Loop, ...]] = {}
+    taken: set[int] = set()  # positions in ``array``
+    for index in _serving(arch, keeps):
+        level, mine = arch.levels[index], []
+        room: dict[Axis | None, int] = {axis: level.group(axis) for axis in (Axis.X, Axis.Y)}
+        for position, loop in enumerate(array):
+            indexes = any(loop.dim in RELEVANT[d] for d in keeps[index])
+            if position in taken or indexes or loop.bound > room.get(loop.axis, 1):
+                continue
+            mine.append(loop)
+            taken.add(position)
+            room[loop.axis] //= loop.bound
+        for axis in (Axis.X, Axis.Y):
+            extent = prod(loop.bound for loop in array if loop.axis is axis)
+            within = prod(loop.bound for loop in mine if loop.axis is axis)
+            if extent // within > arch.pe_array.size(axis) // level.group(axis):
+                return None
+        served[index] = tuple(mine)
+    return served
+
+
+def _servable(bounds, arch: Arch, keeps, array: tuple[Loop, ...]) -> bool:
+    """Whether the spatial option ``array`` splits over the shared registers
+    (:func:`_served_split`) with no served loop over a dimension its factors do not divide."""
+    split = _served_split(arch, keeps, array)
+    if split is None:
+        return False
+    spread = {dim: prod(loop.bound for loop in array if loop.dim is dim) for dim in bounds}
+    return all(bounds[loop.dim] % spread[loop.dim] == 0 for s in split.values() for loop in s)
+
+
+def _served_options(bounds, arch: Arch, template: Template, keeps) -> list[tuple[Loop, ...]]:
+    """Spatial options for an array whose registers serve groups of PEs: each group filled
+    with the dimensions that index nothing its register keeps (a weight register shared by the
+    PEs of different output pixels), the rest of each axis with one of the template's spatial
+    dimensions and the best second one; the ``KEEP_SPATIAL`` using the most PEs."""
+    serving = _serving(arch, keeps)
+    if not serving:
+        return []
+    dims = tuple(dict.fromkeys(d for option in template.spatial for axes in option for d in axes))
+    found: dict[tuple[Loop, ...], int] = {}
+    for first in dims:
+        left, loops = dict(bounds), list[Loop]()
+        for axis in (Axis.Y, Axis.X):
+            room = arch.pe_array.size(axis)
+            for index in serving:
+                group = arch.levels[index].group(axis)
+                if group == 1:
+                    continue
+                free = [d for d in Dim if not any(d in RELEVANT[t] for t in keeps[index])]
+                served = _fill(left, free, free, min(group, room), axis)
+                loops.extend(served)
+                left = _divide(left, served)
+                room //= group
+            across = _fill(left, (first,), dims, room, axis)
+            loops.extend(across)
+            left = _divide(left, across)
+        option = tuple(loops)
+        found.setdefault(option, prod(loop.bound for loop in option))
+    ranked = sorted(found.items(), key=lambda item: -item[1])  # stable: ties keep order
+    return [option for option, _ in ranked[:KEEP_SPATIAL]]
+
+
+def _fill(bounds, firsts, dims, room: int, axis: Axis) -> tuple[Loop, ...]:
+    """The exact-divisor factors of one of ``firsts`` and at most one of ``dims`` that fill
+    the most of ``room`` PEs along ``axis`` (ties: the earliest)."""
+    best: tuple[int, tuple[Loop, ...]] = (1, ())
+    for first, second, f1 in (
+        (dim, other, factor)
+        for dim, other in product(firsts, (None, *dims))
+        for factor in divisors(bounds[dim])
+        if factor <= room
+    ):
+        left = 1 if second is None else bounds[second] // (f1 if second is first else 1)
+        f2 = max((d for d in divisors(left) if d <= room // f1), default=1)
+        loops = tuple(Loop(d, f, axis) for d, f in ((first, f1), (second, f2)) if d and f > 1)
+        if f1 * f2 > best[0]:
+            best = (f1 * f2, loops)
+    return best[1]
 
 
 def _pe_placements(layer, arch, places, keeps, template, spatial, left, misses):
@@ -484,9 +582,15 @@ def _assemble(arch, keeps, temporal, spatial_level, spatial) -> Mapping:
     array = tuple(loop for loop in spatial if loop.axis is not Axis.LANE)
     lanes = tuple(loop for loop in spatial if loop.axis is Axis.LANE)
     innermost = len(arch.levels) - 1
+    served = _served_split(arch, keeps, array) or {}
+    rest = list(array)
+    for loop in (loop for loops in served.values() for loop in loops):
+        rest.remove(loop)  # one occurrence: equal loops are interchangeable
+    across = tuple(rest)
     levels = []
     for index, level in enumerate(arch.levels):
-        placed = (array if index == spatial_level else ()) + (lanes if index == innermost else ())
+        placed = across if index == spatial_level else served.get(index, ())
+        placed += lanes if index == innermost else ()
         levels.append(LevelMapping(level.name, temporal.get(index, ()), placed, keeps[index]))
     return Mapping(tuple(levels))
 

@@ -84,15 +84,26 @@ class OracleCounts:
 class Nest:
     """A layer's loop nest as placed by a mapping, with tensor coordinates at any iteration."""
 
-    def __init__(self, layer: Layer, mapping: Mapping) -> None:
+    def __init__(
+        self, layer: Layer, mapping: Mapping, serving: tuple[int, ...] = (), top: int = 0
+    ) -> None:
         self.layer = layer
         self.loops: list[NestLoop] = []
         self.starts: list[int] = []
+        # levels shared by a group of PEs: the array-axis spatial loops listed at them run on the
+        # PEs of a group, above every per-PE level (after the loops of level ``top``)
+        self.served: dict[int, list[int]] = {index: [] for index in serving}
         for index, level in enumerate(mapping.levels):
             self.starts.append(len(self.loops))
             for loop in level.temporal + level.spatial:
-                if loop.bound > 1:
+                if loop.bound > 1 and not (index in self.served and loop.axis in (Axis.X, Axis.Y)):
                     self.loops.append(NestLoop(index, loop.dim, loop.bound, loop.spatial))
+            if index == top:
+                for at in serving:
+                    for loop in mapping.levels[at].spatial:
+                        if loop.bound > 1 and loop.axis in (Axis.X, Axis.Y):
+                            self.served[at].append(len(self.loops))
+                            self.loops.append(NestLoop(top, loop.dim, loop.bound, True))
         self.rule = "union"
         self.temporal = "sliding"
         self.sizes = layer.loop_bounds
@@ -123,6 +134,12 @@ class Nest:
         return [
             at for at in range(first, stop) if spatial is None or self.loops[at].spatial == spatial
         ]
+
+    def instance_positions(self, level: int) -> list[int]:
+        """The spatial loops whose values tell the instances of ``level`` apart: those above
+        it, but for the loops it serves (one instance runs them all)."""
+        own = self.served.get(level, [])
+        return [at for at in self.positions(0, self.starts[level], spatial=True) if at not in own]
 
     def assignments(self, positions: list[int]) -> Iterator[Point]:
         """Every value of the loops at ``positions``, in nest order (the last varies fastest)."""
@@ -174,14 +191,23 @@ class Nest:
 
 
 def oracle_counts(
-    layer: Layer, mapping: Mapping, rule: str = "union", temporal: str = "sliding"
+    layer: Layer,
+    mapping: Mapping,
+    rule: str = "union",
+    temporal: str = "sliding",
+    serving: tuple[int, ...] = (),
+    top: int = 0,
 ) -> dict[tuple[str, DataType], OracleCounts]:
     """Counts for every (level name, data type) whose level keeps the data type, under the
     multicast ``rule`` ("union" or "identical") and ``temporal`` reuse ("sliding" or
-    "timeloop", the latter only with ``rule="identical"``)."""
-    nest = Nest(layer, mapping)
+    "timeloop", the latter only with ``rule="identical"``). ``serving``: indices of levels
+    shared by a group of PEs, whose array-axis spatial loops run within a group, above every
+    per-PE level (after level ``top``, the last shared level): an instance of such a level is a
+    value of the other spatial loops above it, and holds and serves what all of its PEs use."""
+    nest = Nest(layer, mapping, serving, top)
     nest.rule = rule
     nest.temporal = temporal
+    assert not serving or (rule, temporal) == ("union", "sliding"), "served loops: union only"
     found = {}
     for data_type in DataType:
         chain = [i for i, level in enumerate(mapping.levels) if data_type in level.keeps]
@@ -195,13 +221,13 @@ def oracle_counts(
 def _level_counts(
     nest: Nest, data_type: DataType, index: int, child: int | None, top: bool
 ) -> OracleCounts:
-    fills, tile_elements, held_ever = _fills(nest, data_type, nest.starts[index])
+    fills, tile_elements, held_ever = _fills(nest, data_type, index)
     if nest.rule == "identical":
         served, first_touches = _served_identical(nest, data_type, index, child)
     else:
         served, first_touches = _served(nest, data_type, index, child)
     instances = 1
-    for at in nest.positions(0, nest.starts[index], spatial=True):
+    for at in nest.instance_positions(index):
         instances *= nest.loops[at].bound
     if data_type is DataType.OUTPUTS:
         reads, updates = served - first_touches, served
@@ -218,17 +244,18 @@ def _level_counts(
     )
 
 
-def _fills(nest: Nest, data_type: DataType, start: int) -> tuple[int, int, int]:
+def _fills(nest: Nest, data_type: DataType, level: int) -> tuple[int, int, int]:
     """(fills, elements of the largest tile, distinct elements ever held) summed over instances.
 
     Raises AssertionError if tiles of one level differ in size when no factor is clipped (they
     are translates of each other).
     """
-    below = nest.positions(start, len(nest.loops), spatial=None)
+    start = nest.starts[level]
+    below = nest.positions(start, len(nest.loops), spatial=None) + nest.served.get(level, [])
     fills = 0
     held_ever = 0
     sizes = set()
-    for instance in nest.assignments(nest.positions(0, start, spatial=True)):
+    for instance in nest.assignments(nest.instance_positions(level)):
         state = Remembered()
         ever: set[Coordinate] = set()
         for weight, step in nest.steps(nest.positions(0, start, spatial=False)):
@@ -249,13 +276,20 @@ def _served(nest: Nest, data_type: DataType, index: int, child: int | None) -> t
     ``child`` is the next level down keeping ``data_type``; ``None`` means the MACs, which keep
     nothing from one step to the next.
     """
-    start = nest.starts[index]
     child_start = len(nest.loops) if child is None else nest.starts[child]
     child_free = nest.positions(child_start, len(nest.loops), spatial=None)
-    children = list(nest.assignments(nest.positions(start, child_start, spatial=True)))
+    # the children under one instance: the spatial loops telling the child's instances (or the
+    # MACs) apart that do not tell this level's apart
+    above = set(nest.instance_positions(index))
+    if child is None:
+        spread = [at for at in nest.positions(0, child_start, spatial=True) if at not in above]
+    else:
+        child_free += nest.served.get(child, [])
+        spread = [at for at in nest.instance_positions(child) if at not in above]
+    children = list(nest.assignments(spread))
     served = 0
     first_touches = 0
-    for instance in nest.assignments(nest.positions(0, start, spatial=True)):
+    for instance in nest.assignments(nest.instance_positions(index)):
         held: dict[int, set[Coordinate]] = {k: set() for k in range(len(children))}
         arrived_ever: set[Coordinate] = set()
         for step in nest.assignments(nest.positions(0, child_start, spatial=False)):

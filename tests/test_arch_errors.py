@@ -36,7 +36,7 @@ LEVEL_KEYS = (
     "name, kind, keeps, capacity_bits, capacity_kb, capacity_words, word_bits, per_pe, "
     "bandwidth_bits_per_cycle, bandwidth_words_per_cycle, read_bandwidth_bits_per_cycle, "
     "write_bandwidth_bits_per_cycle, latency_cycles, energy, parallel_with, streams_partial_sums, "
-    "compression, sparse, ports"
+    "compression, sparse, ports, shared_by"
 )
 TOP_KEYS = (
     "name, description, source, clock_mhz, pe_array, mac, network, energy_table, area_mm2, "

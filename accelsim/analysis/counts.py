@@ -46,7 +46,7 @@ from accelsim.analysis.nest import (
 )
 from accelsim.arch.model import Arch, Axis, MulticastRule, TemporalReuse
 from accelsim.errors import ConfigError, Problem
-from accelsim.mapping.model import Mapping
+from accelsim.mapping.model import Mapping, serve
 from accelsim.mapping.validate import uneven_spread
 from accelsim.types import DATA_TYPES, DataType, Dim
 from accelsim.workload.layer import Layer
@@ -152,7 +152,12 @@ def analyze(layer: Layer, arch: Arch, mapping: Mapping) -> Analysis:
 
     Factors that do not divide a dimension clip its last tiles to the layer: the counts are
     those of the iterations that run, never of padding. A spatial factor that overshoots (uneven
-    unrolling) is counted exactly in the shape :func:`_uneven_loop` accepts."""
+    unrolling) is counted exactly in the shape :func:`_uneven_loop` accepts. A level shared by
+    a group of PEs is counted as :func:`~accelsim.mapping.model.serve` says."""
+    nest, served = serve(arch, mapping)
+    if served:
+        _check_served(layer, mapping, served)
+        return _served(analyze(layer, arch, nest), mapping, dict(served))
     placed, _ = flatten(mapping)
     sizes = clipped_sizes(layer, mapping)
     if sizes:
@@ -161,6 +166,57 @@ def analyze(layer: Layer, arch: Arch, mapping: Mapping) -> Analysis:
         if uneven is not None:
             return _uneven_analysis(layer, arch, mapping, uneven)
     return _analyze(layer, arch, mapping)
+
+
+def _served(base: Analysis, mapping: Mapping, served: dict[int, int]) -> Analysis:
+    """``base`` (the counts of the nest :func:`serve` gives) with each serving level's
+    instances, and what it reads, receives and sends, divided by the loops it serves (its
+    copies in that nest are identical), as is what the network delivers to it."""
+    names = {mapping.levels[index].level: count for index, count in served.items()}
+    traffic = tuple(
+        replace(
+            item,
+            instances=_share(item.instances, names[item.level]),
+            reads=_share(item.reads, names[item.level]),
+            fills=_share(item.fills, names[item.level]),
+            updates=_share(item.updates, names[item.level]),
+        )
+        if item.level in names
+        else item
+        for item in base.traffic
+    )
+    links = []
+    for link in base.links:
+        chain = [level.level for level in mapping.levels if link.data_type in level.keeps]
+        child = chain[chain.index(link.parent) + 1] if link.parent != chain[-1] else None
+        count = names.get(child, 1) if child is not None else 1
+        links.append(replace(link, elements=_share(link.elements, count)))
+    return replace(base, mapping=mapping, traffic=traffic, links=tuple(links))
+
+
+def _check_served(layer: Layer, mapping: Mapping, served) -> None:
+    """ConfigError for a served loop over a clipped dimension (its PEs would differ)."""
+    for index, _ in served:
+        for loop in mapping.levels[index].spatial:
+            size = layer.loop_bounds[loop.dim]
+            if loop.axis is not Axis.LANE and mapping.bound(loop.dim) != size:
+                raise ConfigError(
+                    Problem(
+                        "mapping",
+                        f"{mapping.levels[index].level}.spatial {loop}",
+                        f"served loops over dimensions whose factors multiply to their size "
+                        f"({loop.dim.value} = {size}; uneven unrolling of a served dimension is "
+                        "not modelled)",
+                        mapping.bound(loop.dim),
+                    )
+                )
+
+
+def _share(total: int, count: int) -> int:
+    """``total`` over ``count`` identical copies (exact)."""
+    if total % count:
+        raise AssertionError(f"analysis: {total} does not split over {count} served copies")
+    return total // count
 
 
 def _analyze(layer: Layer, arch: Arch, mapping: Mapping) -> Analysis:

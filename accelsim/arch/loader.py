@@ -74,6 +74,7 @@ LEVEL_KEYS = [
     "compression",
     "sparse",
     "ports",
+    "shared_by",
 ]
 NETWORK_KEYS = [
     "multicast",
@@ -103,6 +104,7 @@ def arch_from_dict(raw: dict[str, Any], *, source: str = "<dict>") -> Arch:
     check_keys(found, "", raw, TOP_KEYS, required=("name", "pe_array", "levels"))
     pe_array = _pe_array(found, raw.get("pe_array"))
     levels = _levels(found, raw.get("levels"))
+    _check_shared_by(found, levels, pe_array)
     network = _network(found, raw.get("network", {}))
     name = text(found, "name", raw.get("name", ""), empty_ok=False)
     description = text(found, "description", raw.get("description", ""))
@@ -235,6 +237,13 @@ def _joins(found: Problems, i: int, levels: tuple[Level, ...], group: list[Level
             f"{level.kind.value}, per_pe {level.per_pe}",
         )
         return False
+    if above.shared_by != level.shared_by:
+        found.add(
+            f"levels[{i}].shared_by",
+            f"the shared_by of {above.name}, the level it is parallel with",
+            {"x": level.shared_by[0], "y": level.shared_by[1]},
+        )
+        return False
     shared = [d.value for d in DataType if d in level.keeps and any(d in m.keeps for m in group)]
     if shared:
         names = ", ".join(member.name for member in group)
@@ -273,10 +282,50 @@ def _level(found: Problems, path: str, raw: Any) -> Level:
         energy=_energy(found, f"{path}.energy", raw.get("energy")),
         parallel_with=_parallel_with(found, f"{path}.parallel_with", raw.get("parallel_with")),
         streams_partial_sums=_streams(found, path, raw, keeps, per_pe),
+        shared_by=_shared_by(found, f"{path}.shared_by", raw.get("shared_by"), per_pe),
         compression=sparse.compression(found, f"{path}.compression", raw.get("compression"), keeps),
         sparse=sparse.optimizations(found, f"{path}.sparse", raw.get("sparse"), name),
         ports=ports(found, f"{path}.ports", raw.get("ports"), keeps),
     )
+
+
+def _shared_by(found: Problems, path: str, value: Any, per_pe: bool) -> tuple[int, int]:
+    """``shared_by: {x, y}``: PEs along each axis that one instance serves (each 1 if left
+    out), on a per-PE level only."""
+    if value is None:
+        return (1, 1)
+    expected = "a mapping {x, y} of positive integers: the PEs one instance serves along X, Y"
+    if not isinstance(value, dict) or not value or set(value) - {"x", "y"}:
+        found.add(path, expected, value)
+        return (1, 1)
+    if not per_pe:
+        found.add(path, "shared_by only on a per-PE level (a shared level serves every PE)", value)
+        return (1, 1)
+    sizes = [integer(found, f"{path}.{axis}", value.get(axis, 1), "pe_edge") for axis in "xy"]
+    return sizes[0], sizes[1]
+
+
+def _check_shared_by(found: Problems, levels: tuple[Level, ...], pe_array: PEArray) -> None:
+    """Each level's group divides the array along both axes; zeros (compression, gating,
+    skipping) are not modelled with groups."""
+    zeros = any(level.compression or level.sparse for level in levels)
+    for i, level in enumerate(levels):
+        if zeros and level.shared_by != (1, 1):
+            found.add(
+                f"levels[{i}].shared_by",
+                "no shared_by in a design with compression or sparse optimizations (zeros with "
+                "registers shared by groups of PEs are not modelled)",
+                {"x": level.shared_by[0], "y": level.shared_by[1]},
+            )
+        for size, extent, axis, edge in zip(
+            (pe_array.cols, pe_array.rows), level.shared_by, "xy", ("cols", "rows"), strict=True
+        ):
+            if size % extent:
+                found.add(
+                    f"levels[{i}].shared_by.{axis}",
+                    f"a divisor of the array's {size} {edge}",
+                    extent,
+                )
 
 
 def _parallel_with(found: Problems, path: str, value: Any) -> str | None:

@@ -106,6 +106,10 @@ class Level:
     and the finished ones leave while the next tile computes (docs/engine.md).
     ``ports``: ports of their own for some data types (the Eyeriss chip's per-data-type
     networks); :meth:`port` finds the one serving a data type in one direction.
+    ``shared_by``: (x, y), a per-PE level with one instance per x PEs along X times y along Y
+    (ZigZag's served dimensions: a weight register serving 4 x 4 MACs); (1, 1): one per PE. A
+    mapping lists at such a level the spatial loops it serves, over dimensions that index none
+    of what it keeps (:func:`accelsim.mapping.model.serve`).
     """
 
     name: str
@@ -120,6 +124,7 @@ class Level:
     energy: LevelEnergy | None = None
     parallel_with: str | None = None
     streams_partial_sums: bool = False
+    shared_by: tuple[int, int] = (1, 1)
     # zeros (docs/sparse.md): formats the level keeps data types in, and its gating/skipping
     compression: tuple[tuple[DataType, Format], ...] = ()
     sparse: tuple[Optimization, ...] = ()
@@ -132,6 +137,10 @@ class Level:
     @property
     def capacity_words(self) -> int | None:
         return None if self.capacity_bits is None else self.capacity_bits // self.word_bits
+
+    def group(self, axis: Axis) -> int:
+        """PEs along ``axis`` (X or Y) that one instance serves: 1 unless ``shared_by``."""
+        return self.shared_by[0] if axis is Axis.X else self.shared_by[1]
 
 
 @dataclass(frozen=True)

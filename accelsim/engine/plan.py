@@ -32,7 +32,7 @@ from accelsim.analysis.nest import (
 )
 from accelsim.arch.model import Arch, Level
 from accelsim.engine.window import last_use
-from accelsim.mapping.model import Mapping
+from accelsim.mapping.model import Mapping, serve
 from accelsim.types import DATA_TYPES, RELEVANT, DataType
 from accelsim.workload.layer import Layer
 
@@ -270,7 +270,9 @@ def make_plan(
     """The per-step traffic of ``mapping``: resolved loops, compute cycles per step, edges.
 
     Compute cycles per step: ``ceil(inner_steps * compute_fraction / macs_per_cycle)``, exactly
-    (``inner_steps`` the product of the per-PE temporal loops)."""
+    (``inner_steps`` the product of the per-PE temporal loops). A level shared by a group of
+    PEs moves what :func:`~accelsim.mapping.model.serve` says: the nest's over its copies."""
+    mapping, served = serve(arch, mapping)
     placed, starts = flatten(mapping)
     first_pe = arch.first_pe_level
     temporal = tuple(p for p in placed if not p.loop.spatial)
@@ -281,20 +283,10 @@ def make_plan(
         chain = [i for i, level in enumerate(mapping.levels) if data_type in level.keeps]
         for position, parent in enumerate(chain):
             child = chain[position + 1] if position + 1 < len(chain) else None
-            edges.append(
-                _edge(
-                    layer,
-                    arch,
-                    mapping,
-                    analysis,
-                    placed,
-                    starts,
-                    resolved,
-                    data_type,
-                    parent,
-                    child,
-                )
+            edge = _edge(
+                layer, arch, mapping, analysis, placed, starts, resolved, data_type, parent, child
             )
+            edges.append(_served_edge(edge, dict(served), parent, child))
     relevant = RELEVANT[DataType.OUTPUTS]
     return Plan(
         bounds=tuple(p.loop.bound for p in resolved),
@@ -302,6 +294,26 @@ def make_plan(
         compute_cycles=ceil(inner_steps * compute_fraction / macs_per_cycle),
         edges=tuple(edges),
         inner_steps=inner_steps,
+    )
+
+
+def _served_edge(edge: Edge, served: dict[int, int], parent: int, child: int | None) -> Edge:
+    """``edge`` of the nest :func:`serve` gives, with what a serving parent sends and a serving
+    child receives divided by the loops it serves (one instance for its identical copies)."""
+    sends, receives = served.get(parent, 1), served.get(child, 1) if child is not None else 1
+    if sends == receives == 1:
+        return edge
+    return replace(
+        edge,
+        served=tuple(_exact(n, sends) for n in edge.served),
+        served_first=_exact(edge.served_first, sends),
+        served_inner=_exact(edge.served_inner, sends),
+        first_inner=_exact(edge.first_inner, sends),
+        mac_inner=_exact(edge.mac_inner, sends),
+        fills=tuple(_exact(n, receives) for n in edge.fills),
+        fills_first=_exact(edge.fills_first, receives),
+        fills_inner=_exact(edge.fills_inner, receives),
+        first_delivered_inner=_exact(edge.first_delivered_inner, receives),
     )
 
 

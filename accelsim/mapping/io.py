@@ -145,7 +145,7 @@ def _check_keeps(
 
 def _check_spatial_allowed(found: Problems, where: str, arch: Arch, index: int) -> None:
     level = arch.levels[index]
-    if level.per_pe:
+    if level.per_pe and level.shared_by == (1, 1):
         found.add(where, f"no spatial loops at {level.name}, a per-PE level", show_got=False)
 
 

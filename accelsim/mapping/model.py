@@ -9,10 +9,10 @@ instances below. This is Timeloop's model, so a Timeloop mapping reads over one 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from math import prod
 
-from accelsim.arch.model import Axis
+from accelsim.arch.model import Arch, Axis
 from accelsim.types import DataType, Dim
 
 
@@ -97,3 +97,33 @@ class Mapping:
                     depth += 1
                     lines.append(f"{'  ' * depth}{loop}")
         return "\n".join(lines)
+
+
+def serve(arch: Arch, mapping: Mapping) -> tuple[Mapping, tuple[tuple[int, int], ...]]:
+    """The nest a mapping with served loops stands for, and (level index, loops served) per
+    level that serves some.
+
+    A level shared by a group of PEs (``shared_by``) lists the array-axis spatial loops it
+    serves: the PEs of a group run them, and one instance of the level serves all of them. Their
+    dimensions index none of what the level keeps, so those PEs would hold identical copies of
+    its tile. The nest is the mapping with these loops moved to the end of the spatial loops of
+    the last shared level (above every per-PE level); the serving level then has one instance
+    where that nest has one per served iteration, and its counts are that nest's divided by the
+    loops it serves (ZigZag's served dimensions: a register broadcasting to its MACs, or
+    receiving the sum of their adder tree)."""
+    levels = list(mapping.levels)
+    moved: list[Loop] = []
+    served: list[tuple[int, int]] = []
+    for index, level in enumerate(arch.levels[: len(levels)]):
+        loops = tuple(loop for loop in levels[index].spatial if loop.axis in (Axis.X, Axis.Y))
+        if level.shared_by == (1, 1) or not loops:
+            continue
+        moved.extend(loops)
+        served.append((index, prod(loop.bound for loop in loops)))
+        rest = tuple(loop for loop in levels[index].spatial if loop.axis is Axis.LANE)
+        levels[index] = replace(levels[index], spatial=rest)
+    if not moved:
+        return mapping, ()
+    top = arch.first_pe_level - 1
+    levels[top] = replace(levels[top], spatial=levels[top].spatial + tuple(moved))
+    return Mapping(tuple(levels)), tuple(served)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from math import prod
 
 from accelsim.arch.model import Arch, Axis, MulticastRule, TemporalReuse
 from accelsim.errors import Problems
-from accelsim.mapping.model import Loop, Mapping
+from accelsim.mapping.model import Loop, Mapping, serve
 from accelsim.progressions import progression_size
-from accelsim.types import DATA_TYPES, DataType, Dim
+from accelsim.types import DATA_TYPES, RELEVANT, DataType, Dim
 from accelsim.workload.layer import Layer
 
 
@@ -60,6 +61,7 @@ def check_mapping(layer: Layer, arch: Arch, mapping: Mapping, *, source: str = "
     _check_factors(found, layer, mapping)
     _check_clipping(found, layer, arch, mapping)
     _check_spatial(found, arch, mapping)
+    _check_shared_by(found, layer, arch, mapping)
     _check_lanes(found, layer, arch, mapping)
     if not found:
         _check_capacity(found, layer, arch, mapping)
@@ -87,7 +89,7 @@ def _check_levels(found: Problems, arch: Arch, mapping: Mapping) -> None:
                 "lane loops (axis L) at the innermost level only",
                 [str(loop) for loop in lanes],
             )
-        if level.per_pe and len(lanes) != len(placed.spatial):
+        if level.per_pe and level.shared_by == (1, 1) and len(lanes) != len(placed.spatial):
             found.add(
                 f"{level.name}.spatial",
                 "no array-axis spatial loops inside a PE",
@@ -202,6 +204,53 @@ def _check_spatial(found: Problems, arch: Arch, mapping: Mapping) -> None:
             )
 
 
+def _check_shared_by(found: Problems, layer: Layer, arch: Arch, mapping: Mapping) -> None:
+    """A level shared by a group of PEs (``shared_by``) serves the spatial loops listed at it
+    (:func:`~accelsim.mapping.model.serve`): their dimensions index nothing it keeps and are
+    not clipped, they fit its group along each axis, and where it keeps anything the rest of the
+    axis's loops fit its instances along the axis."""
+    for index, level in enumerate(arch.levels):
+        if not level.per_pe or level.shared_by == (1, 1):
+            continue
+        placed = mapping.levels[index]
+        for loop in placed.spatial:
+            size = layer.loop_bounds[loop.dim]
+            if loop.axis is not Axis.LANE and mapping.bound(loop.dim) != size:
+                found.add(
+                    f"{level.name}.spatial {loop}",
+                    f"served loops over dimensions whose factors multiply to their size "
+                    f"({loop.dim.value} = {size}; uneven unrolling of a served dimension is not "
+                    "modelled)",
+                    mapping.bound(loop.dim),
+                )
+            indexed = [d.value for d in DATA_TYPES if d in placed.keeps and loop.dim in RELEVANT[d]]
+            if loop.axis is not Axis.LANE and indexed:
+                found.add(
+                    f"{level.name}.spatial {loop}",
+                    f"served loops over dimensions that index nothing {level.name} keeps "
+                    f"({loop.dim.value} indexes {', '.join(indexed)}; such loops go above it)",
+                    loop.dim.value,
+                )
+        for axis in (Axis.X, Axis.Y):
+            group, size = level.group(axis), arch.pe_array.size(axis)
+            within = prod(loop.bound for loop in placed.spatial if loop.axis is axis)
+            if within > group:
+                found.add(
+                    f"{level.name}.spatial",
+                    f"spatial-{axis.value} loops multiplying to at most {group}, the PEs one "
+                    f"instance serves along {axis.value} (shared_by)",
+                    within,
+                )
+            across = mapping.spatial_extent(axis) // within
+            if placed.keeps and within <= group and across > size // group:
+                found.add(
+                    f"spatial-{axis.value} not served by {level.name}",
+                    f"loops multiplying to at most {size // group}, its instances along "
+                    f"{axis.value} ({size} PEs in groups of {group})",
+                    across,
+                )
+
+
 def _check_lanes(found: Problems, layer: Layer, arch: Arch, mapping: Mapping) -> None:
 
     unit = arch.mac_unit
@@ -216,6 +265,7 @@ def _check_lanes(found: Problems, layer: Layer, arch: Arch, mapping: Mapping) ->
 
 
 def _check_capacity(found: Problems, layer: Layer, arch: Arch, mapping: Mapping) -> None:
+    mapping = serve(arch, mapping)[0]  # served loops run above every per-PE level
     for index, level in enumerate(arch.levels):
         if level.capacity_bits is None:
             continue
@@ -254,6 +304,7 @@ class Overflow:
 
 def overflow(layer: Layer, arch: Arch, mapping: Mapping) -> Overflow | None:
     """The level whose tiles exceed its capacity by the largest ratio, or None if all fit."""
+    mapping = serve(arch, mapping)[0]
     worst: Overflow | None = None
     for index, level in enumerate(arch.levels):
         if level.capacity_bits is None:
@@ -273,6 +324,7 @@ def overflow(layer: Layer, arch: Arch, mapping: Mapping) -> Overflow | None:
 def fits(layer: Layer, arch: Arch, mapping: Mapping) -> bool:
     """True when every tile fits its level. Before any loop is placed above the buffer this says
     whether the buffer can hold the smallest tile the PE and spatial loops need."""
+    mapping = serve(arch, mapping)[0]
     for index, level in enumerate(arch.levels):
         held = sum(tile_bits(layer, mapping, index).values())
         if level.capacity_bits is not None and held > level.capacity_bits:

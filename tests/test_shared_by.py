@@ -1,0 +1,469 @@
+"""Per-PE levels shared by a group of PEs (``shared_by``, ZigZag's served dimensions): the
+architecture format and its errors, the mapping check, the counts by hand and against the
+brute-force nest (tests/oracle_loopnest.py), and both engines on such a design."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from math import prod
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+from oracle_loopnest import oracle_counts
+from test_analysis_oracle import assert_matches_oracle, conv, small_layers
+
+from accelsim.analysis.counts import analyze
+from accelsim.arch import Arch, Axis, arch_from_dict, load_arch
+from accelsim.engine import simulate_timing
+from accelsim.engine.plan import bandwidths
+from accelsim.engine.reference import simulate_reference
+from accelsim.errors import ConfigError
+from accelsim.mapper import map_layer
+from accelsim.mapping.io import dump_mapping, mapping_from_dict
+from accelsim.mapping.model import LevelMapping, Loop, Mapping
+from accelsim.mapping.validate import check_mapping
+from accelsim.types import RELEVANT, DataType, Dim
+from accelsim.workload.layer import Layer
+
+WEIGHTS, INPUTS, OUTPUTS = DataType.WEIGHTS, DataType.INPUTS, DataType.OUTPUTS
+ALL = frozenset(DataType)
+
+
+def grouped_arch(
+    shared_by: dict[str, int] | None = None,
+    *,
+    rows: int = 4,
+    cols: int = 4,
+    inner: str = "",
+    bandwidth: int | None = None,
+) -> Arch:
+    """DRAM, a shared buffer, a weight register (``shared_by``) and, with ``inner`` "above" or
+    "below", a per-PE output register above or below it."""
+    register: dict[str, Any] = {
+        "name": "rf_w",
+        "kind": "regfile",
+        "keeps": ["weights"],
+        "capacity_bits": 1 << 16,
+        "word_bits": 8,
+    }
+    if shared_by is not None:
+        register["shared_by"] = shared_by
+    levels: list[dict[str, Any]] = [
+        {"name": "DRAM", "kind": "dram", "word_bits": 8},
+        {"name": "buffer", "kind": "sram", "keeps": ["inputs", "outputs", "weights"],
+         "capacity_bits": 1 << 20, "word_bits": 8},
+        register,
+    ]  # fmt: skip
+    output_register = {
+        "name": "rf_o", "kind": "regfile", "keeps": ["outputs"], "capacity_bits": 1 << 16
+    }  # fmt: skip
+    if inner == "below":
+        levels.append(output_register)
+    elif inner == "above":
+        levels.insert(2, output_register)
+    if bandwidth is not None:
+        for level in levels:
+            level["bandwidth_bits_per_cycle"] = bandwidth
+    return arch_from_dict(
+        {"name": "grouped", "pe_array": {"rows": rows, "cols": cols}, "levels": levels}
+    )
+
+
+def problems(raw_shared_by: Any, *, kind: str = "regfile", **extra: Any) -> str:
+    levels = [
+        {"name": "DRAM", "kind": "dram"},
+        {"name": "reg", "kind": kind, "capacity_bits": 64, "shared_by": raw_shared_by, **extra},
+    ]
+    with pytest.raises(ConfigError) as error:
+        arch_from_dict({"name": "bad", "pe_array": {"rows": 4, "cols": 6}, "levels": levels})
+    return str(error.value)
+
+
+# ---- the architecture format -----------------------------------------------------------------
+def test_shared_by_sets_the_group_and_the_instances() -> None:
+    arch = grouped_arch({"x": 4})
+    assert arch.level("rf_w").shared_by == (4, 1)
+    assert (arch.level("rf_w").group(Axis.X), arch.level("rf_w").group(Axis.Y)) == (4, 1)
+    assert grouped_arch().level("rf_w").shared_by == (1, 1)
+
+
+@pytest.mark.parametrize(
+    ("value", "extra", "field", "expected"),
+    [
+        ({"x": 4}, {}, "levels[1].shared_by.x", "a divisor of the array's 6 cols"),
+        ({"y": 3}, {}, "levels[1].shared_by.y", "a divisor of the array's 4 rows"),
+        ({"x": 0}, {}, "levels[1].shared_by.x", "a positive integer"),
+        ({"x": 2.5}, {}, "levels[1].shared_by.x", "a positive integer"),
+        ({"z": 2}, {}, "levels[1].shared_by", "a mapping {x, y} of positive integers"),
+        ([2, 2], {}, "levels[1].shared_by", "a mapping {x, y} of positive integers"),
+        ({"x": 2}, {"per_pe": False}, "levels[1].shared_by", "only on a per-PE level"),
+    ],
+)
+def test_bad_shared_by_is_one_clear_error(value, extra, field, expected) -> None:
+    message = problems(value, **extra)
+    assert field in message and expected in message
+    assert message.count("shared_by") >= 1 and "Traceback" not in message
+
+
+def test_shared_by_is_refused_beside_zeros() -> None:
+    message = problems({"x": 2}, keeps=["weights"], compression={"weights": ["B"]})
+    assert "levels[1].shared_by" in message and "compression or sparse" in message
+
+
+# ---- the mapping check -----------------------------------------------------------------------
+def test_loops_within_a_group_must_fit_it_and_those_above_the_groups() -> None:
+    arch = grouped_arch({"x": 2})
+    layer = conv(m=4, p=4)
+    too_wide = Mapping(
+        (
+            LevelMapping("DRAM", (), (), ALL),
+            LevelMapping("buffer", (Loop(Dim.M, 4),), (), ALL),
+            LevelMapping("rf_w", (), (Loop(Dim.P, 4, Axis.X),), frozenset({WEIGHTS})),
+        )
+    )
+    with pytest.raises(ConfigError, match=r"rf_w.spatial.*at most 2, the PEs one instance"):
+        check_mapping(layer, arch, too_wide)
+    all_above = Mapping(
+        (
+            LevelMapping("DRAM", (), (), ALL),
+            LevelMapping("buffer", (Loop(Dim.M, 4),), (Loop(Dim.P, 4, Axis.X),), ALL),
+            LevelMapping("rf_w", (), (), frozenset({WEIGHTS})),
+        )
+    )
+    with pytest.raises(ConfigError, match=r"spatial-X not served by rf_w.*at most 2, its inst"):
+        check_mapping(layer, arch, all_above)
+    weights_differ = Mapping(
+        (
+            LevelMapping("DRAM", (), (), ALL),
+            LevelMapping("buffer", (Loop(Dim.P, 4),), (Loop(Dim.M, 2, Axis.X),), ALL),
+            LevelMapping("rf_w", (Loop(Dim.M, 2),), (Loop(Dim.M, 1, Axis.X),), frozenset()),
+        )
+    )
+    check_mapping(layer, arch, weights_differ)
+    serving_m = replace_level(weights_differ, 2, spatial=(Loop(Dim.M, 2, Axis.X),))
+    serving_m = replace_level(serving_m, 2, temporal=(), keeps=frozenset({WEIGHTS}))
+    with pytest.raises(ConfigError, match=r"index nothing rf_w keeps \(M indexes weights"):
+        check_mapping(layer, arch, serving_m)
+    split = Mapping(
+        (
+            LevelMapping("DRAM", (), (), ALL),
+            LevelMapping("buffer", (Loop(Dim.M, 4),), (Loop(Dim.P, 2, Axis.X),), ALL),
+            LevelMapping("rf_w", (), (Loop(Dim.P, 2, Axis.X),), frozenset({WEIGHTS})),
+        )
+    )
+    check_mapping(layer, arch, split)
+    bypassed = Mapping((*all_above.levels[:2], LevelMapping("rf_w", (), (), frozenset())))
+    check_mapping(layer, arch, bypassed)  # a level that keeps nothing has no instances to fit
+
+
+def test_a_served_dimension_must_not_be_clipped() -> None:
+    # P = 3 over a served P 4: one PE of the group would idle, the copies would differ
+    layer = conv(m=4, p=3)
+    mapping = Mapping(
+        (
+            LevelMapping("DRAM", (), (), ALL),
+            LevelMapping("buffer", (Loop(Dim.M, 4),), (), ALL),
+            LevelMapping("rf_w", (), (Loop(Dim.P, 4, Axis.X),), frozenset({WEIGHTS})),
+        )
+    )
+    arch = grouped_arch({"x": 4})
+    expected = r"rf_w.spatial for P in \[0:4\) \(spatial-X\).*P = 3; uneven unrolling"
+    with pytest.raises(ConfigError, match=expected):
+        check_mapping(layer, arch, mapping)
+    with pytest.raises(ConfigError, match=expected):
+        analyze(layer, arch, mapping)
+
+
+def test_the_mapping_file_takes_spatial_loops_at_a_shared_register() -> None:
+    arch = grouped_arch({"x": 4})
+    entries = {
+        "mapping": [
+            {"level": "buffer", "temporal": [["M", 4]]},
+            {"level": "rf_w", "spatial": [["P", 4, "X"]], "keeps": ["weights"]},
+        ]
+    }
+    mapping = mapping_from_dict(entries, arch)
+    assert mapping.levels[2].spatial == (Loop(Dim.P, 4, Axis.X),)
+    with pytest.raises(ConfigError, match="no spatial loops at rf_w, a per-PE level"):
+        mapping_from_dict(entries, grouped_arch())
+
+
+def replace_level(mapping: Mapping, index: int, **changes: Any) -> Mapping:
+    levels = list(mapping.levels)
+    levels[index] = replace(levels[index], **changes)
+    return Mapping(tuple(levels))
+
+
+def assert_matches_served_oracle(layer: Layer, arch: Arch, mapping: Mapping) -> None:
+    """Every count equals the brute-force nest's with the shared levels' loops served."""
+    serving = tuple(i for i, level in enumerate(arch.levels) if level.shared_by != (1, 1))
+    expected = oracle_counts(layer, mapping, serving=serving, top=arch.first_pe_level - 1)
+    got = {(item.level, item.data_type): item for item in analyze(layer, arch, mapping).traffic}
+    assert set(got) == set(expected)
+    for key, oracle in expected.items():
+        item = got[key]
+        model = (item.instances, item.tile_elements, item.reads, item.fills, item.updates)
+        fields = (oracle.instances, oracle.tile_elements, oracle.reads, oracle.fills)
+        assert model == (*fields, oracle.updates), f"{key}: model {model} != oracle"
+
+
+# ---- counts ----------------------------------------------------------------------------------
+# A 4 x 4 array: output channels M 4 down the rows (at the buffer: one weight register per row),
+# output columns P 4 across the columns inside the group of 4 that shares the weight register;
+# C 2 then Q 3 in time at DRAM.
+HAND_LAYER = conv(m=4, c=2, p=4, q=3)
+
+
+def hand_mapping(shared: bool) -> Mapping:
+    spread = (Loop(Dim.P, 4, Axis.X),)
+    return Mapping(
+        (
+            LevelMapping("DRAM", (Loop(Dim.C, 2), Loop(Dim.Q, 3)), (), ALL),
+            LevelMapping("buffer", (), (Loop(Dim.M, 4, Axis.Y), *(() if shared else spread)), ALL),
+            LevelMapping("rf_w", (), spread if shared else (), frozenset({WEIGHTS})),
+        )
+    )
+
+
+def test_a_weight_register_shared_over_four_columns_by_hand() -> None:
+    macs = 4 * 2 * 4 * 3
+    assert HAND_LAYER.macs == macs
+    shared = analyze(HAND_LAYER, grouped_arch({"x": 4}), hand_mapping(True)).at("rf_w", WEIGHTS)
+    # 4 registers (one per row); each serves the 4 MACs of its row one weight per step: one
+    # read per step for 4 MACs; each is filled with its row's weight once per value of C
+    assert shared.instances == 4
+    assert shared.reads == 4 * (2 * 3) * 1 == macs // 4
+    assert shared.fills == 4 * 2
+    per_pe = analyze(HAND_LAYER, grouped_arch(), hand_mapping(False)).at("rf_w", WEIGHTS)
+    assert per_pe.instances == 16
+    assert per_pe.reads == macs
+    assert per_pe.fills == 16 * 2
+    # the buffer multicasts a row's weight to its register (or its 4 PEs' registers): 8 reads
+    for shared_by, mapping in (({"x": 4}, hand_mapping(True)), (None, hand_mapping(False))):
+        buffer = analyze(HAND_LAYER, grouped_arch(shared_by), mapping).at("buffer", WEIGHTS)
+        assert buffer.reads == 4 * 2
+    assert_matches_served_oracle(HAND_LAYER, grouped_arch({"x": 4}), hand_mapping(True))
+    assert_matches_oracle(HAND_LAYER, grouped_arch(), hand_mapping(False))
+
+
+def test_an_output_register_above_a_shared_weight_register_by_hand() -> None:
+    # ZigZag's meta_prototype in small: the weight register serves the P 4 columns of its row and
+    # the per-PE output register sits above it, holding one partial sum over C 2 x R 3 (a
+    # linear nest would need P 4 both below the weight register and above the output one).
+    layer = conv(m=2, c=2, p=4, r=3)
+    arch = grouped_arch({"x": 4}, rows=2, cols=4, inner="above")
+    mapping = Mapping(
+        (
+            LevelMapping("DRAM", (), (), ALL),
+            LevelMapping("buffer", (), (Loop(Dim.M, 2, Axis.Y),), ALL),
+            LevelMapping("rf_o", (Loop(Dim.C, 2), Loop(Dim.R, 3)), (), frozenset({OUTPUTS})),
+            LevelMapping("rf_w", (), (Loop(Dim.P, 4, Axis.X),), frozenset({WEIGHTS})),
+        )
+    )
+    check_mapping(layer, arch, mapping)
+    one_psum = arch_from_dict(
+        {
+            "name": "one_psum",
+            "pe_array": {"rows": 2, "cols": 4},
+            "levels": [
+                {"name": "DRAM", "kind": "dram"},
+                {"name": "buffer", "kind": "sram", "capacity_bits": 1 << 20},
+                {"name": "rf_o", "kind": "regfile", "keeps": ["outputs"],
+                 "capacity_bits": layer.psum_bits},
+                {"name": "rf_w", "kind": "regfile", "keeps": ["weights"],
+                 "capacity_bits": layer.weight_bits,
+                 "shared_by": {"x": 4}},
+            ],
+        }
+    )  # fmt: skip
+    check_mapping(layer, one_psum, mapping)  # each holds one: the served P 4 is above rf_o
+    found = analyze(layer, arch, mapping)
+    macs = 2 * 2 * 4 * 3
+    weights, outputs = found.at("rf_w", WEIGHTS), found.at("rf_o", OUTPUTS)
+    # 2 weight registers, each refilled with a new weight at each of the 6 steps, read once per
+    # step for its 4 MACs
+    assert (weights.instances, weights.fills, weights.reads) == (2, 2 * 6, 2 * 6) == (2, 12, 12)
+    assert weights.reads == macs // 4
+    # 8 output registers, each accumulating its output over the 6 steps: 6 updates, the first
+    # from zero, and one drain to the buffer
+    assert (outputs.instances, outputs.updates, outputs.reads) == (8, 8 * 6, 8 * 6 - 8)
+    assert found.at("buffer", OUTPUTS).updates == 8
+    assert_matches_served_oracle(layer, arch, mapping)
+
+
+@st.composite
+def grouped_cases(draw: st.DrawFn) -> tuple[Layer, Arch, Mapping]:
+    """A small layer on DRAM, a buffer, a register shared by a random group of a small array
+    and maybe a per-PE output register above or below it; keeps drawn first, then each bound's
+    prime factors go to a level in time, across the array at the buffer, or, where its
+    dimension indexes nothing the shared register keeps, served by it, while the axes have
+    room."""
+    layer = draw(small_layers())
+    rows, cols = draw(st.sampled_from([1, 2, 4])), draw(st.sampled_from([2, 4, 6]))
+    group = {"x": draw(st.sampled_from([d for d in (1, 2, 3, 6) if cols % d == 0]))}
+    group["y"] = draw(st.sampled_from([d for d in (1, 2, 4) if rows % d == 0]))
+    arch = grouped_arch(
+        group, rows=rows, cols=cols, inner=draw(st.sampled_from(["", "above", "below"]))
+    )
+    keeps = {
+        level.name: frozenset(draw(st.sets(st.sampled_from(sorted(level.keeps)))))
+        for level in arch.levels
+    }
+    keeps["DRAM"] = ALL
+    keeps["rf_w"] = draw(st.sampled_from([frozenset({WEIGHTS})] * 3 + [frozenset()]))
+    room = {
+        ("buffer", Axis.X): cols // group["x"],
+        ("buffer", Axis.Y): rows // group["y"],
+        ("rf_w", Axis.X): group["x"],
+        ("rf_w", Axis.Y): group["y"],
+    }
+    slots: dict[tuple[str, Axis | None, Dim], int] = {}
+    for dim, bound in layer.loop_bounds.items():
+        servable = not any(dim in RELEVANT[d] for d in keeps["rf_w"])
+        for factor in _prime_factors(bound):
+            name = draw(st.sampled_from([level.name for level in arch.levels] + ["rf_w"]))
+            axis = draw(st.sampled_from([None, Axis.X, Axis.Y]))
+            if axis is not None and (
+                room.get((name, axis), 1) % factor or (name == "rf_w" and not servable)
+            ):
+                axis = None  # no room left along the axis there, or not servable: in time
+            if axis is not None:
+                room[name, axis] //= factor
+            slots[name, axis, dim] = slots.get((name, axis, dim), 1) * factor
+    levels = []
+    for arch_level in arch.levels:
+        name = arch_level.name
+        here = [Loop(dim, b, axis) for (at, axis, dim), b in slots.items() if at == name]
+        here = draw(st.permutations(here))
+        temporal = tuple(loop for loop in here if not loop.spatial)
+        spatial = tuple(loop for loop in here if loop.spatial)
+        levels.append(LevelMapping(name, temporal, spatial, keeps[name]))
+    return layer, arch, Mapping(tuple(levels))
+
+
+def _prime_factors(value: int) -> list[int]:
+    factors, divisor = [], 2
+    while value > 1:
+        while value % divisor == 0:
+            factors.append(divisor)
+            value //= divisor
+        divisor += 1
+    return factors
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(grouped_cases())
+def test_counts_with_a_shared_register_match_the_brute_force_nest(case) -> None:
+    layer, arch, mapping = case
+    check_mapping(layer, arch, mapping)
+    index = [level.name for level in arch.levels].index("rf_w")
+    serving = (
+        mapping.levels[index].keeps
+        and prod(loop.bound for loop in mapping.levels[index].spatial) > 1
+    )
+    event(f"serves loops: {bool(serving)}, output register at {index}")
+    assert_matches_served_oracle(layer, arch, mapping)
+    index = [level.name for level in arch.levels].index("rf_w")
+    if WEIGHTS in mapping.levels[index].keeps:  # one instance per group in use, at most the groups
+        register = analyze(layer, arch, mapping).at("rf_w", WEIGHTS)
+        groups = prod(loop.bound for loop in mapping.levels[1].spatial)
+        assert (
+            register.instances == groups <= arch.pe_array.pes // prod(arch.level("rf_w").shared_by)
+        )
+
+
+# ---- timing ----------------------------------------------------------------------------------
+def test_both_engines_time_a_shared_register_alike() -> None:
+    # 8-bit ports: the registers' write port takes one weight per cycle per instance, so 4 shared
+    # registers need 4 x 2 fills, where 16 per-PE ones would need 16 x 2 (on 16 write ports).
+    for shared_by, mapping in (({"x": 4}, hand_mapping(True)), (None, hand_mapping(False))):
+        arch = grouped_arch(shared_by, bandwidth=8)
+        production = simulate_timing(HAND_LAYER, arch, mapping)
+        reference = simulate_reference(HAND_LAYER, arch, mapping)
+        assert production.cycles == reference.cycles
+        assert production.stall_cycles == reference.stall_cycles
+        assert production.cycles >= 2 * 3  # the temporal steps
+
+
+# ---- the mapper ------------------------------------------------------------------------------
+def test_ws_serves_output_pixels_from_a_shared_weight_register_and_keeps_the_reduction() -> None:
+    # ZigZag's meta_prototype in small (2 x 8 PEs): a weight register serving 4 columns, an
+    # output register serving 2 (an adder tree), listed above the weight register.
+    layer = conv(m=4, c=8, p=4, q=4, r=3, s=3)
+    arch = arch_from_dict(
+        {
+            "name": "small_meta",
+            "pe_array": {"rows": 2, "cols": 8},
+            "levels": [
+                {"name": "DRAM", "kind": "dram"},
+                {"name": "buffer", "kind": "sram", "capacity_bits": 1 << 20,
+                 "bandwidth_bits_per_cycle": 512},
+                {"name": "rf_o", "kind": "regfile", "keeps": ["outputs"],
+                 "capacity_bits": layer.psum_bits, "shared_by": {"x": 2}},
+                {"name": "rf_w", "kind": "regfile", "keeps": ["weights"],
+                 "capacity_bits": layer.weight_bits, "shared_by": {"x": 4}},
+            ],
+        }
+    )  # fmt: skip
+    for objective in ("energy", "cycles"):
+        found = map_layer(layer, arch, "ws", objective)
+        mapping = found.mapping
+        check_mapping(layer, arch, mapping)
+        # the weight register serves an output dimension (no weight differs within its group),
+        # the output register a reduction dimension; the reduction's other loops stay in it
+        served_w = {loop.dim for loop in mapping.levels[3].spatial}
+        served_o = {loop.dim for loop in mapping.levels[2].spatial}
+        assert served_w <= {Dim.N, Dim.P, Dim.Q} and served_w
+        assert served_o <= {Dim.C, Dim.R, Dim.S} and served_o
+        assert {loop.dim for loop in mapping.levels[2].temporal} <= {Dim.C, Dim.R, Dim.S}
+        assert mapping.used_pes == 16
+        macs, steps = 4 * 8 * 4 * 4 * 3 * 3, 4 * 8 * 4 * 4 * 3 * 3 // 16
+        weights = found.analysis.at("rf_w", WEIGHTS)
+        outputs = found.analysis.at("rf_o", OUTPUTS)
+        assert (weights.instances, weights.reads) == (16 // 4, macs // 4)  # one read per 4 MACs
+        assert weights.fills == 4 * steps  # a new weight at every step
+        # one partial sum per 2 MACs (the adder tree), each output arrives and leaves once
+        assert (outputs.instances, outputs.updates) == (16 // 2, macs // 2)
+        assert outputs.fills == 4 * 4 * 4 == layer.output_elements
+        assert_matches_served_oracle(layer, arch, mapping)
+
+
+# ---- the shipped ZigZag designs --------------------------------------------------------------
+@pytest.mark.parametrize(
+    "name", ["meta_prototype", "edge_tpu_like", "ascend_like", "tesla_npu_like"]
+)
+def test_shipped_designs_count_one_register_per_group_and_both_engines_agree(name: str) -> None:
+    arch = load_arch(f"zigzag_{name}")
+    layer = arch.apply_precision(conv(m=32, c=16, p=8, q=8, r=3, s=3))
+    found = map_layer(layer, arch, "ws", "cycles")
+    mapping, analysis = found.mapping, found.analysis
+    check_mapping(layer, arch, mapping)
+    ports = bandwidths(arch, analysis)
+    for index, level in enumerate(arch.levels):
+        if level.shared_by == (1, 1) or not mapping.levels[index].keeps:
+            continue
+        served = prod(loop.bound for loop in mapping.levels[index].spatial)
+        for item in analysis.traffic:
+            if item.level == level.name:  # one instance per group of the PEs in use
+                assert item.instances == mapping.used_pes // served
+                assert item.instances <= arch.pe_array.pes // prod(level.shared_by)
+                assert ports[f"{level.name}.read"] == level.read_bandwidth_bits * item.instances
+    production = simulate_timing(layer, arch, mapping, analysis)
+    reference = simulate_reference(layer, arch, mapping, analysis)
+    assert (production.cycles, production.stall_cycles) == (
+        reference.cycles,
+        reference.stall_cycles,
+    )
+    assert production.busy_cycles == reference.busy_cycles
+
+
+def test_a_mapping_with_served_loops_round_trips_through_yaml() -> None:
+    arch = load_arch("zigzag_meta_prototype")
+    layer = arch.apply_precision(conv(m=32, c=16, p=8, q=8, r=3, s=3))
+    mapping = map_layer(layer, arch, "ws", "cycles").mapping
+    assert any(level.spatial for level in mapping.levels[arch.first_pe_level :])
+    again = mapping_from_dict(yaml.safe_load(dump_mapping(mapping)), arch)
+    assert again == mapping
