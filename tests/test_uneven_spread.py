@@ -264,3 +264,73 @@ def test_eyeriss_chip_conv1_on_154_pes() -> None:
     engine = evaluate(arch, layer, mapping, fidelity="engine")
     assert ideal.cycles == steps
     assert engine.cycles >= ideal.cycles
+
+
+def test_uneven_counts_cost_no_more_than_the_loops() -> None:
+    # P = 4 K - 1 output rows (K = 10^11 passes) over 4 PEs, R = 3: in the last pass PE 3
+    # idles. M = 2 between the two loops of passes forces the inner one around again. A PE's
+    # windows (rows 4 o + b + [0, 3)) never overlap its last ones, the 4 PEs' together cover
+    # 6 rows per step, 5 in the last pass. Per-element work would never finish.
+    passes = 10**11
+    size = 4 * passes - 1
+    layer = conv(p=size, r=3, m=2)
+    mapping = Mapping(
+        (
+            level("DRAM", [t(Dim.P, passes // 10**5), t(Dim.M, 2)]),
+            level("buffer", [t(Dim.P, 10**5)], [x(Dim.P, 4)]),
+            level("rf", [t(Dim.R, 3)]),
+        )
+    )
+    analysis = analyze(layer, _three_levels(), mapping)
+    assert counts(analysis, "rf", INPUTS)[3] == 2 * size * 3
+    assert counts(analysis, "buffer", INPUTS)[2:4] == (2 * (6 * (passes - 1) + 5), size + 3 - 1)
+    assert counts(analysis, "DRAM", OUTPUTS)[4] == 2 * size
+    # P = 4 x 10^12 - 5 as 10^6 passes x 4 PEs x 10^6 in the PE: in the last pass PEs 0-2 take
+    # 10^6 rows, PE 3 the remaining 999,995; each input row reaches its PE once (M = 2 inside
+    # the passes reuses it)
+    size = 4 * 10**12 - 5
+    layer = conv(p=size, m=2)
+    mapping = Mapping(
+        (
+            level("DRAM", [t(Dim.P, 10**6), t(Dim.M, 2)]),
+            level("buffer", spatial=[x(Dim.P, 4)]),
+            level("rf", [t(Dim.P, 10**6)]),
+        )
+    )
+    analysis = analyze(layer, _three_levels(), mapping)
+    assert counts(analysis, "rf", INPUTS)[2:4] == (2 * size, size)
+    assert counts(analysis, "buffer", INPUTS)[2] == size
+    assert counts(analysis, "rf", OUTPUTS)[3:] == (2 * size, 2 * size)
+    assert analysis.temporal_steps == 10**6 * 2 * 10**6
+
+
+def test_eyeriss_chip_conv2_on_140_pes() -> None:
+    # AlexNet CONV2 (batch 4, 2 groups): P = 27 over the 14 columns x 2 passes (13 busy in the
+    # second), R = 5 x M 2 over 10 rows: 140 PEs, 135 busy in the last pass.
+    arch = accelsim.load_arch("eyeriss_chip")
+    workload = accelsim.load_workload("alexnet").with_batch(4)
+    layer = arch.apply_precision(next(lr for lr in workload.layers if lr.name == "CONV2"))
+    outer = ((Dim.G, 2), (Dim.M, 4), (Dim.N, 4), (Dim.P, 2), (Dim.C, 4))
+    names = [lv.name for lv in arch.levels]
+    mapping = Mapping(
+        (
+            level(names[0], [t(dim, bound) for dim, bound in outer]),
+            level(names[1], [t(Dim.C, 6), t(Dim.Q, 27)], [y(Dim.R, 5), y(Dim.M, 2), x(Dim.P, 14)]),
+            level(names[2], keeps={INPUTS}),
+            level(names[3], keeps={WEIGHTS}),
+            level(names[4], [t(Dim.C, 2), t(Dim.S, 5), t(Dim.M, 16)], keeps={OUTPUTS}),
+        )
+    )
+    analysis = analyze(layer, arch, mapping)
+    steps = 2 * 4 * 4 * 2 * 4 * 6 * 27 * 2 * 5 * 16
+    assert (analysis.temporal_steps, analysis.used_pes) == (steps, 140)
+    around = 2 * 4 * 4 * 4 * 6  # G M N C (DRAM) x C (buffer) around each pass
+    busy = (14 + 13) * 10  # (column, pass) pairs x rows
+    # every busy PE loads its C 2 x S 5 x M 16 weights per C step; its 2 x 5 inputs slide by 1
+    assert analysis.at("weights_spad", WEIGHTS).fills == around * busy * 160
+    assert analysis.at("ifmap_spad", INPUTS).fills == around * busy * (10 + 26 * 2)
+    # the buffer sends the union of rows p + r: 13 + 5 = 18 in the first pass, 17 in the second
+    assert analysis.at("buffer", INPUTS).reads == around * (18 + 17) * 2 * (5 + 26)
+    ideal = evaluate(arch, layer, mapping, fidelity="ideal")
+    assert ideal.cycles == steps
+    assert evaluate(arch, layer, mapping, fidelity="engine").cycles >= ideal.cycles

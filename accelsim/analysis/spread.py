@@ -3,12 +3,14 @@
 A spatial loop of bound B over dimension D (size Z) whose loops below it span I, with temporal
 loops of D above it whose index o (their mixed-radix value, in steps of B x I) runs 0 ... o_max,
 o_max = (Z - 1) // (B I): PE b holds D-indices o B I + b I + [0, I), clipped to Z. With
-rem = (Z - 1) mod (B I), the PEs fall into at most three classes: ``rem + 1 // I`` full PEs
+rem = (Z - 1) mod (B I), the PEs fall into at most three classes: (rem + 1) // I full PEs
 (busy at every o), at most one partial PE (busy at every o, with the last strip of
 (rem + 1) mod I at o_max), and idle PEs (busy for o < o_max only; an idle PE keeps its last tile
 and neither fills nor is read). A class is busy for o < K and holds a strip of length I except
 at o = K - 1, where it holds its ``last`` length: each PE's own tile sequence is a clipped
-temporal nest with D of size (K - 1) I + last (:mod:`accelsim.analysis.clipped`).
+temporal nest with D of size (K - 1) I + last (:mod:`accelsim.analysis.clipped`; when passes
+sit above the spread loop and I = 1, the layer's stride or dilation along D times B keeps its
+input windows where they are).
 
 The parent of the fan-out serves, at each step, the union over the busy PEs of what they lack.
 A PE's last busy step before an advance of a temporal loop j has every loop inside j at its last
@@ -21,7 +23,9 @@ length grows with the number of PEs, not with D. The advances of o split, per ca
 cases over the classes' breakpoints: the cost grows with the number of loops, never with sizes.
 
 Refused (``uneven_spread``): a temporal loop of D between the spread loop and the level below
-it keeping a data type (a PE's strip would then come and go inside its tile).
+it keeping a data type (a PE's strip would then come and go inside its tile), and, with passes
+above and overlapping input windows, a loop of D below the spread loop (I > 1: a PE's windows,
+o B I + [0, I) strided, are then no layer's).
 """
 
 from __future__ import annotations
@@ -31,20 +35,12 @@ from dataclasses import dataclass
 from functools import lru_cache
 from math import prod
 
-import numpy as np
-
 from accelsim.analysis.clipped import carry_combos, clipped_dim, clipped_form_steps
+from accelsim.analysis.intervals import dilated, elements, joined, minus, pieces, shifted, total
 from accelsim.analysis.nest import Form, PlacedLoop, reshaped_delta, tile_steps
-from accelsim.progressions import (
-    Steps,
-    interval_length,
-    normalized,
-    progression_size,
-    progression_sum,
-)
+from accelsim.progressions import Steps, progression_size
 from accelsim.types import Dim
 
-Intervals = tuple[tuple[int, int], ...]  # sorted disjoint half-open intervals
 ClassStep = tuple[int, int, int] | None  # (length before, length after, move of o) or idle
 
 
@@ -279,15 +275,15 @@ def _home_terms(classes, offsets: Steps) -> tuple[int, int]:
     """(a, b) of the coordinate holding the spread dimension: a = |union over the classes of
     their new tiles at their PEs' offsets|, b = the same for what they lack (new minus the old
     tile moved back by the class's move; ``move`` None: nothing held)."""
-    shared = _elements(offsets)
+    shared = elements(offsets)
     held, lacking = [], []
     for old, new, move, base, pes in classes:
-        at = sorted({base + e + s for e in _elements(pes) for s in shared})
-        tile = _intervals(new)
-        missing = tile if move is None else _difference(tile, _translated(_intervals(old), -move))
-        held.append(_dilated(tile, at))
-        lacking.append(_dilated(missing, at))
-    return _size(_merged(sum(held, ()))), _size(_merged(sum(lacking, ())))
+        at = sorted({base + e + s for e in elements(pes) for s in shared})
+        tile = pieces(new)
+        missing = tile if move is None else minus(tile, shifted(pieces(old), -move))
+        held.append(dilated(tile, at))
+        lacking.append(dilated(missing, at))
+    return total(joined(sum(held, ()))), total(joined(sum(lacking, ())))
 
 
 def _fan_out(
@@ -297,59 +293,3 @@ def _fan_out(
     return tuple(
         p for k, p in enumerate(placed[start:stop], start) if p.loop.spatial and k != spread.at
     )
-
-
-def _elements(steps: Steps) -> tuple[int, ...]:
-    """The elements of a small progression sum (offsets of PEs: at most the array's size)."""
-    values = {0}
-    for step, count in steps:
-        values = {v + k * step for v in values for k in range(count)}
-    return tuple(sorted(values))
-
-
-def _intervals(steps: Steps) -> Intervals:
-    length = interval_length(steps)
-    if length is not None:
-        return ((0, length),)
-    bitmap = progression_sum(normalized(steps)).astype(np.int8)
-    edges = np.diff(np.concatenate(([0], bitmap, [0])))
-    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    return tuple((int(lo), int(hi)) for lo, hi in zip(starts, stops, strict=True))
-
-
-def _translated(intervals: Intervals, by: int) -> Intervals:
-    return tuple((lo + by, hi + by) for lo, hi in intervals)
-
-
-def _merged(intervals: Intervals) -> Intervals:
-    found: list[tuple[int, int]] = []
-    for lo, hi in sorted(intervals):
-        if found and lo <= found[-1][1]:
-            found[-1] = (found[-1][0], max(found[-1][1], hi))
-        else:
-            found.append((lo, hi))
-    return tuple(found)
-
-
-def _dilated(intervals: Intervals, at: list[int]) -> Intervals:
-    return _merged(tuple((lo + o, hi + o) for o in at for lo, hi in intervals))
-
-
-def _difference(a: Intervals, b: Intervals) -> Intervals:
-    found = []
-    for lo, hi in a:
-        for cut_lo, cut_hi in b:
-            if cut_hi <= lo or cut_lo >= hi:
-                continue
-            if cut_lo > lo:
-                found.append((lo, cut_lo))
-            lo = max(lo, cut_hi)
-            if lo >= hi:
-                break
-        if lo < hi:
-            found.append((lo, hi))
-    return tuple(found)
-
-
-def _size(intervals: Intervals) -> int:
-    return sum(hi - lo for lo, hi in intervals)
