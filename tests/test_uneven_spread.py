@@ -37,7 +37,7 @@ from accelsim.arch import Arch, Axis
 from accelsim.errors import ConfigError
 from accelsim.mapping.model import Loop, Mapping
 from accelsim.mapping.validate import uneven_spread
-from accelsim.types import Dim
+from accelsim.types import DataType, Dim
 from accelsim.workload.layer import Layer
 
 
@@ -65,15 +65,34 @@ def spread_cases(draw: st.DrawFn) -> tuple[Layer, Arch, Mapping]:
     return layer, arch, mapping
 
 
+def _keeps_below(mapping: Mapping, index: int, data_type: DataType) -> int:
+    """The first level below ``index`` keeping ``data_type`` (0 when none: the MACs)."""
+    below = range(index + 1, len(mapping.levels))
+    return next((i for i in below if data_type in mapping.levels[i].keeps), 0)
+
+
 def _shape(layer: Layer, mapping: Mapping) -> str:
-    nest = _nest_loops(mapping)
-    for at, loop in enumerate(nest):
+    """The event of a case: its spread loop with passes above ("outer"), with a loop of its
+    dimension between it and a level below keeping a data type ("between"), with overlapping
+    windows ("window") or a plain strip."""
+    nest = [(i, loop) for i, lv in enumerate(mapping.levels) for loop in lv.loops if loop.bound > 1]
+    for at, (index, loop) in enumerate(nest):
         if loop.spatial and layer.loop_bounds[loop.dim] < mapping.bound(loop.dim):
-            outer = any(other.dim is loop.dim for other in nest[:at])
+            outer = any(other.dim is loop.dim for _, other in nest[:at])
             partners = {Dim.P: Dim.R, Dim.R: Dim.P, Dim.Q: Dim.S, Dim.S: Dim.Q}
             partner = partners.get(loop.dim)
             window = partner is not None and layer.loop_bounds[partner] > 1
-            return ("outer " if outer else "") + ("window" if window else "strip")
+            between = any(
+                other.dim is loop.dim and _keeps_below(mapping, index, data_type) > level
+                for level, other in nest[at + 1 :]
+                for data_type in ALL
+                if level > index
+            )
+            return (
+                ("outer " if outer else "")
+                + ("between " if between else "")
+                + ("window" if window else "strip")
+            )
     return "even"
 
 
@@ -334,3 +353,33 @@ def test_eyeriss_chip_conv2_on_140_pes() -> None:
     ideal = evaluate(arch, layer, mapping, fidelity="ideal")
     assert ideal.cycles == steps
     assert evaluate(arch, layer, mapping, fidelity="engine").cycles >= ideal.cycles
+
+
+@pytest.mark.parametrize("size", [7, 9, 10, 11])
+@pytest.mark.parametrize("mid_first", [True, False])
+def test_passes_with_a_loop_between_the_spread_and_the_next_level(
+    size: int, mid_first: bool
+) -> None:
+    # P over 2 passes x 3 PEs x 2 at a level keeping only weights: inputs and outputs go from
+    # the buffer to the register file past that loop, so a PE's strip changes within the
+    # passes' step (PE 2 of the last pass is short or idle for one of the two inner values).
+    arch = make_arch(
+        [
+            level_dict("DRAM", "dram", ALL),
+            level_dict("buffer", "sram", ALL),
+            level_dict("mid", "regfile", frozenset({WEIGHTS})),
+            level_dict("rf", "regfile", ALL),
+        ]
+    )
+    layer = conv(m=2, c=2, p=size, q=2, s=2)
+    inner = [t(Dim.P, 2), t(Dim.C, 2)] if mid_first else [t(Dim.C, 2), t(Dim.P, 2)]
+    mapping = Mapping(
+        (
+            level("DRAM", [t(Dim.P, 2), t(Dim.M, 2)]),
+            level("buffer", [t(Dim.Q, 2)], [x(Dim.P, 3)]),
+            level("mid", inner, keeps={WEIGHTS}),
+            level("rf", [t(Dim.S, 2)]),
+        )
+    )
+    assert uneven_spread(layer, arch, mapping) is not None
+    assert_matches_oracle(layer, arch, mapping)

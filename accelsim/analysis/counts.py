@@ -545,7 +545,7 @@ def _spread_analysis(layer: Layer, arch: Arch, mapping: Mapping, at: int) -> Ana
     parts: list[_Part] = []
     for group in spread.classes:
         sub_layer = _resized(layer, spread.dim, group.size(spread.inner))
-        if spread.outer and spread.inner == 1:  # a PE's D-index o x B is o in its own nest
+        if spread.loops and spread.inner == 1:  # a PE's D-index o x B is o in its own nest
             sub_layer = _scaled(sub_layer, spread.dim, spread.bound)
         sub_mapping = _with_spatial_bound(mapping, loop.level, loop.loop, 1)
         parts.append((group.pes, sub_layer, sub_mapping, analyze(sub_layer, arch, sub_mapping)))

@@ -22,16 +22,18 @@ classes of their strips translated by their PEs' offsets, computed on interval l
 length grows with the number of PEs, not with D. The advances of o split, per carry, into a few
 cases over the classes' breakpoints: the cost grows with the number of loops, never with sizes.
 
-Refused (``uneven_spread``): a temporal loop of D between the spread loop and the level below
-it keeping a data type (a PE's strip would then come and go inside its tile), and, with passes
-above and overlapping input windows, a loop of D below the spread loop (I > 1: a PE's windows,
-o B I + [0, I) strided, are then no layer's).
+Seen from a child level with loops of D between it and the spread loop, v (the value of every
+loop of D above the child but the spread loop) takes the place of o: a PE's share of D is
+counted in strips of the child's extent, so a PE may be busy for part of a pass only.
+
+Refused (``uneven_spread``): with passes above and overlapping input windows, a loop of D below
+the spread loop (I > 1: a PE's windows, o B I + [0, I) strided, are then no layer's).
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from math import prod
 
@@ -64,19 +66,39 @@ class SpreadClass:
 
 @dataclass(frozen=True)
 class Spread:
-    """The overshooting spatial loop at nest position ``at`` and its PE classes."""
+    """The overshooting spatial loop at nest position ``at`` and its PE classes, seen from a
+    level whose loops of the dimension above it (but the spread loop) are at ``loops``: their
+    mixed-radix value v counts strips of ``unit`` elements (the extent of the dimension at that
+    level), a class is busy while v < its ``busy``. Seen from the spread loop itself, v is the
+    passes' index o and ``unit`` is I."""
 
     at: int
     dim: Dim
     size: int
     bound: int
-    inner: int
-    outer: tuple[int, ...]  # nest positions of the temporal loops of ``dim`` above ``at``
+    inner: int  # I: the extent of the dimension below the spread loop (a PE's strip)
+    loops: tuple[int, ...]
+    unit: int
     classes: tuple[SpreadClass, ...]
 
     @property
     def busiest(self) -> int:
         return max(c.busy for c in self.classes)
+
+    def seen_from(self, placed: tuple[PlacedLoop, ...], start: int) -> Spread:
+        """The same classes seen from the level at nest position ``start`` below the loop."""
+        dim = self.dim
+        loops = tuple(k for k in range(start) if placed[k].loop.dim is dim and k != self.at)
+        unit = prod(p.loop.bound for p in placed[start:] if p.loop.dim is dim)
+        classes = []
+        for c in self.classes:
+            share = c.size(self.inner)  # a PE's D-indices, counted inside its strips
+            busy = -(-share // unit)
+            classes.append(replace(c, busy=busy, last=share - (busy - 1) * unit))
+        return replace(self, loops=loops, unit=unit, classes=tuple(classes))
+
+    def length(self, c: SpreadClass, v: int) -> int:
+        return c.length(v, self.unit)
 
 
 def spread_of(placed: tuple[PlacedLoop, ...], at: int, size: int) -> Spread:
@@ -94,7 +116,7 @@ def spread_of(placed: tuple[PlacedLoop, ...], at: int, size: int) -> Spread:
     idle = bound - full - (1 if partial else 0)
     if idle and o_max:
         classes.append(SpreadClass(idle, bound - idle, o_max, inner))
-    return Spread(at, dim, size, bound, inner, outer, tuple(classes))
+    return Spread(at, dim, size, bound, inner, outer, inner, tuple(classes))
 
 
 def _segments(cuts: set[int], low: int, high: int) -> list[tuple[int, int]]:
@@ -103,17 +125,29 @@ def _segments(cuts: set[int], low: int, high: int) -> list[tuple[int, int]]:
     return list(itertools.pairwise(points))
 
 
+def _offset(placed: tuple[PlacedLoop, ...], loops: list[int], value: int) -> int:
+    """How far (in indices of the dimension) the loops at ``loops`` (outermost first) place a
+    tile when their mixed-radix value is ``value``."""
+    moved = 0
+    for k in reversed(loops):
+        value, digit = divmod(value, placed[k].loop.bound)
+        moved += digit * placed[k].stride
+    return moved
+
+
 def spread_cases(
     spread: Spread, placed: tuple[PlacedLoop, ...], carry: int
 ) -> list[tuple[int, tuple[ClassStep, ...]]]:
-    """[(how many times, per class: (length before, length after, move of o) or None when the
-    class is idle after the advance)] as the temporal loop at ``carry`` advances, counting only
-    the values of the loops of D above the spread loop (the other loops multiply as usual)."""
-    inside = prod(placed[k].loop.bound for k in spread.outer if k > carry)
+    """[(how many times, per class: (length before, length after, move of the tile in indices
+    of the dimension) or None when the class is idle after the advance)] as the temporal loop at
+    ``carry`` advances, counting only the values of the loops of the dimension (``spread.loops``;
+    the other loops multiply as usual)."""
+    inner_loops = [k for k in spread.loops if k > carry]
+    inside = prod(placed[k].loop.bound for k in inner_loops)
     top = spread.busiest
     found: list[tuple[int, tuple[ClassStep, ...]]] = []
     if placed[carry].loop.dim is not spread.dim:
-        # o goes from the class's last busy value under the prefix u back to u x inside
+        # v goes from the class's last busy value under the prefix u back to u x inside
         breaks = {(c.busy - 1) // inside for c in spread.classes}
         cuts = breaks | {b + 1 for b in breaks}
         for low, high in _segments(cuts, 0, -(-top // inside)):
@@ -124,12 +158,14 @@ def spread_cases(
                     steps.append(None)
                     continue
                 back = min(inside, c.busy - start) - 1
-                length = c.length(start + back, spread.inner), c.length(start, spread.inner)
-                steps.append((*length, -back))
+                length = spread.length(c, start + back), spread.length(c, start)
+                steps.append((*length, -_offset(placed, inner_loops, back)))
             found.append((high - low, tuple(steps)))
         return found
-    # a loop of D: o goes to x = o + 1 for every x in [1, top) whose lowest nonzero digit is j's
+    # a loop of the dimension: v goes to x = v + 1 for every x in [1, top) whose lowest nonzero
+    # digit is the carry's, the loops inside it wrapping from their last values
     bound = placed[carry].loop.bound
+    move = placed[carry].stride - _offset(placed, inner_loops, inside - 1)
 
     def advances(n: int) -> int:  # such x in [1, n]
         return n // inside - n // (inside * bound)
@@ -142,8 +178,7 @@ def spread_cases(
             if low >= c.busy:
                 steps.append(None)
                 continue
-            length = c.length(low - 1, spread.inner), c.length(low, spread.inner)
-            steps.append((*length, 1))
+            steps.append((spread.length(c, low - 1), spread.length(c, low), move))
         found.append((times, tuple(steps)))
     return found
 
@@ -206,7 +241,8 @@ def spread_served(
     offsets = tuple(tile_steps(form, fan_out) for form in forms)
     below = placed[child_start:]
     home = next((k for k, form in enumerate(forms) if any(d is spread.dim for d, _ in form)), None)
-    first = tuple((0, c.length(0, spread.inner), 0) for c in spread.classes)
+    spread = spread.seen_from(placed, child_start)
+    first = tuple((0, spread.length(c, 0), 0) for c in spread.classes)
     total = _union_count(
         forms,
         below,
@@ -255,15 +291,14 @@ def _union_count(forms, below, offsets, spread, home, before, after, moves, step
         form = forms[home]
         coef = sum(c for d, c in form if d is spread.dim)
         pitch = coef * spread.inner  # the offset between neighbouring PEs' strips
-        jump = coef * spread.inner * spread.bound  # one step of o
         classes = []
         for c, step in zip(spread.classes, steps, strict=True):
             if step is None:
                 continue
-            length_before, length_after, move_o = step
+            length_before, length_after, moved = step
             old = clipped_form_steps(form, below, (*before, (spread.dim, length_before)))
             new = clipped_form_steps(form, below, (*after, (spread.dim, length_after)))
-            move = None if fill else moves[home] + jump * move_o
+            move = None if fill else moves[home] + coef * moved
             classes.append((old, new, move, c.first * pitch, ((pitch, c.pes),)))
         a, b = _home_terms(tuple(classes), offsets[home])
         whole, gone = whole * a, gone * (a - (a if fill else b))
