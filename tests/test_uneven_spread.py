@@ -181,6 +181,26 @@ def _three_levels() -> Arch:
     )
 
 
+def test_windows_of_a_pe_holding_two_rows_per_pass() -> None:
+    # P = 10 as 3 passes x 2 PEs x 2 rows in the PE, R = 3: PE b holds rows 4 o + 2 b + [0, 4)
+    # per pass (no layer's stride gives that sequence), PE 1 idles in the last pass. Its input
+    # fills: PE 0 4 + 4 + 4 (its windows 4 rows apart never overlap), PE 1 4 + 4.
+    layer = conv(p=10, r=3)
+    mapping = Mapping(
+        (
+            level("DRAM", [t(Dim.P, 3)]),
+            level("buffer", spatial=[x(Dim.P, 2)]),
+            level("rf", [t(Dim.P, 2), t(Dim.R, 3)]),
+        )
+    )
+    analysis = analyze(layer, _three_levels(), mapping)
+    assert counts(analysis, "rf", INPUTS)[3] == 3 * 4 + 2 * 4
+    # the buffer sends rows 0-3 and 2-5 (6), then PE 0's 4-7 and PE 1's 6-9 (6), then PE 0's
+    # 8-11 alone (4)
+    assert counts(analysis, "buffer", INPUTS)[2] == 6 + 6 + 4
+    assert_matches_oracle(layer, _three_levels(), mapping)
+
+
 def test_idle_pe_keeps_its_tile_by_hand() -> None:
     # P = 5 over 2 PEs x 3 passes (the last pass: PE 0 alone on output row 4), R = 3 in the PE,
     # stride 1, M = 2 above the passes. PE 0 computes rows 0, 2, 4 and needs input rows

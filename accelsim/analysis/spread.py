@@ -26,8 +26,9 @@ Seen from a child level with loops of D between it and the spread loop, v (the v
 loop of D above the child but the spread loop) takes the place of o: a PE's share of D is
 counted in strips of the child's extent, so a PE may be busy for part of a pass only.
 
-Refused (``uneven_spread``): with passes above and overlapping input windows, a loop of D below
-the spread loop (I > 1: a PE's windows, o B I + [0, I) strided, are then no layer's).
+With passes above, overlapping input windows and I > 1, a PE's windows (o B I + [0, I)) are no
+layer's, so its own input fills and reads are counted here too, as a single PE of the parent's
+count (``analysis.counts``).
 """
 
 from __future__ import annotations

@@ -142,9 +142,7 @@ def uneven_spread(layer: Layer, arch: Arch, mapping: Mapping) -> tuple[int, Loop
     """(level index, loop, what is wrong) of the first spatial loop whose dimension's factors
     overshoot the layer (uneven unrolling), or None when no spatial loop's do. Counted exactly
     (``analysis.counts``, ``analysis.spread``) when nothing is wrong: it is the only spatial
-    loop of its dimension, not a lane loop, under the union multicast rule; and when temporal
-    loops of its dimension sit above it (passes) and its PEs' input windows overlap, no loop of
-    its dimension sits below it (a PE's windows would then be no layer's)."""
+    loop of its dimension, not a lane loop, under the union multicast rule."""
     sizes = layer.loop_bounds
     nest = [(index, loop) for index, loop in mapping.loops() if loop.bound > 1]
     over = {dim for dim, size in sizes.items() if mapping.bound(dim) > size}
@@ -153,7 +151,6 @@ def uneven_spread(layer: Layer, arch: Arch, mapping: Mapping) -> tuple[int, Loop
         return None
     at = found[0]
     index, loop = nest[at]
-    dim = loop.dim
     reasons = []
     if len(found) > 1:
         reasons.append("one overshooting spatial loop (uneven unrolling of one loop only)")
@@ -161,15 +158,6 @@ def uneven_spread(layer: Layer, arch: Arch, mapping: Mapping) -> tuple[int, Loop
         reasons.append("no overshooting lane loop")
     if arch.network.multicast_rule is MulticastRule.IDENTICAL:
         reasons.append("the union multicast rule (identical is not modelled for uneven unrolling)")
-    outer = any(not other.spatial and other.dim is dim for _, other in nest[:at])
-    partner = WINDOW_PARTNERS.get(dim)
-    window = partner is not None and sizes[partner] > 1
-    inner = [other.bound for _, other in nest[at + 1 :] if other.dim is dim]
-    if outer and window and inner and partner is not None:
-        reasons.append(
-            f"no loop of {dim.value} below it when a temporal loop of {dim.value} is above it "
-            f"and {partner.value} = {sizes[partner]} > 1 (a PE's windows would not be a layer's)"
-        )
     return index, loop, reasons
 
 
