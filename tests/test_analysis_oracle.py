@@ -545,9 +545,9 @@ def test_analysis_clips_non_dividing_temporal_factors(case: tuple[Layer, Arch, M
 
 
 def test_uneven_unrolling_is_refused_with_one_clear_error() -> None:
-    # P = 5 as 3 steps x 2 PEs: PE 1 idles in the last step and keeps its tile; with a
-    # temporal loop of P above the spatial one this is not counted exactly yet.
-    layer = conv(p=5)
+    # P = 5 over 2 PEs along X and M = 3 over 2 along Y, both overshooting: not counted,
+    # refused naming the first loop and the reason.
+    layer = conv(m=3, p=5)
     arch = make_arch(
         [
             level_dict("DRAM", "dram", ALL),
@@ -556,12 +556,16 @@ def test_uneven_unrolling_is_refused_with_one_clear_error() -> None:
         ]
     )
     mapping = Mapping(
-        (level("DRAM", [t(Dim.P, 3)]), level("buffer", spatial=[x(Dim.P, 2)]), level("rf"))
+        (
+            level("DRAM", [t(Dim.P, 3), t(Dim.M, 2)]),
+            level("buffer", spatial=[x(Dim.P, 2), y(Dim.M, 2)]),
+            level("rf"),
+        )
     )
     with pytest.raises(
         ConfigError,
-        match=r"buffer.spatial .*: expected spatial factors of P dividing its size 5, or: no "
-        "temporal loop of P above",
+        match=r"buffer.spatial .*: expected spatial factors of P dividing its size 5, or: one "
+        "overshooting spatial loop",
     ):
         analyze(layer, arch, mapping)
 

@@ -5,10 +5,11 @@ per-level counts of a mapping (:mod:`~accelsim.analysis.counts`) and of a systol
 
 def clear_caches() -> None:
     """Forget the cached closed-form terms (for cold-start timing)."""
-    from accelsim.analysis import nest
+    from accelsim.analysis import nest, spread
     from accelsim.progressions import progression_size, progression_sum
 
     nest._coordinate_terms.cache_clear()
     nest._reshaped_terms.cache_clear()
+    spread._home_terms.cache_clear()
     progression_size.cache_clear()
     progression_sum.cache_clear()

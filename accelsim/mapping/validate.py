@@ -137,40 +137,29 @@ def _check_clipping(found: Problems, layer: Layer, arch: Arch, mapping: Mapping)
 
 # Coordinates shared by two dimensions (the inputs' rows P x stride + R x dilation, and columns):
 # PEs of a fan-out over one of them hold overlapping windows when the other is above 1.
-_WINDOW_PARTNERS = {Dim.P: Dim.R, Dim.R: Dim.P, Dim.Q: Dim.S, Dim.S: Dim.Q}
+WINDOW_PARTNERS = {Dim.P: Dim.R, Dim.R: Dim.P, Dim.Q: Dim.S, Dim.S: Dim.Q}
 
 
 def uneven_spread(layer: Layer, arch: Arch, mapping: Mapping) -> tuple[int, Loop, list[str]] | None:
     """(level index, loop, what is wrong) of the first spatial loop whose dimension's factors
     overshoot the layer (uneven unrolling), or None when no spatial loop's do. Counted exactly
-    (``analysis.counts``) when nothing is wrong: it is the only spatial loop of its dimension
-    and no temporal loop of that dimension sits above it in the nest (each PE's share of the
-    dimension is fixed: the last busy PE takes a shorter strip, any after it idle throughout),
-    under the union multicast rule, and the dimension shares no input coordinate with a window
-    dimension above 1 (PEs of different widths would hold overlapping windows)."""
+    (``analysis.counts``, ``analysis.spread``) when nothing is wrong: it is the only spatial
+    loop of its dimension, not a lane loop, under the union multicast rule."""
     sizes = layer.loop_bounds
     nest = [(index, loop) for index, loop in mapping.loops() if loop.bound > 1]
     over = {dim for dim, size in sizes.items() if mapping.bound(dim) > size}
     found = [at for at, (_, loop) in enumerate(nest) if loop.spatial and loop.dim in over]
     if not found:
         return None
-    index, loop = nest[found[0]]
-    dim = loop.dim
+    at = found[0]
+    index, loop = nest[at]
     reasons = []
     if len(found) > 1:
         reasons.append("one overshooting spatial loop (uneven unrolling of one loop only)")
     if loop.axis is Axis.LANE:
         reasons.append("no overshooting lane loop")
-    if any(not other.spatial and other.dim is dim for _, other in nest[: found[0]]):
-        reasons.append(f"no temporal loop of {dim.value} above its overshooting spatial loop")
     if arch.network.multicast_rule is MulticastRule.IDENTICAL:
         reasons.append("the union multicast rule (identical is not modelled for uneven unrolling)")
-    partner = _WINDOW_PARTNERS.get(dim)
-    if partner is not None and sizes[partner] > 1:
-        reasons.append(
-            f"{partner.value} = 1 (overlapping input windows of PEs of different widths are "
-            "not modelled)"
-        )
     return index, loop, reasons
 
 
