@@ -10,12 +10,12 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from oracle_loopnest import oracle_counts
 from test_analysis_oracle import assert_matches_oracle, conv, small_layers
 
-from accelsim.analysis.counts import analyze
+from accelsim.analysis.counts import _resized, analyze
 from accelsim.arch import Arch, Axis, arch_from_dict, load_arch
 from accelsim.engine import simulate_timing
 from accelsim.engine.plan import bandwidths
@@ -467,3 +467,31 @@ def test_a_mapping_with_served_loops_round_trips_through_yaml() -> None:
     assert any(level.spatial for level in mapping.levels[arch.first_pe_level :])
     again = mapping_from_dict(yaml.safe_load(dump_mapping(mapping)), arch)
     assert again == mapping
+
+
+@st.composite
+def grouped_uneven_cases(draw: st.DrawFn) -> tuple[Layer, Arch, Mapping]:
+    """A :func:`grouped_cases` mapping on a layer cut short in the dimension of one of its array
+    loops, so that loop overshoots (uneven unrolling beside a shared register)."""
+    layer, arch, mapping = draw(grouped_cases())
+    spatial = [loop for level in mapping.levels for loop in level.spatial if loop.bound > 1]
+    assume(spatial)
+    loop = draw(st.sampled_from(spatial))
+    size = layer.loop_bounds[loop.dim]
+    assume(size > 2)
+    return _resized(layer, loop.dim, draw(st.integers(size // 2 + 1, size - 1))), arch, mapping
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
+@given(grouped_uneven_cases())
+def test_uneven_unrolling_beside_a_shared_register_matches_the_brute_force_nest(case) -> None:
+    # a clipped served loop is refused (test_a_served_dimension_must_not_be_clipped); an
+    # overshooting loop of the array above the groups is counted, and counted exactly
+    layer, arch, mapping = case
+    try:
+        check_mapping(layer, arch, mapping)
+    except ConfigError:
+        event("refused")
+        return
+    event("counted")
+    assert_matches_served_oracle(layer, arch, mapping)
