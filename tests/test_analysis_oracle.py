@@ -545,9 +545,9 @@ def test_analysis_clips_non_dividing_temporal_factors(case: tuple[Layer, Arch, M
 
 
 def test_uneven_unrolling_is_refused_with_one_clear_error() -> None:
-    # P = 5 as 3 steps x 2 PEs: PE 1 idles in the last step and keeps its tile; with a
-    # temporal loop of P above the spatial one this is not counted exactly yet.
-    layer = conv(p=5)
+    # P = 10 as 3 passes x 2 PEs x 2 in the PE (12), R = 3: a PE's two output rows and the
+    # passes' jumps of 4 rows make windows no layer has; not counted, refused naming the loop.
+    layer = conv(p=10, r=3)
     arch = make_arch(
         [
             level_dict("DRAM", "dram", ALL),
@@ -556,12 +556,16 @@ def test_uneven_unrolling_is_refused_with_one_clear_error() -> None:
         ]
     )
     mapping = Mapping(
-        (level("DRAM", [t(Dim.P, 3)]), level("buffer", spatial=[x(Dim.P, 2)]), level("rf"))
+        (
+            level("DRAM", [t(Dim.P, 3)]),
+            level("buffer", spatial=[x(Dim.P, 2)]),
+            level("rf", [t(Dim.P, 2), t(Dim.R, 3)]),
+        )
     )
     with pytest.raises(
         ConfigError,
-        match=r"buffer.spatial .*: expected spatial factors of P dividing its size 5, or: no "
-        "temporal loop of P above",
+        match=r"buffer.spatial .*: expected spatial factors of P dividing its size 10, or: no "
+        "loop of P below it when a temporal loop of P is above it and R = 3 > 1",
     ):
         analyze(layer, arch, mapping)
 

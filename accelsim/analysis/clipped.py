@@ -47,7 +47,7 @@ def clipped_form_steps(form: Form, loops: tuple[PlacedLoop, ...], lengths: Lengt
 
 
 @dataclass(frozen=True)
-class _ClippedDim:
+class ClippedDim:
     """One clipped dimension seen from a level whose loops start at nest position ``start``."""
 
     size: int
@@ -63,15 +63,15 @@ class _ClippedDim:
         return self.residual if tight else self.inner
 
 
-def _clipped_dim(placed: tuple[PlacedLoop, ...], start: int, dim: Dim, size: int) -> _ClippedDim:
+def clipped_dim(placed: tuple[PlacedLoop, ...], start: int, dim: Dim, size: int) -> ClippedDim:
     positions = tuple(at for at, p in enumerate(placed) if p.loop.dim is dim)
     digits = {at: (size - 1) // placed[at].stride % placed[at].loop.bound for at in positions}
     inner = prod(placed[at].loop.bound for at in positions if at >= start)
-    return _ClippedDim(size, positions, digits, inner)
+    return ClippedDim(size, positions, digits, inner)
 
 
-def _dim_cases(
-    placed: tuple[PlacedLoop, ...], start: int, carry: int, info: _ClippedDim, dim: Dim
+def dim_cases(
+    placed: tuple[PlacedLoop, ...], start: int, carry: int, info: ClippedDim, dim: Dim
 ) -> dict[tuple[int, int, int], int]:
     """{(length before, length after, index move): how many times} for one clipped dimension
     when the loop at nest position ``carry`` (above ``start``) advances."""
@@ -114,45 +114,54 @@ def clipped_transitions(
     """(first lengths, [(how many times, lengths before, lengths after, move per coordinate)])
     of the tile at nest position ``start`` as the temporal loops above it advance, with the
     clipped dimensions ``sizes`` (the clipped counterpart of :func:`transitions`)."""
-    infos = {dim: _clipped_dim(placed, start, dim, size) for dim, size in sizes.items()}
+    infos = {dim: clipped_dim(placed, start, dim, size) for dim, size in sizes.items()}
     first = tuple(
         (dim, info.length(all(info.digits[at] == 0 for at in info.positions if at < start)))
         for dim, info in infos.items()
     )
     result: list[tuple[int, Lengths, Lengths, tuple[int, ...]]] = []
     for carry in range(start):
-        carried = placed[carry]
-        if carried.loop.spatial:
-            continue
-        # perfect dimensions: every loop outside the carry at any value, the ones inside wrap
-        count = 1
-        moves = [0] * len(forms)
-        for at in range(carry):
-            if not placed[at].loop.spatial and placed[at].loop.dim not in sizes:
-                count *= placed[at].loop.bound
-        if carried.loop.dim not in sizes:
-            count *= carried.loop.bound - 1
-            moves = [shift(form, carried) for form in forms]
-        for at in range(carry + 1, start):
-            p = placed[at]
-            if not p.loop.spatial and p.loop.dim not in sizes:
-                for k, form in enumerate(forms):
-                    moves[k] -= (p.loop.bound - 1) * shift(form, p)
-        combos: list[tuple[int, Lengths, Lengths, tuple[int, ...]]] = [
-            (count, (), (), tuple(moves))
-        ]
-        for dim, info in infos.items():
-            coefs = [sum(c for d, c in form if d is dim) for form in forms]
-            extended = []
-            for (before, after, move), times in _dim_cases(placed, start, carry, info, dim).items():
-                for total, lb, la, mv in combos:
-                    shifted = tuple(m + c * move for m, c in zip(mv, coefs, strict=True))
-                    extended.append(
-                        (total * times, (*lb, (dim, before)), (*la, (dim, after)), shifted)
-                    )
-            combos = extended
-        result.extend(combo for combo in combos if combo[0] > 0)
+        if not placed[carry].loop.spatial:
+            result.extend(carry_combos(forms, placed, start, sizes, carry, infos))
     return first, result
+
+
+def carry_combos(
+    forms: tuple[Form, ...],
+    placed: tuple[PlacedLoop, ...],
+    start: int,
+    sizes: dict[Dim, int],
+    carry: int,
+    infos: dict[Dim, ClippedDim],
+) -> list[tuple[int, Lengths, Lengths, tuple[int, ...]]]:
+    """The cases of :func:`clipped_transitions` for one temporal ``carry``: the dimensions of
+    ``infos`` split by their own cases, the other dimensions of ``sizes`` (counted by the
+    caller) left out of the count and the moves."""
+    carried = placed[carry]
+    # perfect dimensions: every loop outside the carry at any value, the ones inside wrap
+    count = 1
+    moves = [0] * len(forms)
+    for at in range(carry):
+        if not placed[at].loop.spatial and placed[at].loop.dim not in sizes:
+            count *= placed[at].loop.bound
+    if carried.loop.dim not in sizes:
+        count *= carried.loop.bound - 1
+        moves = [shift(form, carried) for form in forms]
+    for at in range(carry + 1, start):
+        p = placed[at]
+        if not p.loop.spatial and p.loop.dim not in sizes:
+            for k, form in enumerate(forms):
+                moves[k] -= (p.loop.bound - 1) * shift(form, p)
+    combos: list[tuple[int, Lengths, Lengths, tuple[int, ...]]] = [(count, (), (), tuple(moves))]
+    for dim, info in infos.items():
+        coefs = [sum(c for d, c in form if d is dim) for form in forms]
+        extended = []
+        for (before, after, move), times in dim_cases(placed, start, carry, info, dim).items():
+            for total, lb, la, mv in combos:
+                shifted = tuple(m + c * move for m, c in zip(mv, coefs, strict=True))
+                extended.append((total * times, (*lb, (dim, before)), (*la, (dim, after)), shifted))
+        combos = extended
+    return [combo for combo in combos if combo[0] > 0]
 
 
 def clipped_moving_count(
@@ -188,6 +197,5 @@ def largest_lengths(placed: tuple[PlacedLoop, ...], start: int, sizes: dict[Dim,
     """The largest tile length of each clipped dimension at nest position ``start``: its loops'
     extent there, or its size when that is smaller."""
     return tuple(
-        (dim, min(size, _clipped_dim(placed, start, dim, size).inner))
-        for dim, size in sizes.items()
+        (dim, min(size, clipped_dim(placed, start, dim, size).inner)) for dim, size in sizes.items()
     )

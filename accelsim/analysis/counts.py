@@ -44,10 +44,11 @@ from accelsim.analysis.nest import (
     transitions,
     union_delta,
 )
+from accelsim.analysis.spread import spread_mac_served, spread_of, spread_served
 from accelsim.arch.model import Arch, Axis, MulticastRule, TemporalReuse
 from accelsim.errors import ConfigError, Problem
 from accelsim.mapping.model import Mapping
-from accelsim.mapping.validate import uneven_spread
+from accelsim.mapping.validate import WINDOW_PARTNERS, uneven_spread
 from accelsim.types import DATA_TYPES, DataType, Dim
 from accelsim.workload.layer import Layer
 
@@ -159,7 +160,9 @@ def analyze(layer: Layer, arch: Arch, mapping: Mapping) -> Analysis:
         uneven = _uneven_loop(layer, arch, mapping, placed, sizes)
         _check_clippable(arch, sizes)
         if uneven is not None:
-            return _uneven_analysis(layer, arch, mapping, uneven)
+            if _fixed_shares(layer, placed, uneven):
+                return _uneven_analysis(layer, arch, mapping, uneven)
+            return _spread_analysis(layer, arch, mapping, uneven)
     return _analyze(layer, arch, mapping)
 
 
@@ -426,6 +429,16 @@ def _uneven_loop(
     return next(at for at, p in enumerate(placed) if p.level == index and p.loop == loop)
 
 
+def _fixed_shares(layer: Layer, placed: tuple[PlacedLoop, ...], at: int) -> bool:
+    """Whether the spread loop at ``at`` has no temporal loop of its dimension above it and its
+    PEs' input windows do not overlap (the shape :func:`_uneven_analysis` counts)."""
+    dim = placed[at].loop.dim
+    if any(p.loop.dim is dim for p in placed[:at]):
+        return False
+    partner = WINDOW_PARTNERS.get(dim)
+    return partner is None or layer.loop_bounds[partner] == 1
+
+
 def _resized(layer: Layer, dim: Dim, size: int) -> Layer:
     """``layer`` with loop dimension ``dim`` of ``size``."""
     if dim is Dim.M:
@@ -438,6 +451,17 @@ def _resized(layer: Layer, dim: Dim, size: int) -> Layer:
     return replace(
         layer, n=sizes["n"], c=sizes["c"], p=sizes["p"], q=sizes["q"], r=sizes["r"], s=sizes["s"]
     )
+
+
+def _scaled(layer: Layer, dim: Dim, factor: int) -> Layer:
+    """``layer`` with ``dim``'s step along the input (its stride or dilation) times ``factor``:
+    a PE of an uneven fan-out of ``factor`` PEs, one element of ``dim`` each, sees every
+    ``factor``-th index of ``dim`` (dimensions off the input windows are left as they are)."""
+    steps = {Dim.P: "stride_h", Dim.Q: "stride_w", Dim.R: "dilation_h", Dim.S: "dilation_w"}
+    if dim not in steps:
+        return layer
+    name = steps[dim]
+    return replace(layer, **{name: getattr(layer, name) * factor})
 
 
 def _with_spatial_bound(mapping: Mapping, level: int, old, bound: int) -> Mapping:
@@ -475,33 +499,83 @@ def _delivered(layer: Layer, mapping: Mapping, analysis: Analysis, data_type, ch
 
 def _uneven_analysis(layer: Layer, arch: Arch, mapping: Mapping, at: int) -> Analysis:
     """Counts for a mapping whose spatial loop at nest position ``at`` overshoots its dimension
-    D (of size Z; the loops of D below it span I, so Z - 1 = e x I + (r - 1)): e PEs of it hold
-    whole strips of I, one holds the last r, the rest idle throughout.
+    D (of size Z; the loops of D below it span I, so Z - 1 = e x I + (r - 1)), with no temporal
+    loop of D above it and no input window across PEs: e PEs of it hold whole strips of I, one
+    holds the last r, the rest idle throughout.
 
     Each PE's share of D is fixed, so every level below the loop splits into those groups: the
     counts of the layer with D = e x I and the loop's bound e, plus those of D = r and bound 1
     (temporal clipping where r < I). A level above the loop holds D whole ([0, Z)) and is
     counted as the clipped nest does. Its parent serves the union of what the children lack;
     the e whole strips and the last one cover disjoint coordinates (no input window spans two
-    PEs: :func:`_uneven_loop`), so that union is the sum of the two groups', or when D is not a
-    coordinate of the data type (the children's tiles are then the same) the whole group's."""
-    placed, starts = flatten(mapping)
-    sizes = clipped_sizes(layer, mapping)
+    PEs), so that union is the sum of the two groups', or when D is not a coordinate of the
+    data type (the children's tiles are then the same) the whole group's."""
+    placed, _ = flatten(mapping)
     spread = placed[at]
-    dim, size, inner = spread.loop.dim, sizes[spread.loop.dim], spread.stride
+    dim, inner = spread.loop.dim, spread.stride
+    size = clipped_sizes(layer, mapping)[dim]
     whole, last = (size - 1) // inner, (size - 1) % inner + 1
-    base = _analyze(layer, arch, mapping)
-    parts: list[tuple[Layer, Mapping, Analysis]] = []
+    parts: list[_Part] = []
     for strips, extent in ((whole, whole * inner), (1, last)):
         if strips:
             sub_layer = _resized(layer, dim, extent)
             sub_mapping = _with_spatial_bound(mapping, spread.level, spread.loop, strips)
-            parts.append((sub_layer, sub_mapping, analyze(sub_layer, arch, sub_mapping)))
+            parts.append((1, sub_layer, sub_mapping, analyze(sub_layer, arch, sub_mapping)))
+
+    def served(data_type: DataType, start: int, child: int | None, found: list[Traffic]) -> int:
+        del start, child
+        forms = coordinate_forms(layer, mapping, data_type)
+        outputs = data_type is DataType.OUTPUTS
+        each = [f.updates if outputs else f.reads for f in found]
+        return sum(each) if any(d is dim for form in forms for d, _ in form) else each[0]
+
+    return _combined(layer, arch, mapping, at, parts, served)
+
+
+def _spread_analysis(layer: Layer, arch: Arch, mapping: Mapping, at: int) -> Analysis:
+    """Counts for a mapping whose spatial loop at nest position ``at`` overshoots its dimension,
+    in the general shape (:mod:`accelsim.analysis.spread`: temporal loops of the dimension above
+    it, input windows across PEs of different widths). Each class of PEs runs its own clipped
+    nest (the levels below the loop: the class's counts times its PEs); the parent of the
+    fan-out serves the union over the busy PEs of what they lack, step by step."""
+    placed, starts = flatten(mapping)
+    sizes = clipped_sizes(layer, mapping)
+    loop = placed[at]
+    spread = spread_of(placed, at, sizes[loop.loop.dim])
+    parts: list[_Part] = []
+    for group in spread.classes:
+        sub_layer = _resized(layer, spread.dim, group.size(spread.inner))
+        if spread.outer and spread.inner == 1:  # a PE's D-index o x B is o in its own nest
+            sub_layer = _scaled(sub_layer, spread.dim, spread.bound)
+        sub_mapping = _with_spatial_bound(mapping, loop.level, loop.loop, 1)
+        parts.append((group.pes, sub_layer, sub_mapping, analyze(sub_layer, arch, sub_mapping)))
+
+    def served(data_type: DataType, start: int, child: int | None, found: list[Traffic]) -> int:
+        del found
+        forms = coordinate_forms(layer, mapping, data_type)
+        instances = instances_above(placed, start)
+        if child is None:
+            return instances * spread_mac_served(forms, placed, start, sizes, spread)
+        return instances * spread_served(forms, placed, start, starts[child], sizes, spread)
+
+    return _combined(layer, arch, mapping, at, parts, served)
+
+
+_Part = tuple[int, Layer, Mapping, Analysis]  # (PEs it stands for, layer, mapping, counts)
+
+
+def _combined(layer: Layer, arch: Arch, mapping: Mapping, at: int, parts: list[_Part], served):
+    """The analysis of an uneven mapping from its parts: the levels below the spread loop at
+    nest position ``at`` sum the parts' counts (each times the PEs it stands for), the parent of
+    the fan-out serves ``served(data type, start, child start, the parts' counts there)``, the
+    levels above count as the clipped nest does."""
+    placed, starts = flatten(mapping)
+    sizes = clipped_sizes(layer, mapping)
+    base = _analyze(layer, arch, mapping)
     traffic: list[Traffic] = []
     links: list[LinkTraffic] = []
     for data_type in DATA_TYPES:
         forms = coordinate_forms(layer, mapping, data_type)
-        relevant = any(d is dim for form in forms for d, _ in form)
         chain = [i for i, level in enumerate(mapping.levels) if data_type in level.keeps]
         for position, index in enumerate(chain):
             name = mapping.levels[index].level
@@ -509,20 +583,18 @@ def _uneven_analysis(layer: Layer, arch: Arch, mapping: Mapping, at: int) -> Ana
             start = starts[index]
             child = chain[position + 1] if position + 1 < len(chain) else None
             child_start = len(placed) if child is None else starts[child]
-            found = [sub.at(name, data_type) for _, _, sub in parts]
+            found = [sub.at(name, data_type) for _, _, _, sub in parts]
             if start > at:  # below the loop: the groups' instances, summed
                 item = replace(
                     item,
                     tile_elements=max(f.tile_elements for f in found),
-                    reads=sum(f.reads for f in found),
-                    fills=sum(f.fills for f in found),
-                    updates=sum(f.updates for f in found),
+                    reads=sum(pes * f.reads for (pes, *_), f in zip(parts, found, strict=True)),
+                    fills=sum(pes * f.fills for (pes, *_), f in zip(parts, found, strict=True)),
+                    updates=sum(pes * f.updates for (pes, *_), f in zip(parts, found, strict=True)),
                 )
             elif child_start > at:  # the parent of the uneven fan-out
-                outputs = data_type is DataType.OUTPUTS
-                served = [f.updates if outputs else f.reads for f in found]
-                total = sum(served) if relevant else served[0]
-                if outputs:
+                total = served(data_type, start, child, found)
+                if data_type is DataType.OUTPUTS:
                     touched = first_touches(forms, placed, start, item.instances, sizes)
                     item = replace(item, reads=total - touched, updates=total)
                 else:
@@ -534,8 +606,8 @@ def _uneven_analysis(layer: Layer, arch: Arch, mapping: Mapping, at: int) -> Ana
             crossing = [c for c in base.links if c.parent == name and c.data_type is data_type]
             if crossing and child_start > at:
                 delivered = sum(
-                    _delivered(sub_layer, sub_mapping, sub, data_type, child)
-                    for sub_layer, sub_mapping, sub in parts
+                    pes * _delivered(sub_layer, sub_mapping, sub, data_type, child)
+                    for pes, sub_layer, sub_mapping, sub in parts
                 )
                 links.append(replace(crossing[0], elements=delivered))
             else:
@@ -544,5 +616,5 @@ def _uneven_analysis(layer: Layer, arch: Arch, mapping: Mapping, at: int) -> Ana
         base,
         traffic=tuple(traffic),
         links=tuple(links),
-        temporal_steps=parts[0][2].temporal_steps,
+        temporal_steps=parts[0][3].temporal_steps,
     )
