@@ -51,7 +51,7 @@ from accelsim.workload.layer import Layer
 
 KEEP_SPATIAL = 4  # spatial options carried to the next stage
 KEEP_PE = 3  # PE tiles carried to the next stage
-KEEP_UNEVEN = 2  # spatial options with a ceiling factor carried besides
+KEEP_UNEVEN = 1  # spatial options with a ceiling factor carried besides
 DRAM_ORDERS = (
     (Dim.G, Dim.M, Dim.C, Dim.R, Dim.S, Dim.N, Dim.P, Dim.Q),  # weights stay longest
     (Dim.G, Dim.N, Dim.C, Dim.P, Dim.Q, Dim.R, Dim.S, Dim.M),  # inputs stay longest
@@ -96,8 +96,12 @@ def _cached(layer, arch, dataflow, objective, table) -> MapperResult:
     best: tuple | None = None
     count = 0
     misses: list[Overflow | None] = []
+    # Uneven unrolling raises the MACs issued per cycle, rarely the reuse: offered for the cycles
+    # and EDP objectives (docs/mapper.md: what it changes and costs), and never under Timeloop's
+    # temporal reuse, which does not count clipped tiles.
+    uneven = objective is not Objective.ENERGY and arch.temporal_reuse is TemporalReuse.SLIDING
     for template in (v for t in templates(dataflow) for v in _variants(arch, t)):
-        for mapping in _candidates(layer, arch, dataflow, template, misses):
+        for mapping in _candidates(layer, arch, dataflow, template, misses, uneven):
             analysis = analyze(layer, arch, mapping)
             energy = sum(item.energy for item in price(analysis, arch, table))
             count += 1
@@ -222,12 +226,13 @@ def _variants(arch: Arch, template: Template) -> tuple[Template, ...]:
 
 
 # ---- candidate generation ------------------------------------------------------------------
-def _candidates(layer: Layer, arch: Arch, dataflow: Dataflow, template: Template, misses):
+def _candidates(
+    layer: Layer, arch: Arch, dataflow: Dataflow, template: Template, misses, uneven: bool
+):
     keeps = _keeps(arch, template)
     places = _places(arch, dataflow, template, keeps)
     bounds = layer.loop_bounds
     lanes_wanted = arch.mac_unit.macs_per_cycle(layer.weight_bits, layer.input_bits)
-    uneven = arch.temporal_reuse is not TemporalReuse.TIMELOOP  # clipping needs sliding reuse
     arrays = [
         array
         for array in _spatial_options(bounds, arch, template, lanes_wanted, uneven)
@@ -241,11 +246,13 @@ def _candidates(layer: Layer, arch: Arch, dataflow: Dataflow, template: Template
         spatial = spatial_array + lanes
         left = _divide(bounds, spatial)
         ceiled = bool(_uneven(bounds, spatial_array))
-        for pe_loops in _pe_placements(layer, arch, places, keeps, template, spatial, left, misses):
+        placements = _pe_placements(layer, arch, places, keeps, template, spatial, left, misses)
+        for pe_loops in placements:
             rest = _divide(left, tuple(loop for loops in pe_loops.values() for loop in loops))
             seen: set[Mapping] = set()
             for order in DRAM_ORDERS:
-                for first in (None, *(d for d in order if rest[d] > 1)):
+                firsts = tuple(d for d in order if rest[d] > 1)
+                for first in (None, *firsts):
                     mapping = _fill_shared(
                         layer, arch, places, keeps, template, spatial, pe_loops, rest, order, first
                     )
