@@ -4,10 +4,11 @@ The search is staged, each stage small and exact where it matters:
 
 1. spatial: for every (Y dims, X dims) option of the template, the factors that use the most PEs
    (a primary dimension, then one more to fill what is left of the axis); the best few are kept,
-   and besides them the best two with one factor that does not divide its dimension where that
-   issues more MACs per cycle (uneven unrolling: 14 columns over P = 55 in ceil(55 / 14) = 4
-   passes, the last with 13 busy; what is left of a dimension above a factor is the ceiling of
-   its bound over it); a candidate whose uneven spread the analysis does not count is skipped;
+   and for the cycles and EDP objectives besides them the best one with a factor that does not
+   divide its dimension where that issues more MACs per cycle (uneven unrolling: 14 columns over
+   P = 55 in ceil(55 / 14) = 4 passes, the last with 13 busy; what is left of a dimension above
+   a factor is the ceiling of its bound over it); a candidate whose uneven spread the analysis
+   does not count is skipped;
 2. inside the PE: the largest tiles over the template's PE dimensions that fit every per-PE level
    (maximal tiles only: a tile that could grow and still fit is never better for reuse), at the
    innermost per-PE level; each also with the outer per-PE depths grown around it;
@@ -96,9 +97,9 @@ def _cached(layer, arch, dataflow, objective, table) -> MapperResult:
     best: tuple | None = None
     count = 0
     misses: list[Overflow | None] = []
-    # Uneven unrolling raises the MACs issued per cycle, rarely the reuse: offered for the cycles
-    # and EDP objectives (docs/mapper.md: what it changes and costs), and never under Timeloop's
-    # temporal reuse, which does not count clipped tiles.
+    # Uneven unrolling raises the MACs issued per cycle, rarely the reuse: it is offered for the
+    # cycles and EDP objectives (docs/design.md, "Dataflows and the mapper": what it changes and
+    # what it costs), never under Timeloop's temporal reuse, which does not count clipped tiles.
     uneven = objective is not Objective.ENERGY and arch.temporal_reuse is TemporalReuse.SLIDING
     for template in (v for t in templates(dataflow) for v in _variants(arch, t)):
         for mapping in _candidates(layer, arch, dataflow, template, misses, uneven):
@@ -246,13 +247,11 @@ def _candidates(
         spatial = spatial_array + lanes
         left = _divide(bounds, spatial)
         ceiled = bool(_uneven(bounds, spatial_array))
-        placements = _pe_placements(layer, arch, places, keeps, template, spatial, left, misses)
-        for pe_loops in placements:
+        for pe_loops in _pe_placements(layer, arch, places, keeps, template, spatial, left, misses):
             rest = _divide(left, tuple(loop for loops in pe_loops.values() for loop in loops))
             seen: set[Mapping] = set()
             for order in DRAM_ORDERS:
-                firsts = tuple(d for d in order if rest[d] > 1)
-                for first in (None, *firsts):
+                for first in (None, *(d for d in order if rest[d] > 1)):
                     mapping = _fill_shared(
                         layer, arch, places, keeps, template, spatial, pe_loops, rest, order, first
                     )

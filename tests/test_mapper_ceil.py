@@ -107,7 +107,7 @@ def test_a_shape_the_analysis_refuses_is_skipped_not_an_error() -> None:
 
 def test_uneven_unrolling_is_offered_for_cycles_not_energy() -> None:
     # The energy objective keeps the divisors (uneven unrolling raises MACs per cycle, rarely
-    # the reuse; docs/mapper.md); cycles and EDP take the ceiling.
+    # the reuse; docs/design.md); cycles and EDP take the ceiling.
     layer, arch = conv(m=5, c=1, p=1, q=4), small_arch(rows=1, cols=4)
     assert uneven_spread(layer, arch, map_layer(layer, arch, "rs", "energy").mapping) is None
     assert uneven_spread(layer, arch, map_layer(layer, arch, "rs", "edp").mapping) is not None
