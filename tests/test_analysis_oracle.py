@@ -545,9 +545,9 @@ def test_analysis_clips_non_dividing_temporal_factors(case: tuple[Layer, Arch, M
 
 
 def test_uneven_unrolling_is_refused_with_one_clear_error() -> None:
-    # P = 10 as 3 passes x 2 PEs x 2 in the PE (12), R = 3: a PE's two output rows and the
-    # passes' jumps of 4 rows make windows no layer has; not counted, refused naming the loop.
-    layer = conv(p=10, r=3)
+    # P = 5 over 2 PEs along X and M = 3 over 2 along Y, both overshooting: not counted,
+    # refused naming the first loop and the reason.
+    layer = conv(m=3, p=5)
     arch = make_arch(
         [
             level_dict("DRAM", "dram", ALL),
@@ -557,15 +557,15 @@ def test_uneven_unrolling_is_refused_with_one_clear_error() -> None:
     )
     mapping = Mapping(
         (
-            level("DRAM", [t(Dim.P, 3)]),
-            level("buffer", spatial=[x(Dim.P, 2)]),
-            level("rf", [t(Dim.P, 2), t(Dim.R, 3)]),
+            level("DRAM", [t(Dim.P, 3), t(Dim.M, 2)]),
+            level("buffer", spatial=[x(Dim.P, 2), y(Dim.M, 2)]),
+            level("rf"),
         )
     )
     with pytest.raises(
         ConfigError,
-        match=r"buffer.spatial .*: expected spatial factors of P dividing its size 10, or: no "
-        "loop of P below it when a temporal loop of P is above it and R = 3 > 1",
+        match=r"buffer.spatial .*: expected spatial factors of P dividing its size 5, or: one "
+        "overshooting spatial loop",
     ):
         analyze(layer, arch, mapping)
 

@@ -37,7 +37,7 @@ from accelsim.arch import Arch, Axis
 from accelsim.errors import ConfigError
 from accelsim.mapping.model import Loop, Mapping
 from accelsim.mapping.validate import uneven_spread
-from accelsim.types import Dim
+from accelsim.types import DataType, Dim
 from accelsim.workload.layer import Layer
 
 
@@ -65,15 +65,34 @@ def spread_cases(draw: st.DrawFn) -> tuple[Layer, Arch, Mapping]:
     return layer, arch, mapping
 
 
+def _keeps_below(mapping: Mapping, index: int, data_type: DataType) -> int:
+    """The first level below ``index`` keeping ``data_type`` (0 when none: the MACs)."""
+    below = range(index + 1, len(mapping.levels))
+    return next((i for i in below if data_type in mapping.levels[i].keeps), 0)
+
+
 def _shape(layer: Layer, mapping: Mapping) -> str:
-    nest = _nest_loops(mapping)
-    for at, loop in enumerate(nest):
+    """The event of a case: its spread loop with passes above ("outer"), with a loop of its
+    dimension between it and a level below keeping a data type ("between"), with overlapping
+    windows ("window") or a plain strip."""
+    nest = [(i, loop) for i, lv in enumerate(mapping.levels) for loop in lv.loops if loop.bound > 1]
+    for at, (index, loop) in enumerate(nest):
         if loop.spatial and layer.loop_bounds[loop.dim] < mapping.bound(loop.dim):
-            outer = any(other.dim is loop.dim for other in nest[:at])
+            outer = any(other.dim is loop.dim for _, other in nest[:at])
             partners = {Dim.P: Dim.R, Dim.R: Dim.P, Dim.Q: Dim.S, Dim.S: Dim.Q}
             partner = partners.get(loop.dim)
             window = partner is not None and layer.loop_bounds[partner] > 1
-            return ("outer " if outer else "") + ("window" if window else "strip")
+            between = any(
+                other.dim is loop.dim and _keeps_below(mapping, index, data_type) > level
+                for level, other in nest[at + 1 :]
+                for data_type in ALL
+                if level > index
+            )
+            return (
+                ("outer " if outer else "")
+                + ("between " if between else "")
+                + ("window" if window else "strip")
+            )
     return "even"
 
 
@@ -160,6 +179,26 @@ def _three_levels() -> Arch:
             level_dict("rf", "regfile", ALL),
         ]
     )
+
+
+def test_windows_of_a_pe_holding_two_rows_per_pass() -> None:
+    # P = 10 as 3 passes x 2 PEs x 2 rows in the PE, R = 3: PE b holds rows 4 o + 2 b + [0, 4)
+    # per pass (no layer's stride gives that sequence), PE 1 idles in the last pass. Its input
+    # fills: PE 0 4 + 4 + 4 (its windows 4 rows apart never overlap), PE 1 4 + 4.
+    layer = conv(p=10, r=3)
+    mapping = Mapping(
+        (
+            level("DRAM", [t(Dim.P, 3)]),
+            level("buffer", spatial=[x(Dim.P, 2)]),
+            level("rf", [t(Dim.P, 2), t(Dim.R, 3)]),
+        )
+    )
+    analysis = analyze(layer, _three_levels(), mapping)
+    assert counts(analysis, "rf", INPUTS)[3] == 3 * 4 + 2 * 4
+    # the buffer sends rows 0-3 and 2-5 (6), then PE 0's 4-7 and PE 1's 6-9 (6), then PE 0's
+    # 8-11 alone (4)
+    assert counts(analysis, "buffer", INPUTS)[2] == 6 + 6 + 4
+    assert_matches_oracle(layer, _three_levels(), mapping)
 
 
 def test_idle_pe_keeps_its_tile_by_hand() -> None:
@@ -264,3 +303,103 @@ def test_eyeriss_chip_conv1_on_154_pes() -> None:
     engine = evaluate(arch, layer, mapping, fidelity="engine")
     assert ideal.cycles == steps
     assert engine.cycles >= ideal.cycles
+
+
+def test_uneven_counts_cost_no_more_than_the_loops() -> None:
+    # P = 4 K - 1 output rows (K = 10^11 passes) over 4 PEs, R = 3: in the last pass PE 3
+    # idles. M = 2 between the two loops of passes forces the inner one around again. A PE's
+    # windows (rows 4 o + b + [0, 3)) never overlap its last ones, the 4 PEs' together cover
+    # 6 rows per step, 5 in the last pass. Per-element work would never finish.
+    passes = 10**11
+    size = 4 * passes - 1
+    layer = conv(p=size, r=3, m=2)
+    mapping = Mapping(
+        (
+            level("DRAM", [t(Dim.P, passes // 10**5), t(Dim.M, 2)]),
+            level("buffer", [t(Dim.P, 10**5)], [x(Dim.P, 4)]),
+            level("rf", [t(Dim.R, 3)]),
+        )
+    )
+    analysis = analyze(layer, _three_levels(), mapping)
+    assert counts(analysis, "rf", INPUTS)[3] == 2 * size * 3
+    assert counts(analysis, "buffer", INPUTS)[2:4] == (2 * (6 * (passes - 1) + 5), size + 3 - 1)
+    assert counts(analysis, "DRAM", OUTPUTS)[4] == 2 * size
+    # P = 4 x 10^12 - 5 as 10^6 passes x 4 PEs x 10^6 in the PE: in the last pass PEs 0-2 take
+    # 10^6 rows, PE 3 the remaining 999,995; each input row reaches its PE once (M = 2 inside
+    # the passes reuses it)
+    size = 4 * 10**12 - 5
+    layer = conv(p=size, m=2)
+    mapping = Mapping(
+        (
+            level("DRAM", [t(Dim.P, 10**6), t(Dim.M, 2)]),
+            level("buffer", spatial=[x(Dim.P, 4)]),
+            level("rf", [t(Dim.P, 10**6)]),
+        )
+    )
+    analysis = analyze(layer, _three_levels(), mapping)
+    assert counts(analysis, "rf", INPUTS)[2:4] == (2 * size, size)
+    assert counts(analysis, "buffer", INPUTS)[2] == size
+    assert counts(analysis, "rf", OUTPUTS)[3:] == (2 * size, 2 * size)
+    assert analysis.temporal_steps == 10**6 * 2 * 10**6
+
+
+def test_eyeriss_chip_conv2_on_140_pes() -> None:
+    # AlexNet CONV2 (batch 4, 2 groups): P = 27 over the 14 columns x 2 passes (13 busy in the
+    # second), R = 5 x M 2 over 10 rows: 140 PEs, 135 busy in the last pass.
+    arch = accelsim.load_arch("eyeriss_chip")
+    workload = accelsim.load_workload("alexnet").with_batch(4)
+    layer = arch.apply_precision(next(lr for lr in workload.layers if lr.name == "CONV2"))
+    outer = ((Dim.G, 2), (Dim.M, 4), (Dim.N, 4), (Dim.P, 2), (Dim.C, 4))
+    names = [lv.name for lv in arch.levels]
+    mapping = Mapping(
+        (
+            level(names[0], [t(dim, bound) for dim, bound in outer]),
+            level(names[1], [t(Dim.C, 6), t(Dim.Q, 27)], [y(Dim.R, 5), y(Dim.M, 2), x(Dim.P, 14)]),
+            level(names[2], keeps={INPUTS}),
+            level(names[3], keeps={WEIGHTS}),
+            level(names[4], [t(Dim.C, 2), t(Dim.S, 5), t(Dim.M, 16)], keeps={OUTPUTS}),
+        )
+    )
+    analysis = analyze(layer, arch, mapping)
+    steps = 2 * 4 * 4 * 2 * 4 * 6 * 27 * 2 * 5 * 16
+    assert (analysis.temporal_steps, analysis.used_pes) == (steps, 140)
+    around = 2 * 4 * 4 * 4 * 6  # G M N C (DRAM) x C (buffer) around each pass
+    busy = (14 + 13) * 10  # (column, pass) pairs x rows
+    # every busy PE loads its C 2 x S 5 x M 16 weights per C step; its 2 x 5 inputs slide by 1
+    assert analysis.at("weights_spad", WEIGHTS).fills == around * busy * 160
+    assert analysis.at("ifmap_spad", INPUTS).fills == around * busy * (10 + 26 * 2)
+    # the buffer sends the union of rows p + r: 13 + 5 = 18 in the first pass, 17 in the second
+    assert analysis.at("buffer", INPUTS).reads == around * (18 + 17) * 2 * (5 + 26)
+    ideal = evaluate(arch, layer, mapping, fidelity="ideal")
+    assert ideal.cycles == steps
+    assert evaluate(arch, layer, mapping, fidelity="engine").cycles >= ideal.cycles
+
+
+@pytest.mark.parametrize("size", [7, 9, 10, 11])
+@pytest.mark.parametrize("mid_first", [True, False])
+def test_passes_with_a_loop_between_the_spread_and_the_next_level(
+    size: int, mid_first: bool
+) -> None:
+    # P over 2 passes x 3 PEs x 2 at a level keeping only weights: inputs and outputs go from
+    # the buffer to the register file past that loop, so a PE's strip changes within the
+    # passes' step (PE 2 of the last pass is short or idle for one of the two inner values).
+    arch = make_arch(
+        [
+            level_dict("DRAM", "dram", ALL),
+            level_dict("buffer", "sram", ALL),
+            level_dict("mid", "regfile", frozenset({WEIGHTS})),
+            level_dict("rf", "regfile", ALL),
+        ]
+    )
+    layer = conv(m=2, c=2, p=size, q=2, s=2)
+    inner = [t(Dim.P, 2), t(Dim.C, 2)] if mid_first else [t(Dim.C, 2), t(Dim.P, 2)]
+    mapping = Mapping(
+        (
+            level("DRAM", [t(Dim.P, 2), t(Dim.M, 2)]),
+            level("buffer", [t(Dim.Q, 2)], [x(Dim.P, 3)]),
+            level("mid", inner, keeps={WEIGHTS}),
+            level("rf", [t(Dim.S, 2)]),
+        )
+    )
+    assert uneven_spread(layer, arch, mapping) is not None
+    assert_matches_oracle(layer, arch, mapping)

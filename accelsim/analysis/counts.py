@@ -44,7 +44,7 @@ from accelsim.analysis.nest import (
     transitions,
     union_delta,
 )
-from accelsim.analysis.spread import spread_mac_served, spread_of, spread_served
+from accelsim.analysis.spread import Spread, spread_mac_served, spread_of, spread_served
 from accelsim.arch.model import Arch, Axis, MulticastRule, TemporalReuse
 from accelsim.errors import ConfigError, Problem
 from accelsim.mapping.model import Mapping
@@ -545,7 +545,7 @@ def _spread_analysis(layer: Layer, arch: Arch, mapping: Mapping, at: int) -> Ana
     parts: list[_Part] = []
     for group in spread.classes:
         sub_layer = _resized(layer, spread.dim, group.size(spread.inner))
-        if spread.outer and spread.inner == 1:  # a PE's D-index o x B is o in its own nest
+        if spread.loops and spread.inner == 1:  # a PE's D-index o x B is o in its own nest
             sub_layer = _scaled(sub_layer, spread.dim, spread.bound)
         sub_mapping = _with_spatial_bound(mapping, loop.level, loop.loop, 1)
         parts.append((group.pes, sub_layer, sub_mapping, analyze(sub_layer, arch, sub_mapping)))
@@ -558,17 +558,58 @@ def _spread_analysis(layer: Layer, arch: Arch, mapping: Mapping, at: int) -> Ana
             return instances * spread_mac_served(forms, placed, start, sizes, spread)
         return instances * spread_served(forms, placed, start, starts[child], sizes, spread)
 
-    return _combined(layer, arch, mapping, at, parts, served)
+    corrected = {}
+    if spread.loops and spread.inner > 1 and not _fixed_shares(layer, placed, at):
+        corrected = _pe_inputs(layer, mapping, sizes, spread)
+    return _combined(layer, arch, mapping, at, parts, served, corrected)
+
+
+def _pe_inputs(
+    layer: Layer, mapping: Mapping, sizes: dict[Dim, int], spread: Spread
+) -> dict[int, tuple[int, int | None]]:
+    """{level index: (input fills, input reads or None to keep the part's)} of the levels below
+    the spread loop, when passes sit above it, its PEs' input windows overlap and each PE holds
+    more than one index of the dimension: a PE's windows (o B I + [0, I)) are then no layer's, so
+    each class's own sequence is counted in the real coordinates, as one PE of the parent's
+    count (reads to the MACs, a count of operands per step, need no correction)."""
+    placed, starts = flatten(mapping)
+    forms = coordinate_forms(layer, mapping, DataType.INPUTS)
+    chain = [i for i, lv in enumerate(mapping.levels) if DataType.INPUTS in lv.keeps]
+    chain = [i for i in chain if starts[i] > spread.at]
+
+    def per_pe(start: int, child_start: int) -> int:
+        total = 0
+        for group in spread.classes:
+            alone = replace(spread, classes=(replace(group, pes=1, first=0),))
+            total += group.pes * spread_served(forms, placed, start, child_start, sizes, alone)
+        return total * instances_above(placed, start) // spread.bound
+
+    found: dict[int, tuple[int, int | None]] = {}
+    for position, index in enumerate(chain):
+        child = chain[position + 1] if position + 1 < len(chain) else None
+        reads = None if child is None else per_pe(starts[index], starts[child])
+        found[index] = (per_pe(starts[index], starts[index]), reads)
+    return found
 
 
 _Part = tuple[int, Layer, Mapping, Analysis]  # (PEs it stands for, layer, mapping, counts)
 
 
-def _combined(layer: Layer, arch: Arch, mapping: Mapping, at: int, parts: list[_Part], served):
+def _combined(
+    layer: Layer,
+    arch: Arch,
+    mapping: Mapping,
+    at: int,
+    parts: list[_Part],
+    served,
+    corrected: dict[int, tuple[int, int | None]] | None = None,
+):
     """The analysis of an uneven mapping from its parts: the levels below the spread loop at
-    nest position ``at`` sum the parts' counts (each times the PEs it stands for), the parent of
-    the fan-out serves ``served(data type, start, child start, the parts' counts there)``, the
-    levels above count as the clipped nest does."""
+    nest position ``at`` sum the parts' counts (each times the PEs it stands for; input fills
+    and reads ``corrected`` where given, by level index), the parent of the fan-out serves
+    ``served(data type, start, child, the parts' counts there)``, the levels above count as the
+    clipped nest does."""
+    corrected = corrected or {}
     placed, starts = flatten(mapping)
     sizes = clipped_sizes(layer, mapping)
     base = _analyze(layer, arch, mapping)
@@ -592,6 +633,9 @@ def _combined(layer: Layer, arch: Arch, mapping: Mapping, at: int, parts: list[_
                     fills=sum(pes * f.fills for (pes, *_), f in zip(parts, found, strict=True)),
                     updates=sum(pes * f.updates for (pes, *_), f in zip(parts, found, strict=True)),
                 )
+                if data_type is DataType.INPUTS and index in corrected:
+                    fills, reads = corrected[index]
+                    item = replace(item, fills=fills, reads=item.reads if reads is None else reads)
             elif child_start > at:  # the parent of the uneven fan-out
                 total = served(data_type, start, child, found)
                 if data_type is DataType.OUTPUTS:
@@ -604,7 +648,9 @@ def _combined(layer: Layer, arch: Arch, mapping: Mapping, at: int, parts: list[_
                 item = replace(item, element_bits=bits)
             traffic.append(item)
             crossing = [c for c in base.links if c.parent == name and c.data_type is data_type]
-            if crossing and child_start > at:
+            if crossing and data_type is DataType.INPUTS and child in corrected:
+                links.append(replace(crossing[0], elements=corrected[child][0]))
+            elif crossing and child_start > at:
                 delivered = sum(
                     pes * _delivered(sub_layer, sub_mapping, sub, data_type, child)
                     for pes, sub_layer, sub_mapping, sub in parts

@@ -18,6 +18,7 @@ from math import prod
 
 import numpy as np
 
+from accelsim.analysis.intervals import dilated, elements, minus, total
 from accelsim.mapping.model import Loop, Mapping
 from accelsim.progressions import (
     Steps,
@@ -236,6 +237,10 @@ def _reshaped_terms(before: Steps, after: Steps, offsets: Steps, delta: int) -> 
     if length_a is not None and length_b is not None and not normalized(offsets):
         overlap = max(0, min(delta + length_a, length_b) - max(delta, 0))
         return a, length_a - overlap
+    if length_a is not None and length_b is not None and prod(c for _, c in offsets) <= 4096:
+        # two intervals and a few translates (a fan-out's children): no bitmap as long as the span
+        new = minus(((delta, delta + length_a),), ((0, length_b),))
+        return a, total(dilated(new, elements(offsets)))
     moved_tile = progression_sum(normalized(after))
     still_tile = progression_sum(normalized(before))
     low = min(delta, 0)

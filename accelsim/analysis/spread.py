@@ -3,12 +3,14 @@
 A spatial loop of bound B over dimension D (size Z) whose loops below it span I, with temporal
 loops of D above it whose index o (their mixed-radix value, in steps of B x I) runs 0 ... o_max,
 o_max = (Z - 1) // (B I): PE b holds D-indices o B I + b I + [0, I), clipped to Z. With
-rem = (Z - 1) mod (B I), the PEs fall into at most three classes: ``rem + 1 // I`` full PEs
+rem = (Z - 1) mod (B I), the PEs fall into at most three classes: (rem + 1) // I full PEs
 (busy at every o), at most one partial PE (busy at every o, with the last strip of
 (rem + 1) mod I at o_max), and idle PEs (busy for o < o_max only; an idle PE keeps its last tile
 and neither fills nor is read). A class is busy for o < K and holds a strip of length I except
 at o = K - 1, where it holds its ``last`` length: each PE's own tile sequence is a clipped
-temporal nest with D of size (K - 1) I + last (:mod:`accelsim.analysis.clipped`).
+temporal nest with D of size (K - 1) I + last (:mod:`accelsim.analysis.clipped`; when passes
+sit above the spread loop and I = 1, the layer's stride or dilation along D times B keeps its
+input windows where they are).
 
 The parent of the fan-out serves, at each step, the union over the busy PEs of what they lack.
 A PE's last busy step before an advance of a temporal loop j has every loop inside j at its last
@@ -20,31 +22,28 @@ classes of their strips translated by their PEs' offsets, computed on interval l
 length grows with the number of PEs, not with D. The advances of o split, per carry, into a few
 cases over the classes' breakpoints: the cost grows with the number of loops, never with sizes.
 
-Refused (``uneven_spread``): a temporal loop of D between the spread loop and the level below
-it keeping a data type (a PE's strip would then come and go inside its tile).
+Seen from a child level with loops of D between it and the spread loop, v (the value of every
+loop of D above the child but the spread loop) takes the place of o: a PE's share of D is
+counted in strips of the child's extent, so a PE may be busy for part of a pass only.
+
+With passes above, overlapping input windows and I > 1, a PE's windows (o B I + [0, I)) are no
+layer's, so its own input fills and reads are counted here too, as a single PE of the parent's
+count (``analysis.counts``).
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from math import prod
 
-import numpy as np
-
 from accelsim.analysis.clipped import carry_combos, clipped_dim, clipped_form_steps
+from accelsim.analysis.intervals import dilated, elements, joined, minus, pieces, shifted, total
 from accelsim.analysis.nest import Form, PlacedLoop, reshaped_delta, tile_steps
-from accelsim.progressions import (
-    Steps,
-    interval_length,
-    normalized,
-    progression_size,
-    progression_sum,
-)
+from accelsim.progressions import Steps, progression_size
 from accelsim.types import Dim
 
-Intervals = tuple[tuple[int, int], ...]  # sorted disjoint half-open intervals
 ClassStep = tuple[int, int, int] | None  # (length before, length after, move of o) or idle
 
 
@@ -68,19 +67,39 @@ class SpreadClass:
 
 @dataclass(frozen=True)
 class Spread:
-    """The overshooting spatial loop at nest position ``at`` and its PE classes."""
+    """The overshooting spatial loop at nest position ``at`` and its PE classes, seen from a
+    level whose loops of the dimension above it (but the spread loop) are at ``loops``: their
+    mixed-radix value v counts strips of ``unit`` elements (the extent of the dimension at that
+    level), a class is busy while v < its ``busy``. Seen from the spread loop itself, v is the
+    passes' index o and ``unit`` is I."""
 
     at: int
     dim: Dim
     size: int
     bound: int
-    inner: int
-    outer: tuple[int, ...]  # nest positions of the temporal loops of ``dim`` above ``at``
+    inner: int  # I: the extent of the dimension below the spread loop (a PE's strip)
+    loops: tuple[int, ...]
+    unit: int
     classes: tuple[SpreadClass, ...]
 
     @property
     def busiest(self) -> int:
         return max(c.busy for c in self.classes)
+
+    def seen_from(self, placed: tuple[PlacedLoop, ...], start: int) -> Spread:
+        """The same classes seen from the level at nest position ``start`` below the loop."""
+        dim = self.dim
+        loops = tuple(k for k in range(start) if placed[k].loop.dim is dim and k != self.at)
+        unit = prod(p.loop.bound for p in placed[start:] if p.loop.dim is dim)
+        classes = []
+        for c in self.classes:
+            share = c.size(self.inner)  # a PE's D-indices, counted inside its strips
+            busy = -(-share // unit)
+            classes.append(replace(c, busy=busy, last=share - (busy - 1) * unit))
+        return replace(self, loops=loops, unit=unit, classes=tuple(classes))
+
+    def length(self, c: SpreadClass, v: int) -> int:
+        return c.length(v, self.unit)
 
 
 def spread_of(placed: tuple[PlacedLoop, ...], at: int, size: int) -> Spread:
@@ -98,7 +117,7 @@ def spread_of(placed: tuple[PlacedLoop, ...], at: int, size: int) -> Spread:
     idle = bound - full - (1 if partial else 0)
     if idle and o_max:
         classes.append(SpreadClass(idle, bound - idle, o_max, inner))
-    return Spread(at, dim, size, bound, inner, outer, tuple(classes))
+    return Spread(at, dim, size, bound, inner, outer, inner, tuple(classes))
 
 
 def _segments(cuts: set[int], low: int, high: int) -> list[tuple[int, int]]:
@@ -107,17 +126,29 @@ def _segments(cuts: set[int], low: int, high: int) -> list[tuple[int, int]]:
     return list(itertools.pairwise(points))
 
 
+def _offset(placed: tuple[PlacedLoop, ...], loops: list[int], value: int) -> int:
+    """How far (in indices of the dimension) the loops at ``loops`` (outermost first) place a
+    tile when their mixed-radix value is ``value``."""
+    moved = 0
+    for k in reversed(loops):
+        value, digit = divmod(value, placed[k].loop.bound)
+        moved += digit * placed[k].stride
+    return moved
+
+
 def spread_cases(
     spread: Spread, placed: tuple[PlacedLoop, ...], carry: int
 ) -> list[tuple[int, tuple[ClassStep, ...]]]:
-    """[(how many times, per class: (length before, length after, move of o) or None when the
-    class is idle after the advance)] as the temporal loop at ``carry`` advances, counting only
-    the values of the loops of D above the spread loop (the other loops multiply as usual)."""
-    inside = prod(placed[k].loop.bound for k in spread.outer if k > carry)
+    """[(how many times, per class: (length before, length after, move of the tile in indices
+    of the dimension) or None when the class is idle after the advance)] as the temporal loop at
+    ``carry`` advances, counting only the values of the loops of the dimension (``spread.loops``;
+    the other loops multiply as usual)."""
+    inner_loops = [k for k in spread.loops if k > carry]
+    inside = prod(placed[k].loop.bound for k in inner_loops)
     top = spread.busiest
     found: list[tuple[int, tuple[ClassStep, ...]]] = []
     if placed[carry].loop.dim is not spread.dim:
-        # o goes from the class's last busy value under the prefix u back to u x inside
+        # v goes from the class's last busy value under the prefix u back to u x inside
         breaks = {(c.busy - 1) // inside for c in spread.classes}
         cuts = breaks | {b + 1 for b in breaks}
         for low, high in _segments(cuts, 0, -(-top // inside)):
@@ -128,12 +159,14 @@ def spread_cases(
                     steps.append(None)
                     continue
                 back = min(inside, c.busy - start) - 1
-                length = c.length(start + back, spread.inner), c.length(start, spread.inner)
-                steps.append((*length, -back))
+                length = spread.length(c, start + back), spread.length(c, start)
+                steps.append((*length, -_offset(placed, inner_loops, back)))
             found.append((high - low, tuple(steps)))
         return found
-    # a loop of D: o goes to x = o + 1 for every x in [1, top) whose lowest nonzero digit is j's
+    # a loop of the dimension: v goes to x = v + 1 for every x in [1, top) whose lowest nonzero
+    # digit is the carry's, the loops inside it wrapping from their last values
     bound = placed[carry].loop.bound
+    move = placed[carry].stride - _offset(placed, inner_loops, inside - 1)
 
     def advances(n: int) -> int:  # such x in [1, n]
         return n // inside - n // (inside * bound)
@@ -146,8 +179,7 @@ def spread_cases(
             if low >= c.busy:
                 steps.append(None)
                 continue
-            length = c.length(low - 1, spread.inner), c.length(low, spread.inner)
-            steps.append((*length, 1))
+            steps.append((spread.length(c, low - 1), spread.length(c, low), move))
         found.append((times, tuple(steps)))
     return found
 
@@ -210,7 +242,8 @@ def spread_served(
     offsets = tuple(tile_steps(form, fan_out) for form in forms)
     below = placed[child_start:]
     home = next((k for k, form in enumerate(forms) if any(d is spread.dim for d, _ in form)), None)
-    first = tuple((0, c.length(0, spread.inner), 0) for c in spread.classes)
+    spread = spread.seen_from(placed, child_start)
+    first = tuple((0, spread.length(c, 0), 0) for c in spread.classes)
     total = _union_count(
         forms,
         below,
@@ -259,15 +292,14 @@ def _union_count(forms, below, offsets, spread, home, before, after, moves, step
         form = forms[home]
         coef = sum(c for d, c in form if d is spread.dim)
         pitch = coef * spread.inner  # the offset between neighbouring PEs' strips
-        jump = coef * spread.inner * spread.bound  # one step of o
         classes = []
         for c, step in zip(spread.classes, steps, strict=True):
             if step is None:
                 continue
-            length_before, length_after, move_o = step
+            length_before, length_after, moved = step
             old = clipped_form_steps(form, below, (*before, (spread.dim, length_before)))
             new = clipped_form_steps(form, below, (*after, (spread.dim, length_after)))
-            move = None if fill else moves[home] + jump * move_o
+            move = None if fill else moves[home] + coef * moved
             classes.append((old, new, move, c.first * pitch, ((pitch, c.pes),)))
         a, b = _home_terms(tuple(classes), offsets[home])
         whole, gone = whole * a, gone * (a - (a if fill else b))
@@ -279,15 +311,15 @@ def _home_terms(classes, offsets: Steps) -> tuple[int, int]:
     """(a, b) of the coordinate holding the spread dimension: a = |union over the classes of
     their new tiles at their PEs' offsets|, b = the same for what they lack (new minus the old
     tile moved back by the class's move; ``move`` None: nothing held)."""
-    shared = _elements(offsets)
+    shared = elements(offsets)
     held, lacking = [], []
     for old, new, move, base, pes in classes:
-        at = sorted({base + e + s for e in _elements(pes) for s in shared})
-        tile = _intervals(new)
-        missing = tile if move is None else _difference(tile, _translated(_intervals(old), -move))
-        held.append(_dilated(tile, at))
-        lacking.append(_dilated(missing, at))
-    return _size(_merged(sum(held, ()))), _size(_merged(sum(lacking, ())))
+        at = sorted({base + e + s for e in elements(pes) for s in shared})
+        tile = pieces(new)
+        missing = tile if move is None else minus(tile, shifted(pieces(old), -move))
+        held.append(dilated(tile, at))
+        lacking.append(dilated(missing, at))
+    return total(joined(sum(held, ()))), total(joined(sum(lacking, ())))
 
 
 def _fan_out(
@@ -297,59 +329,3 @@ def _fan_out(
     return tuple(
         p for k, p in enumerate(placed[start:stop], start) if p.loop.spatial and k != spread.at
     )
-
-
-def _elements(steps: Steps) -> tuple[int, ...]:
-    """The elements of a small progression sum (offsets of PEs: at most the array's size)."""
-    values = {0}
-    for step, count in steps:
-        values = {v + k * step for v in values for k in range(count)}
-    return tuple(sorted(values))
-
-
-def _intervals(steps: Steps) -> Intervals:
-    length = interval_length(steps)
-    if length is not None:
-        return ((0, length),)
-    bitmap = progression_sum(normalized(steps)).astype(np.int8)
-    edges = np.diff(np.concatenate(([0], bitmap, [0])))
-    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
-    return tuple((int(lo), int(hi)) for lo, hi in zip(starts, stops, strict=True))
-
-
-def _translated(intervals: Intervals, by: int) -> Intervals:
-    return tuple((lo + by, hi + by) for lo, hi in intervals)
-
-
-def _merged(intervals: Intervals) -> Intervals:
-    found: list[tuple[int, int]] = []
-    for lo, hi in sorted(intervals):
-        if found and lo <= found[-1][1]:
-            found[-1] = (found[-1][0], max(found[-1][1], hi))
-        else:
-            found.append((lo, hi))
-    return tuple(found)
-
-
-def _dilated(intervals: Intervals, at: list[int]) -> Intervals:
-    return _merged(tuple((lo + o, hi + o) for o in at for lo, hi in intervals))
-
-
-def _difference(a: Intervals, b: Intervals) -> Intervals:
-    found = []
-    for lo, hi in a:
-        for cut_lo, cut_hi in b:
-            if cut_hi <= lo or cut_lo >= hi:
-                continue
-            if cut_lo > lo:
-                found.append((lo, cut_lo))
-            lo = max(lo, cut_hi)
-            if lo >= hi:
-                break
-        if lo < hi:
-            found.append((lo, hi))
-    return tuple(found)
-
-
-def _size(intervals: Intervals) -> int:
-    return sum(hi - lo for lo, hi in intervals)

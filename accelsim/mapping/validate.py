@@ -142,10 +142,7 @@ def uneven_spread(layer: Layer, arch: Arch, mapping: Mapping) -> tuple[int, Loop
     """(level index, loop, what is wrong) of the first spatial loop whose dimension's factors
     overshoot the layer (uneven unrolling), or None when no spatial loop's do. Counted exactly
     (``analysis.counts``, ``analysis.spread``) when nothing is wrong: it is the only spatial
-    loop of its dimension, not a lane loop, under the union multicast rule; and, when a
-    temporal loop of its dimension sits above it or its PEs' input windows overlap (the
-    general shape), no temporal loop of its dimension sits between it and the next level down
-    keeping a data type (a PE's strip would come and go within that level's tile)."""
+    loop of its dimension, not a lane loop, under the union multicast rule."""
     sizes = layer.loop_bounds
     nest = [(index, loop) for index, loop in mapping.loops() if loop.bound > 1]
     over = {dim for dim, size in sizes.items() if mapping.bound(dim) > size}
@@ -154,7 +151,6 @@ def uneven_spread(layer: Layer, arch: Arch, mapping: Mapping) -> tuple[int, Loop
         return None
     at = found[0]
     index, loop = nest[at]
-    dim = loop.dim
     reasons = []
     if len(found) > 1:
         reasons.append("one overshooting spatial loop (uneven unrolling of one loop only)")
@@ -162,39 +158,7 @@ def uneven_spread(layer: Layer, arch: Arch, mapping: Mapping) -> tuple[int, Loop
         reasons.append("no overshooting lane loop")
     if arch.network.multicast_rule is MulticastRule.IDENTICAL:
         reasons.append("the union multicast rule (identical is not modelled for uneven unrolling)")
-    outer = any(not other.spatial and other.dim is dim for _, other in nest[:at])
-    partner = WINDOW_PARTNERS.get(dim)
-    window = partner is not None and sizes[partner] > 1
-    inner = [other.bound for _, other in nest[at + 1 :] if other.dim is dim]
-    if outer and window and inner and partner is not None:
-        reasons.append(
-            f"no loop of {dim.value} below it when a temporal loop of {dim.value} is above it "
-            f"and {partner.value} = {sizes[partner]} > 1 (a PE's windows would not be a layer's)"
-        )
-    if outer or window:
-        for data_type in DATA_TYPES:
-            child = _keeping_below(mapping, nest, at, data_type)
-            if child is None:
-                continue
-            between = [other for level, other in nest[at + 1 :] if level < child]
-            if any(not other.spatial and other.dim is dim for other in between):
-                reasons.append(
-                    f"no temporal loop of {dim.value} between it and "
-                    f"{mapping.levels[child].level} (which keeps {data_type.value}) when a "
-                    f"temporal loop of {dim.value} is above it or input windows overlap"
-                )
     return index, loop, reasons
-
-
-def _keeping_below(
-    mapping: Mapping, nest: list[tuple[int, Loop]], at: int, data_type: DataType
-) -> int | None:
-    """The first level below the nest position ``at`` that keeps ``data_type``, or None."""
-    level = nest[at][0]
-    for index in range(level + 1, len(mapping.levels)):
-        if data_type in mapping.levels[index].keeps:
-            return index
-    return None
 
 
 def _check_factors(found: Problems, layer: Layer, mapping: Mapping) -> None:
