@@ -3,7 +3,12 @@
 The search is staged, each stage small and exact where it matters:
 
 1. spatial: for every (Y dims, X dims) option of the template, the factors that use the most PEs
-   (a primary dimension, then one more to fill what is left of the axis); the best few are kept;
+   (a primary dimension, then one more to fill what is left of the axis); the best few are kept,
+   and for the cycles and EDP objectives besides them the best one with a factor that does not
+   divide its dimension where that issues more MACs per cycle (uneven unrolling: 14 columns over
+   P = 55 in ceil(55 / 14) = 4 passes, the last with 13 busy; what is left of a dimension above
+   a factor is the ceiling of its bound over it); a candidate whose uneven spread the analysis
+   does not count is skipped;
 2. inside the PE: the largest tiles over the template's PE dimensions that fit every per-PE level
    (maximal tiles only: a tile that could grow and still fit is never better for reuse), at the
    innermost per-PE level; each also with the outer per-PE depths grown around it;
@@ -19,32 +24,35 @@ is also tried with outputs kept in a partial-sum register (a per-PE level keepin
 and the reduction dimensions among the PE's loops.
 
 Results are cached by (layer shape, architecture, dataflow, objective): a network with repeated
-shapes maps each shape once. Limits: factors are exact divisors (no padding of awkward sizes),
-at most two dimensions share an array axis, each depth grows greedily.
+shapes maps each shape once. Limits: temporal factors are exact divisors of what is left; one
+spatial factor at most does not divide its dimension (and none under ``temporal_reuse:
+timeloop``); at most two dimensions share an array axis; each depth grows greedily.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from enum import Enum
+from fractions import Fraction
 from functools import lru_cache
 from itertools import product
 from math import prod
 
 from accelsim.analysis.counts import Analysis, analyze, bandwidth_cycles
-from accelsim.arch.model import Arch, Axis
+from accelsim.arch.model import Arch, Axis, TemporalReuse
 from accelsim.dataflow import Dataflow, Template, parse_dataflow, templates
 from accelsim.energy.pricing import price
 from accelsim.energy.table import EnergyTable, load_energy_table
 from accelsim.errors import ConfigError, Problem
 from accelsim.mapping.model import LevelMapping, Loop, Mapping
-from accelsim.mapping.validate import Overflow, extent_bits, fits, overflow
+from accelsim.mapping.validate import Overflow, extent_bits, fits, overflow, uneven_spread
 from accelsim.progressions import divisors
 from accelsim.types import REDUCTION_DIMS, RELEVANT, DataType, Dim
 from accelsim.workload.layer import Layer
 
 KEEP_SPATIAL = 4  # spatial options carried to the next stage
 KEEP_PE = 3  # PE tiles carried to the next stage
+KEEP_UNEVEN = 1  # spatial options with a ceiling factor carried besides
 DRAM_ORDERS = (
     (Dim.G, Dim.M, Dim.C, Dim.R, Dim.S, Dim.N, Dim.P, Dim.Q),  # weights stay longest
     (Dim.G, Dim.N, Dim.C, Dim.P, Dim.Q, Dim.R, Dim.S, Dim.M),  # inputs stay longest
@@ -89,8 +97,12 @@ def _cached(layer, arch, dataflow, objective, table) -> MapperResult:
     best: tuple | None = None
     count = 0
     misses: list[Overflow | None] = []
+    # Uneven unrolling raises the MACs issued per cycle, rarely the reuse: it is offered for the
+    # cycles and EDP objectives (docs/design.md, "Dataflows and the mapper": what it changes and
+    # what it costs), never under Timeloop's temporal reuse, which does not count clipped tiles.
+    uneven = objective is not Objective.ENERGY and arch.temporal_reuse is TemporalReuse.SLIDING
     for template in (v for t in templates(dataflow) for v in _variants(arch, t)):
-        for mapping in _candidates(layer, arch, dataflow, template, misses):
+        for mapping in _candidates(layer, arch, dataflow, template, misses, uneven):
             analysis = analyze(layer, arch, mapping)
             energy = sum(item.energy for item in price(analysis, arch, table))
             count += 1
@@ -215,20 +227,28 @@ def _variants(arch: Arch, template: Template) -> tuple[Template, ...]:
 
 
 # ---- candidate generation ------------------------------------------------------------------
-def _candidates(layer: Layer, arch: Arch, dataflow: Dataflow, template: Template, misses):
+def _candidates(
+    layer: Layer, arch: Arch, dataflow: Dataflow, template: Template, misses, uneven: bool
+):
     keeps = _keeps(arch, template)
     places = _places(arch, dataflow, template, keeps)
     bounds = layer.loop_bounds
     lanes_wanted = arch.mac_unit.macs_per_cycle(layer.weight_bits, layer.input_bits)
-    for spatial_array, lanes in (
-        (array, lanes)
-        for array in _spatial_options(bounds, arch, template, lanes_wanted)
+    arrays = [
+        array
+        for array in _spatial_options(bounds, arch, template, lanes_wanted, uneven)
         + _served_options(bounds, arch, template, keeps)
         if _servable(bounds, arch, keeps, array)
+        and (not _uneven(bounds, array) or _counted(layer, arch, keeps, places, array))
+    ]
+    for spatial_array, lanes in (
+        (array, lanes)
+        for array in arrays
         for lanes in _lane_options(_divide(bounds, array), lanes_wanted)
     ):
         spatial = spatial_array + lanes
         left = _divide(bounds, spatial)
+        ceiled = bool(_uneven(bounds, spatial_array))
         for pe_loops in _pe_placements(layer, arch, places, keeps, template, spatial, left, misses):
             rest = _divide(left, tuple(loop for loops in pe_loops.values() for loop in loops))
             seen: set[Mapping] = set()
@@ -240,11 +260,31 @@ def _candidates(layer: Layer, arch: Arch, dataflow: Dataflow, template: Template
                     if mapping in seen:
                         continue
                     seen.add(mapping)
+                    if ceiled and _refused(layer, arch, mapping):
+                        continue
                     missing = overflow(layer, arch, mapping)
                     if missing is None:
                         yield mapping
                     else:
                         misses.append(missing)
+
+
+def _refused(layer: Layer, arch: Arch, mapping: Mapping) -> bool:
+    """Whether ``mapping`` unrolls a dimension unevenly in a shape the analysis does not count
+    (it is then skipped, never an error: the mapper offers it only as an alternative)."""
+    spread = uneven_spread(layer, arch, mapping)
+    return spread is not None and bool(spread[2])
+
+
+def _counted(layer: Layer, arch: Arch, keeps, places: _Places, array: tuple[Loop, ...]) -> bool:
+    """Whether the analysis counts the uneven spread ``array`` at least when what is left of its
+    dimensions runs inside the PE, below it (a temporal loop of the spread dimension above it
+    is a shape :func:`accelsim.mapping.validate.uneven_spread` may refuse)."""
+    left = _divide(layer.loop_bounds, array)
+    inner = tuple(Loop(dim, size) for dim, size in left.items() if size > 1)
+    innermost = len(arch.levels) - 1
+    probe = _assemble(arch, keeps, {innermost: inner}, places.spatial, array)
+    return not _refused(layer, arch, probe)
 
 
 LANE_DIMS = (Dim.C, Dim.S, Dim.R, Dim.M, Dim.Q, Dim.P, Dim.N, Dim.G)
@@ -285,57 +325,123 @@ def _lane_fill(bounds: dict[Dim, int], wanted: int) -> int:
 
 
 def _divide(bounds: dict[Dim, int], loops: tuple[Loop, ...]) -> dict[Dim, int]:
+    """What is left of each dimension above ``loops``: the ceiling of its bound over their
+    factors (the bound itself where they divide it)."""
     left = dict(bounds)
     for loop in loops:
-        left[loop.dim] //= loop.bound
+        left[loop.dim] = -(-left[loop.dim] // loop.bound)
     return left
 
 
+def _ceiling_factor(bound: int, room: int) -> int | None:
+    """The spatial factor that spreads ``bound`` over at most ``room`` PEs in the fewest passes
+    (ceil(bound / room)) with the fewest idle PEs in the last one, when it does not divide
+    ``bound`` and issues more MACs per cycle than every divisor that fits (bound / passes > the
+    largest divisor <= room); None otherwise. 55 over 14: 4 passes of 14 (13.75 a cycle against
+    the divisor 11's 11)."""
+    if bound <= room:
+        return None
+    passes = -(-bound // room)
+    factor = -(-bound // passes)
+    if bound % factor == 0:
+        return None
+    best = max(d for d in divisors(bound) if d <= room)
+    return factor if bound > best * passes else None
+
+
+def _issued(bounds: dict[Dim, int], loops: tuple[Loop, ...]) -> Fraction:
+    """MACs per cycle ``loops`` issue on average: per dimension, its bound over the passes its
+    spatial factors take (the factor itself where it divides the bound)."""
+    spread: dict[Dim, int] = {}
+    for loop in loops:
+        spread[loop.dim] = spread.get(loop.dim, 1) * loop.bound
+    return prod(
+        (Fraction(bounds[dim], -(-bounds[dim] // factor)) for dim, factor in spread.items()),
+        start=Fraction(1),
+    )
+
+
+def _uneven(bounds: dict[Dim, int], loops: tuple[Loop, ...]) -> list[Dim]:
+    """The dimensions whose spatial factors in ``loops`` do not divide their bounds."""
+    spread: dict[Dim, int] = {}
+    for loop in loops:
+        spread[loop.dim] = spread.get(loop.dim, 1) * loop.bound
+    return [dim for dim, factor in spread.items() if bounds[dim] % factor]
+
+
 def _spatial_options(
-    bounds, arch: Arch, template: Template, lanes: int = 1
+    bounds, arch: Arch, template: Template, lanes: int = 1, uneven: bool = False
 ) -> list[tuple[Loop, ...]]:
     """The ways to spread the layer over the array that issue the most MACs per cycle (PEs used
     times the MAC-unit lanes the rest of the layer can fill): the best ``KEEP_SPATIAL`` over all
-    of the template's options, each option's best among them."""
+    of the template's options with factors dividing the layer, each option's best among them;
+    with ``uneven``, then the best ``KEEP_UNEVEN`` with one factor that does not divide its
+    dimension (ceiling passes, :func:`_ceiling_factor`) among those issuing more MACs per cycle
+    than any of the dividing ones."""
     chosen: list[tuple[Loop, ...]] = []
-    ranked_all: list[tuple[int, tuple[Loop, ...]]] = []
+    ranked_all: list[tuple[Fraction, tuple[Loop, ...]]] = []
+    ceiling: list[tuple[Fraction, tuple[Loop, ...]]] = []
     for y_dims, x_dims in template.spatial:
         anchor = y_dims[0] if template.anchored and bounds[y_dims[0]] > 1 else None
-        found: dict[tuple[Loop, ...], int] = {}
-        for y in _axis_options(bounds, y_dims, arch.pe_array.rows, Axis.Y, anchor):
+        found: dict[tuple[Loop, ...], Fraction] = {}
+        for y in _axis_options(bounds, y_dims, arch.pe_array.rows, Axis.Y, anchor, uneven):
             left = _divide(bounds, y)
-            for x in _axis_options(left, x_dims, arch.pe_array.cols, Axis.X):
+            for x in _axis_options(left, x_dims, arch.pe_array.cols, Axis.X, None, uneven):
                 found.setdefault(
-                    y + x, prod(loop.bound for loop in y + x) * _lane_fill(_divide(left, x), lanes)
+                    y + x, _issued(bounds, y + x) * _lane_fill(_divide(left, x), lanes)
                 )
-        ranked = sorted(found.items(), key=lambda item: -item[1])  # stable: ties keep order
+        exact = [(loops, used) for loops, used in found.items() if not _uneven(bounds, loops)]
+        ranked = sorted(exact, key=lambda item: -item[1])  # stable: ties keep order
         if ranked and ranked[0][0] not in chosen:
             chosen.append(ranked[0][0])
         ranked_all.extend((-used, loops) for loops, used in ranked)
+        ceiling.extend(
+            (-used, loops) for loops, used in found.items() if _one_uneven_loop(bounds, loops)
+        )
+    best = -min((key for key, _ in ranked_all), default=Fraction(0))
     for _, loops in sorted(ranked_all, key=lambda item: item[0]):
         if len(chosen) >= KEEP_SPATIAL:
             break
         if loops not in chosen:
             chosen.append(loops)
+    better = [item for item in ceiling if -item[0] > best]
+    for _, loops in sorted(better, key=lambda item: item[0])[:KEEP_UNEVEN]:
+        chosen.append(loops)
     return chosen
 
 
+def _one_uneven_loop(bounds: dict[Dim, int], loops: tuple[Loop, ...]) -> bool:
+    """Whether exactly one dimension's factors in ``loops`` overshoot it, in one spatial loop
+    (the shape the analysis counts: :func:`accelsim.mapping.validate.uneven_spread`)."""
+    over = _uneven(bounds, loops)
+    return len(over) == 1 and sum(loop.dim is over[0] for loop in loops) == 1
+
+
 def _axis_options(
-    bounds, dims, size: int, axis: Axis, anchor: Dim | None = None
+    bounds, dims, size: int, axis: Axis, anchor: Dim | None = None, uneven: bool = False
 ) -> list[tuple[Loop, ...]]:
     """Ways to spread ``dims`` over one axis: one dimension, or two (the second fills the room
-    the first leaves). With an ``anchor``, every way starts with it."""
+    the first leaves). With an ``anchor``, every way starts with it. Factors divide what is left
+    of their dimension; with ``uneven``, also each dimension's ceiling factor
+    (:func:`_ceiling_factor`), one per way, after the dividing ways."""
     options: list[tuple[Loop, ...]] = [] if anchor else [()]
+    extra: list[tuple[Loop, ...]] = []
     for first in (anchor,) if anchor else dims:
-        for f1 in sorted((d for d in divisors(bounds[first]) if 1 < d <= size), reverse=True)[:2]:
-            options.append((Loop(first, f1, axis),))
+        factors = sorted((d for d in divisors(bounds[first]) if 1 < d <= size), reverse=True)[:2]
+        ceiled = _ceiling_factor(bounds[first], size) if uneven else None
+        for f1 in [*factors, *([ceiled] if ceiled else [])]:
+            into = extra if f1 == ceiled else options
+            into.append((Loop(first, f1, axis),))
             room = size // f1
             for second in dims:
-                left = bounds[second] // f1 if second is first else bounds[second]
+                left = -(-bounds[second] // f1) if second is first else bounds[second]
                 f2 = max((d for d in divisors(left) if d <= room), default=1)
                 if f2 > 1:
-                    options.append((Loop(first, f1, axis), Loop(second, f2, axis)))
-    return options
+                    into.append((Loop(first, f1, axis), Loop(second, f2, axis)))
+                fill = _ceiling_factor(left, room) if uneven and f1 != ceiled else None
+                if fill and second is not first:
+                    extra.append((Loop(first, f1, axis), Loop(second, fill, axis)))
+    return options + extra
 
 
 # ---- levels shared by a group of PEs (shared_by) ----------------------------------------------
@@ -526,7 +632,9 @@ def _fill_shared(layer, arch, places, keeps, template, spatial, pe_loops, rest, 
     """Grow the tile of each shared depth, innermost first, while it fits there and at every
     depth above it: streaming dims first (innermost depth only), then ``first`` (if given), then
     the others innermost-first in ``order``. What is left runs at DRAM."""
-    below = _divide(layer.loop_bounds, tuple(Loop(d, n) for d, n in rest.items()))
+    below = dict.fromkeys(layer.loop_bounds, 1)  # the extents of the loops below the buffer
+    for loop in (*spatial, *(loop for loops in pe_loops.values() for loop in loops)):
+        below[loop.dim] *= loop.bound
     left = dict(rest)
     placed = dict(pe_loops)
     for position, group in enumerate(reversed(places.shared)):
