@@ -159,8 +159,9 @@ def test_loops_within_a_group_must_fit_it_and_those_above_the_groups() -> None:
     check_mapping(layer, arch, bypassed)  # a level that keeps nothing has no instances to fit
 
 
-def test_a_served_dimension_must_not_be_clipped() -> None:
-    # P = 3 over a served P 4: one PE of the group would idle, the copies would differ
+def test_a_served_dimension_may_be_clipped_but_not_twice() -> None:
+    # P = 3 over a served P 4: the fourth PE of the group idles; the register still serves one
+    # weight per value of M to the three busy MACs
     layer = conv(m=4, p=3)
     mapping = Mapping(
         (
@@ -170,11 +171,19 @@ def test_a_served_dimension_must_not_be_clipped() -> None:
         )
     )
     arch = grouped_arch({"x": 4})
-    expected = r"rf_w.spatial for P in \[0:4\) \(spatial-X\).*P = 3; uneven unrolling"
+    check_mapping(layer, arch, mapping)
+    register = analyze(layer, arch, mapping).at("rf_w", WEIGHTS)
+    assert (register.instances, register.fills, register.reads) == (1, 4, 4)
+    assert_matches_served_oracle(layer, arch, mapping)
+    # P = 7 over P 2 across the groups and P 4 served: two overshooting loops of P
+    layer = conv(m=4, p=7)
+    arch = grouped_arch({"x": 4}, cols=8)
+    twice = replace_level(mapping, 1, spatial=(Loop(Dim.P, 2, Axis.X),))
+    expected = "spatial factors of P dividing its size 7, or: one overshooting spatial loop"
     with pytest.raises(ConfigError, match=expected):
-        check_mapping(layer, arch, mapping)
-    with pytest.raises(ConfigError, match=expected):
-        analyze(layer, arch, mapping)
+        check_mapping(layer, arch, twice)
+    with pytest.raises(ConfigError, match=r"rf_w.spatial for P in \[0:4\).*one overshooting"):
+        analyze(layer, arch, twice)
 
 
 def test_the_mapping_file_takes_spatial_loops_at_a_shared_register() -> None:
@@ -294,13 +303,52 @@ def test_an_output_register_above_a_shared_weight_register_by_hand() -> None:
     assert_matches_served_oracle(layer, arch, mapping)
 
 
+def test_a_clipped_served_loop_by_hand() -> None:
+    # P = 13 on P 2 at DRAM (passes) x P 4 served by each row's weight register x P 2 in time
+    # inside the PE: P index 8 p + 2 l + i. Pass 0 covers P 0..7 on all 4 PEs of a group; pass 1
+    # covers P 8..12: PEs 0 and 1 run 2 steps, PE 2 one, PE 3 idles. The register serves its
+    # busy MACs one weight per step while any of them runs: the first PE's 2 steps each pass.
+    layer = conv(m=4, c=2, p=13)
+    arch = grouped_arch({"x": 4})
+    mapping = Mapping(
+        (
+            LevelMapping("DRAM", (Loop(Dim.C, 2), Loop(Dim.P, 2)), (), ALL),
+            LevelMapping("buffer", (), (Loop(Dim.M, 4, Axis.Y),), ALL),
+            LevelMapping(
+                "rf_w", (Loop(Dim.P, 2),), (Loop(Dim.P, 4, Axis.X),), frozenset({WEIGHTS})
+            ),
+        )
+    )
+    check_mapping(layer, arch, mapping)
+    found = analyze(layer, arch, mapping)
+    register = found.at("rf_w", WEIGHTS)
+    assert layer.macs == 4 * 2 * 13 == 104
+    # 4 registers (one per row) x C 2 x passes 2 x 2 steps; the weight changes with C only
+    assert (register.instances, register.reads, register.fills) == (4, 4 * 2 * 2 * 2, 4 * 2)
+    assert register.reads != layer.macs // 4  # not the MACs over the group: 26
+    assert found.at("buffer", WEIGHTS).reads == 4 * 2  # one new weight per row per C
+    assert_matches_served_oracle(layer, arch, mapping)
+    # P = 9: pass 1 covers P 8 only, one step of the first PE
+    short = conv(m=4, c=2, p=9)
+    register = analyze(short, arch, mapping).at("rf_w", WEIGHTS)
+    assert (register.reads, register.fills) == (4 * 2 * (2 + 1), 4 * 2)
+    assert_matches_served_oracle(short, arch, mapping)
+    timed = grouped_arch({"x": 4}, bandwidth=8)  # both engines time the padded nest alike
+    production = simulate_timing(layer, timed, mapping)
+    reference = simulate_reference(layer, timed, mapping)
+    assert (production.cycles, production.stall_cycles) == (
+        reference.cycles,
+        reference.stall_cycles,
+    )
+
+
 @st.composite
-def grouped_cases(draw: st.DrawFn) -> tuple[Layer, Arch, Mapping]:
+def grouped_cases(draw: st.DrawFn, *, serve: bool = False) -> tuple[Layer, Arch, Mapping]:
     """A small layer on DRAM, a buffer, a register shared by a random group of a small array
     and maybe a per-PE output register above or below it; keeps drawn first, then each bound's
     prime factors go to a level in time, across the array at the buffer, or, where its
     dimension indexes nothing the shared register keeps, served by it, while the axes have
-    room."""
+    room; with ``serve`` the register keeps weights and is given a factor to serve first."""
     layer = draw(small_layers())
     rows, cols = draw(st.sampled_from([1, 2, 4])), draw(st.sampled_from([2, 4, 6]))
     group = {"x": draw(st.sampled_from([d for d in (1, 2, 3, 6) if cols % d == 0]))}
@@ -314,6 +362,8 @@ def grouped_cases(draw: st.DrawFn) -> tuple[Layer, Arch, Mapping]:
     }
     keeps["DRAM"] = ALL
     keeps["rf_w"] = draw(st.sampled_from([frozenset({WEIGHTS})] * 3 + [frozenset()]))
+    if serve:
+        keeps["rf_w"] = frozenset({WEIGHTS})
     room = {
         ("buffer", Axis.X): cols // group["x"],
         ("buffer", Axis.Y): rows // group["y"],
@@ -326,6 +376,9 @@ def grouped_cases(draw: st.DrawFn) -> tuple[Layer, Arch, Mapping]:
         for factor in _prime_factors(bound):
             name = draw(st.sampled_from([level.name for level in arch.levels] + ["rf_w"]))
             axis = draw(st.sampled_from([None, Axis.X, Axis.Y]))
+            free = [a for a in (Axis.X, Axis.Y) if room["rf_w", a] % factor == 0]
+            if serve and servable and free and not any(at == "rf_w" and a for at, a, _ in slots):
+                name, axis = "rf_w", draw(st.sampled_from(free))
             if axis is not None and (
                 room.get((name, axis), 1) % factor or (name == "rf_w" and not servable)
             ):
@@ -470,11 +523,18 @@ def test_a_mapping_with_served_loops_round_trips_through_yaml() -> None:
 
 
 @st.composite
-def grouped_uneven_cases(draw: st.DrawFn) -> tuple[Layer, Arch, Mapping]:
+def grouped_uneven_cases(draw: st.DrawFn, *, served: bool = False) -> tuple[Layer, Arch, Mapping]:
     """A :func:`grouped_cases` mapping on a layer cut short in the dimension of one of its array
-    loops, so that loop overshoots (uneven unrolling beside a shared register)."""
-    layer, arch, mapping = draw(grouped_cases())
-    spatial = [loop for level in mapping.levels for loop in level.spatial if loop.bound > 1]
+    loops, so that loop overshoots (uneven unrolling beside a shared register); with ``served``
+    one of the loops the shared register serves."""
+    layer, arch, mapping = draw(grouped_cases(serve=served))
+    index = [level.name for level in arch.levels].index("rf_w")
+    spatial = [
+        loop
+        for at, level in enumerate(mapping.levels)
+        for loop in level.spatial
+        if loop.bound > 1 and (not served or (at == index and level.keeps))
+    ]
     assume(spatial)
     loop = draw(st.sampled_from(spatial))
     size = layer.loop_bounds[loop.dim]
@@ -485,8 +545,8 @@ def grouped_uneven_cases(draw: st.DrawFn) -> tuple[Layer, Arch, Mapping]:
 @settings(max_examples=150, deadline=None, suppress_health_check=list(HealthCheck))
 @given(grouped_uneven_cases())
 def test_uneven_unrolling_beside_a_shared_register_matches_the_brute_force_nest(case) -> None:
-    # a clipped served loop is refused (test_a_served_dimension_must_not_be_clipped); an
-    # overshooting loop of the array above the groups is counted, and counted exactly
+    # an overshooting loop of the array, above the groups or served by the shared register, is
+    # counted, and counted exactly
     layer, arch, mapping = case
     try:
         check_mapping(layer, arch, mapping)
@@ -494,4 +554,28 @@ def test_uneven_unrolling_beside_a_shared_register_matches_the_brute_force_nest(
         event("refused")
         return
     event("counted")
+    assert_matches_served_oracle(layer, arch, mapping)
+
+
+@settings(max_examples=250, deadline=None, suppress_health_check=list(HealthCheck))
+@given(grouped_uneven_cases(served=True))
+def test_a_clipped_served_loop_matches_the_brute_force_nest(case) -> None:
+    # the shared register's PEs idle in a short pass: its own tile sequence is its first PE's
+    layer, arch, mapping = case
+    try:
+        check_mapping(layer, arch, mapping)
+    except ConfigError as error:
+        event(f"refused: {str(error).split(': ', 2)[-1][:60]}")
+        with pytest.raises(ConfigError):
+            analyze(layer, arch, mapping)
+        return
+    loops = [(at, loop) for at, loop in mapping.loops() if loop.bound > 1]
+    clipped = [
+        (at, loop) for at, loop in loops if layer.loop_bounds[loop.dim] < mapping.bound(loop.dim)
+    ]
+    dim = clipped[0][1].dim
+    passes = any(loop.dim is dim and at < arch.first_pe_level for at, loop in loops)
+    inner = any(loop.dim is dim and at >= arch.first_pe_level and not loop.spatial
+                for at, loop in loops)  # fmt: skip
+    event(f"counted: passes of {dim.value} above {passes}, inside the PE {inner}")
     assert_matches_served_oracle(layer, arch, mapping)

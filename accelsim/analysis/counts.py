@@ -47,7 +47,7 @@ from accelsim.analysis.nest import (
 from accelsim.analysis.spread import Spread, spread_mac_served, spread_of, spread_served
 from accelsim.arch.model import Arch, Axis, MulticastRule, TemporalReuse
 from accelsim.errors import ConfigError, Problem
-from accelsim.mapping.model import Mapping, serve
+from accelsim.mapping.model import Loop, Mapping, serve
 from accelsim.mapping.validate import WINDOW_PARTNERS, uneven_spread
 from accelsim.types import DATA_TYPES, DataType, Dim
 from accelsim.workload.layer import Layer
@@ -157,8 +157,13 @@ def analyze(layer: Layer, arch: Arch, mapping: Mapping) -> Analysis:
     a group of PEs is counted as :func:`~accelsim.mapping.model.serve` says."""
     nest, served = serve(arch, mapping)
     if served:
-        _check_served(layer, mapping, served)
-        return _served(analyze(layer, arch, nest), mapping, dict(served))
+        clipped = _clipped_served(layer, arch, mapping, nest, served)
+        own = None
+        if clipped is not None:
+            index, loop, size = clipped
+            reduced = _with_spatial_bound(mapping, index, loop, 1)
+            own = (index, analyze(_resized(layer, loop.dim, size), arch, reduced))
+        return _served(analyze(layer, arch, nest), mapping, dict(served), own)
     placed, _ = flatten(mapping)
     sizes = clipped_sizes(layer, mapping)
     if sizes:
@@ -171,13 +176,20 @@ def analyze(layer: Layer, arch: Arch, mapping: Mapping) -> Analysis:
     return _analyze(layer, arch, mapping)
 
 
-def _served(base: Analysis, mapping: Mapping, served: dict[int, int]) -> Analysis:
+def _served(
+    base: Analysis, mapping: Mapping, served: dict[int, int], own: tuple[int, Analysis] | None
+) -> Analysis:
     """``base`` (the counts of the nest :func:`serve` gives) with each serving level's
     instances, and what it reads, receives and sends, divided by the loops it serves (its
-    copies in that nest are identical), as is what the network delivers to it."""
+    copies in that nest are identical), as is what the network delivers to it. ``own``: (level
+    index, counts) of a level serving a clipped loop (:func:`_clipped_served`), whose counts and
+    deliveries are taken from those counts instead."""
     names = {mapping.levels[index].level: count for index, count in served.items()}
+    replaced = {} if own is None else {mapping.levels[own[0]].level: own[1]}
     traffic = tuple(
-        replace(
+        replaced[item.level].at(item.level, item.data_type)
+        if item.level in replaced
+        else replace(
             item,
             instances=_share(item.instances, names[item.level]),
             reads=_share(item.reads, names[item.level]),
@@ -188,31 +200,63 @@ def _served(base: Analysis, mapping: Mapping, served: dict[int, int]) -> Analysi
         else item
         for item in base.traffic
     )
-    links = []
+    links: list[LinkTraffic] = []
     for link in base.links:
         chain = [level.level for level in mapping.levels if link.data_type in level.keeps]
         child = chain[chain.index(link.parent) + 1] if link.parent != chain[-1] else None
+        if child in replaced:
+            links.extend(
+                found
+                for found in replaced[child].links
+                if found.parent == link.parent and found.data_type is link.data_type
+            )
+            continue
         count = names.get(child, 1) if child is not None else 1
         links.append(replace(link, elements=_share(link.elements, count)))
     return replace(base, mapping=mapping, traffic=traffic, links=tuple(links))
 
 
-def _check_served(layer: Layer, mapping: Mapping, served) -> None:
-    """ConfigError for a served loop over a clipped dimension (its PEs would differ)."""
+def _clipped_served(
+    layer: Layer, arch: Arch, mapping: Mapping, nest: Mapping, served
+) -> tuple[int, Loop, int] | None:
+    """(level index, loop, reduced size) of the served loop L over a clipped dimension D (of
+    size Z), or None when no served loop's dimension is clipped.
+
+    L's dimension indexes nothing its level keeps, so the PEs of a group need the same tile at
+    each step, and the PEs idle in a short pass change nothing of the level's own sequence: it
+    is that of the group's first PE, which is busy whenever any PE of the group is. In the nest
+    D's index is (outer loops) x b I + l I + i (b = L's bound, I = the bounds of D below L, all
+    per-PE), so the first PE runs pass p with i < min(I, Z - p b I): the iterations of the
+    mapping without L on a layer whose D is (P - 1) I + r, P the passes that run and r the last
+    one's share. Several clipped served loops (or a clipped served loop beside another spatial
+    loop of its dimension) are refused by :func:`~accelsim.mapping.validate.uneven_spread`."""
+    sizes = layer.loop_bounds
     for index, _ in served:
         for loop in mapping.levels[index].spatial:
-            size = layer.loop_bounds[loop.dim]
-            if loop.axis is not Axis.LANE and mapping.bound(loop.dim) != size:
+            if loop.axis is Axis.LANE or mapping.bound(loop.dim) == sizes[loop.dim]:
+                continue
+            reasons = uneven_spread(layer, arch, nest)
+            if reasons is not None and reasons[2]:
                 raise ConfigError(
                     Problem(
                         "mapping",
                         f"{mapping.levels[index].level}.spatial {loop}",
-                        f"served loops over dimensions whose factors multiply to their size "
-                        f"({loop.dim.value} = {size}; uneven unrolling of a served dimension is "
-                        "not modelled)",
+                        "spatial factors of a served dimension dividing its size, or: "
+                        + "; ".join(reasons[2]),
                         mapping.bound(loop.dim),
                     )
                 )
+            inner = prod(
+                below.bound
+                for level in nest.levels[arch.first_pe_level :]
+                for below in level.loops
+                if below.dim is loop.dim
+            )
+            size = sizes[loop.dim]
+            passes = (size - 1) // (loop.bound * inner)
+            last = min(inner, size - passes * loop.bound * inner)
+            return index, loop, passes * inner + last
+    return None
 
 
 def _share(total: int, count: int) -> int:

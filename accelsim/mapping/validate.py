@@ -195,23 +195,15 @@ def _check_spatial(found: Problems, arch: Arch, mapping: Mapping) -> None:
 
 def _check_shared_by(found: Problems, layer: Layer, arch: Arch, mapping: Mapping) -> None:
     """A level shared by a group of PEs (``shared_by``) serves the spatial loops listed at it
-    (:func:`~accelsim.mapping.model.serve`): their dimensions index nothing it keeps and are
-    not clipped, they fit its group along each axis, and where it keeps anything the rest of the
-    axis's loops fit its instances along the axis."""
+    (:func:`~accelsim.mapping.model.serve`): their dimensions index nothing it keeps, they fit
+    its group along each axis, and where it keeps anything the rest of the axis's loops fit its
+    instances along the axis. A served loop may overshoot its dimension (uneven unrolling):
+    :func:`_check_clipping` checks it as any other spatial loop."""
     for index, level in enumerate(arch.levels):
         if not level.per_pe or level.shared_by == (1, 1):
             continue
         placed = mapping.levels[index]
         for loop in placed.spatial:
-            size = layer.loop_bounds[loop.dim]
-            if loop.axis is not Axis.LANE and mapping.bound(loop.dim) != size:
-                found.add(
-                    f"{level.name}.spatial {loop}",
-                    f"served loops over dimensions whose factors multiply to their size "
-                    f"({loop.dim.value} = {size}; uneven unrolling of a served dimension is not "
-                    "modelled)",
-                    mapping.bound(loop.dim),
-                )
             indexed = [d.value for d in DATA_TYPES if d in placed.keeps and loop.dim in RELEVANT[d]]
             if loop.axis is not Axis.LANE and indexed:
                 found.add(
