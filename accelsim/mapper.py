@@ -7,8 +7,9 @@ The search is staged, each stage small and exact where it matters:
    and for the cycles and EDP objectives besides them the best one with a factor that does not
    divide its dimension where that issues more MACs per cycle (uneven unrolling: 14 columns over
    P = 55 in ceil(55 / 14) = 4 passes, the last with 13 busy; what is left of a dimension above
-   a factor is the ceiling of its bound over it); a candidate whose uneven spread the analysis
-   does not count is skipped;
+   a factor is the ceiling of its bound over it), also in the group a shared register serves
+   (OX 7 x OY 2 over OY 7 in a 16-PE group); a candidate whose uneven spread the analysis does
+   not count is skipped;
 2. inside the PE: the largest tiles over the template's PE dimensions that fit every per-PE level
    (maximal tiles only: a tile that could grow and still fit is never better for reuse), at the
    innermost per-PE level; each also with the outer per-PE depths grown around it;
@@ -237,8 +238,8 @@ def _candidates(
     arrays = [
         array
         for array in _spatial_options(bounds, arch, template, lanes_wanted, uneven)
-        + _served_options(bounds, arch, template, keeps)
-        if _servable(bounds, arch, keeps, array)
+        + _served_options(bounds, arch, template, keeps, uneven)
+        if _servable(bounds, arch, keeps, array, uneven)
         and (not _uneven(bounds, array) or _counted(layer, arch, keeps, places, array))
     ]
     for spatial_array, lanes in (
@@ -480,46 +481,93 @@ def _served_split(arch: Arch, keeps, array: tuple[Loop, ...]) -> dict[int, tuple
     return served
 
 
-def _servable(bounds, arch: Arch, keeps, array: tuple[Loop, ...]) -> bool:
+def _servable(bounds, arch: Arch, keeps, array: tuple[Loop, ...], uneven: bool = False) -> bool:
     """Whether the spatial option ``array`` splits over the shared registers
-    (:func:`_served_split`) with no served loop over a dimension its factors do not divide."""
+    (:func:`_served_split`) with no served loop over a dimension its factors do not divide
+    (unless ``uneven``: a served loop may then overshoot, as any one spatial loop may)."""
     split = _served_split(arch, keeps, array)
     if split is None:
         return False
+    if uneven:
+        return True
     spread = {dim: prod(loop.bound for loop in array if loop.dim is dim) for dim in bounds}
     return all(bounds[loop.dim] % spread[loop.dim] == 0 for s in split.values() for loop in s)
 
 
-def _served_options(bounds, arch: Arch, template: Template, keeps) -> list[tuple[Loop, ...]]:
+def _served_options(
+    bounds, arch: Arch, template: Template, keeps, uneven: bool = False
+) -> list[tuple[Loop, ...]]:
     """Spatial options for an array whose registers serve groups of PEs: each group filled
     with the dimensions that index nothing its register keeps (a weight register shared by the
     PEs of different output pixels), the rest of each axis with one of the template's spatial
-    dimensions and the best second one; the ``KEEP_SPATIAL`` using the most PEs."""
+    dimensions and the best second one; the ``KEEP_SPATIAL`` using the most PEs. With
+    ``uneven``, besides them the best ``KEEP_UNEVEN`` where one group's fill has a ceiling
+    factor (:func:`_fill_ceiling`: OX 7 x OY 2 in 4 passes of a 16-PE group, 12.25 MACs a cycle
+    against OX 7's 7), among those issuing more MACs per cycle than every dividing one."""
     serving = _serving(arch, keeps)
     if not serving:
         return []
     dims = tuple(dict.fromkeys(d for option in template.spatial for axes in option for d in axes))
     found: dict[tuple[Loop, ...], int] = {}
+    ceiling: dict[tuple[Loop, ...], list[tuple[Loop, ...]]] = {}  # exact option: its variants
     for first in dims:
-        left, loops = dict(bounds), list[Loop]()
-        for axis in (Axis.Y, Axis.X):
-            room = arch.pe_array.size(axis)
-            for index in serving:
-                group = arch.levels[index].group(axis)
-                if group == 1:
-                    continue
-                free = [d for d in Dim if not any(d in RELEVANT[t] for t in keeps[index])]
-                served = _fill(left, free, free, min(group, room), axis)
-                loops.extend(served)
-                left = _divide(left, served)
-                room //= group
-            across = _fill(left, (first,), dims, room, axis)
-            loops.extend(across)
-            left = _divide(left, across)
-        option = tuple(loops)
-        found.setdefault(option, prod(loop.bound for loop in option))
+        exact: tuple[Loop, ...] = ()
+        for ceiled in (None, *(range(2 * len(serving)) if uneven else ())):
+            left, loops, fill = dict(bounds), list[Loop](), 0
+            for axis in (Axis.Y, Axis.X):
+                room = arch.pe_array.size(axis)
+                for index in serving:
+                    group = arch.levels[index].group(axis)
+                    if group == 1:
+                        continue
+                    free = [d for d in Dim if not any(d in RELEVANT[t] for t in keeps[index])]
+                    served = _fill(left, free, free, min(group, room), axis)
+                    if fill == ceiled:
+                        served = _fill_ceiling(left, free, min(group, room), axis) or served
+                    fill += 1
+                    loops.extend(served)
+                    left = _divide(left, served)
+                    room //= group
+                across = _fill(left, (first,), dims, room, axis)
+                loops.extend(across)
+                left = _divide(left, across)
+            option = tuple(loops)
+            if ceiled is None:
+                exact = option
+                found.setdefault(option, prod(loop.bound for loop in option))
+            elif _one_uneven_loop(bounds, option):
+                ceiling.setdefault(exact, []).append(option)
     ranked = sorted(found.items(), key=lambda item: -item[1])  # stable: ties keep order
-    return [option for option, _ in ranked[:KEEP_SPATIAL]]
+    chosen = [option for option, _ in ranked[:KEEP_SPATIAL]]
+    best = max(found.values(), default=0)
+    extra: list[tuple[Loop, ...]] = []
+    for option in chosen:  # each kept option's best variant with a ceiling factor, if better
+        variants = sorted(ceiling.get(option, []), key=lambda loops: -_issued(bounds, loops))
+        if variants and _issued(bounds, variants[0]) > best and variants[0] not in extra:
+            extra.append(variants[0])
+    return chosen + extra
+
+
+def _fill_ceiling(bounds, dims, room: int, axis: Axis) -> tuple[Loop, ...] | None:
+    """The factors of one of ``dims`` (an exact divisor) and a ceiling factor of another
+    (:func:`_ceiling_factor`, of what room the first leaves) issuing the most MACs per cycle
+    along ``axis`` (ties: the earliest), or None when no ceiling factor issues more than the
+    divisors."""
+    best: tuple[Fraction, tuple[Loop, ...] | None] = (Fraction(0), None)
+    for first, second in product((None, *dims), dims):
+        if second is first:
+            continue
+        for f1 in divisors(bounds[first]) if first is not None else (1,):
+            if f1 > room:
+                continue
+            f2 = _ceiling_factor(bounds[second], room // f1)
+            if f2 is None:
+                continue
+            loops = tuple(Loop(d, f, axis) for d, f in ((first, f1), (second, f2)) if d and f > 1)
+            issued = f1 * Fraction(bounds[second], -(-bounds[second] // f2))
+            if issued > best[0]:
+                best = (issued, loops)
+    return best[1]
 
 
 def _fill(bounds, firsts, dims, room: int, axis: Axis) -> tuple[Loop, ...]:

@@ -513,6 +513,29 @@ def test_shipped_designs_count_one_register_per_group_and_both_engines_agree(nam
     assert production.busy_cycles == reference.busy_cycles
 
 
+def test_the_cycles_objective_serves_a_7_wide_output_unevenly() -> None:
+    # meta_prototype: a 1-byte weight register per 16 PEs along X. A 7 x 7 output fills 7 of
+    # them with divisors (OX 7), 14 with OY 2 over OY 7 (4 passes, the last with one row):
+    # 7 x 7 / 4 = 12.25 MACs a cycle per group against 7
+    arch = load_arch("zigzag_meta_prototype")
+    layer = arch.apply_precision(conv(m=32, c=16, p=7, q=7, r=3, s=3))
+    fast = map_layer(layer, arch, "ws", "cycles")
+    assert fast.mapping.levels[-1].spatial == (Loop(Dim.P, 7, Axis.X), Loop(Dim.Q, 2, Axis.X))
+    # M 32 down the rows, C 2 in the output register's adder tree: per PE C 8 x R 3 x S 3 x
+    # ceil(7 / 2) = 4 passes of Q, where OX 7 alone takes all 7 rows of the output in time
+    assert fast.analysis.temporal_steps == 8 * 3 * 3 * 4
+    frugal = map_layer(layer, arch, "ws", "energy")  # exact divisors only, as before
+    assert frugal.mapping.levels[-1].spatial == (Loop(Dim.P, 7, Axis.X),)
+    assert frugal.analysis.temporal_steps == 8 * 3 * 3 * 7
+    assert simulate_timing(layer, arch, fast.mapping).cycles < (
+        simulate_timing(layer, arch, frugal.mapping).cycles
+    )
+    small = arch.apply_precision(conv(m=2, c=2, p=7, q=7))
+    chosen = map_layer(small, arch, "ws", "cycles").mapping
+    assert Loop(Dim.Q, 2, Axis.X) in chosen.levels[-1].spatial
+    assert_matches_served_oracle(small, arch, chosen)
+
+
 def test_a_mapping_with_served_loops_round_trips_through_yaml() -> None:
     arch = load_arch("zigzag_meta_prototype")
     layer = arch.apply_precision(conv(m=32, c=16, p=8, q=8, r=3, s=3))

@@ -190,10 +190,10 @@ def test_every_layer_maps(case: tuple[str, str, str]) -> None:
     raises=AssertionError,
     strict=True,
     reason="edge_tpu_like's weight register serves a row of 16 PEs (shared_by, ZigZag's D3 x D4): "
-    "ws fills it with output pixels, and with exact-divisor spatial factors a 7 x 7 output "
-    "fills 7 of 16, so ws uses 448 of 1,024 PEs: 258,048 compute cycles, 335,232 in all "
-    "(measured; ZigZag 299,585, unrolling OX 4 x OY 4 unevenly). With a register per PE "
-    "(before shared_by) ws spread 1,024 distinct weights: 304,386 cycles",
+    "ws fills it with output pixels, a 7 x 7 output as OX 7 x OY 2 over OY 7 (one uneven loop: "
+    "4 passes, 14 of 16 PEs), so ws uses 896 of 1,024 PEs: 147,456 compute cycles, not "
+    "112,896; 305,414 in all, within the DRAM bound's 1 % and ZigZag's 299,585 + 1.9 % "
+    "(measured; ZigZag unrolls OX 4 x OY 4, two uneven loops; exact divisors gave 335,232)",
 )
 def test_edge_tpu_weight_stream_overlaps_compute() -> None:
     """ResNet-18 layer4.0.conv2 on edge_tpu_like (latency objective, ws): bound by the DRAM port,
