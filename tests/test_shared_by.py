@@ -13,7 +13,7 @@ import yaml
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 from oracle_loopnest import oracle_counts
-from test_analysis_oracle import assert_matches_oracle, conv, small_layers
+from test_analysis_oracle import assert_matches_oracle, conv, prime_factors, small_layers
 
 from accelsim.analysis.counts import _resized, analyze
 from accelsim.arch import Arch, Axis, arch_from_dict, load_arch
@@ -373,7 +373,7 @@ def grouped_cases(draw: st.DrawFn, *, serve: bool = False) -> tuple[Layer, Arch,
     slots: dict[tuple[str, Axis | None, Dim], int] = {}
     for dim, bound in layer.loop_bounds.items():
         servable = not any(dim in RELEVANT[d] for d in keeps["rf_w"])
-        for factor in _prime_factors(bound):
+        for factor in prime_factors(bound):
             name = draw(st.sampled_from([level.name for level in arch.levels] + ["rf_w"]))
             axis = draw(st.sampled_from([None, Axis.X, Axis.Y]))
             free = [a for a in (Axis.X, Axis.Y) if room["rf_w", a] % factor == 0]
@@ -395,16 +395,6 @@ def grouped_cases(draw: st.DrawFn, *, serve: bool = False) -> tuple[Layer, Arch,
         spatial = tuple(loop for loop in here if loop.spatial)
         levels.append(LevelMapping(name, temporal, spatial, keeps[name]))
     return layer, arch, Mapping(tuple(levels))
-
-
-def _prime_factors(value: int) -> list[int]:
-    factors, divisor = [], 2
-    while value > 1:
-        while value % divisor == 0:
-            factors.append(divisor)
-            value //= divisor
-        divisor += 1
-    return factors
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

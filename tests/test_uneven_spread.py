@@ -30,6 +30,7 @@ from test_analysis_oracle import (
     y,
 )
 from test_eyeriss_chip import latency_ms, measured
+from test_timeloop_counting import three_level_arch
 
 import accelsim
 from accelsim.analysis.counts import analyze
@@ -172,14 +173,6 @@ def test_idle_pes_of_the_last_pass_keep_their_tiles(case: tuple[Layer, Arch, Map
 
 
 # ---- by hand ---------------------------------------------------------------------------------
-def _three_levels() -> Arch:
-    return make_arch(
-        [
-            level_dict("DRAM", "dram", ALL),
-            level_dict("buffer", "sram", ALL),
-            level_dict("rf", "regfile", ALL),
-        ]
-    )
 
 
 def test_windows_of_a_pe_holding_two_rows_per_pass() -> None:
@@ -194,12 +187,12 @@ def test_windows_of_a_pe_holding_two_rows_per_pass() -> None:
             level("rf", [t(Dim.P, 2), t(Dim.R, 3)]),
         )
     )
-    analysis = analyze(layer, _three_levels(), mapping)
+    analysis = analyze(layer, three_level_arch(), mapping)
     assert counts(analysis, "rf", INPUTS)[3] == 3 * 4 + 2 * 4
     # the buffer sends rows 0-3 and 2-5 (6), then PE 0's 4-7 and PE 1's 6-9 (6), then PE 0's
     # 8-11 alone (4)
     assert counts(analysis, "buffer", INPUTS)[2] == 6 + 6 + 4
-    assert_matches_oracle(layer, _three_levels(), mapping)
+    assert_matches_oracle(layer, three_level_arch(), mapping)
 
 
 def test_idle_pe_keeps_its_tile_by_hand() -> None:
@@ -214,7 +207,7 @@ def test_idle_pe_keeps_its_tile_by_hand() -> None:
             level("rf", [t(Dim.R, 3)]),
         )
     )
-    analysis = analyze(layer, _three_levels(), mapping)
+    analysis = analyze(layer, three_level_arch(), mapping)
     # input fills: PE 0 3 + 2 + 2 in the first M, then 3 + 2 + 2 again ({4,5,6} -> {0,1,2});
     # PE 1 3 + 2, then {3,4,5} -> {1,2,3} brings 2 and {3,4,5} again 2
     assert counts(analysis, "rf", INPUTS)[3] == (3 + 2 + 2) * 2 + (3 + 2) + (2 + 2)
@@ -229,7 +222,7 @@ def test_idle_pe_keeps_its_tile_by_hand() -> None:
     assert (analysis.temporal_steps, analysis.padded_macs, layer.macs) == (18, 36, 2 * 5 * 3)
     links = {link.data_type: link.elements for link in analysis.links}
     assert links[INPUTS] == counts(analysis, "rf", INPUTS)[3]
-    assert_matches_oracle(layer, _three_levels(), mapping)
+    assert_matches_oracle(layer, three_level_arch(), mapping)
     assert oracle_counts(layer, mapping)["rf", OUTPUTS].fills == 2 * 5
 
 
@@ -326,7 +319,7 @@ def test_uneven_counts_cost_no_more_than_the_loops() -> None:
             level("rf", [t(Dim.R, 3)]),
         )
     )
-    analysis = analyze(layer, _three_levels(), mapping)
+    analysis = analyze(layer, three_level_arch(), mapping)
     assert counts(analysis, "rf", INPUTS)[3] == 2 * size * 3
     assert counts(analysis, "buffer", INPUTS)[2:4] == (2 * (6 * (passes - 1) + 5), size + 3 - 1)
     assert counts(analysis, "DRAM", OUTPUTS)[4] == 2 * size
@@ -342,7 +335,7 @@ def test_uneven_counts_cost_no_more_than_the_loops() -> None:
             level("rf", [t(Dim.P, 10**6)]),
         )
     )
-    analysis = analyze(layer, _three_levels(), mapping)
+    analysis = analyze(layer, three_level_arch(), mapping)
     assert counts(analysis, "rf", INPUTS)[2:4] == (2 * size, size)
     assert counts(analysis, "buffer", INPUTS)[2] == size
     assert counts(analysis, "rf", OUTPUTS)[3:] == (2 * size, 2 * size)
