@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from oracle_loopnest import Nest, OracleCounts, oracle_counts
 
-from accelsim.analysis.counts import Analysis, analyze
+from accelsim.analysis.counts import Analysis, _resized, analyze
 from accelsim.api import evaluate
 from accelsim.arch import Arch, Axis, arch_from_dict
 from accelsim.errors import ConfigError
@@ -693,28 +693,25 @@ def _unevenable(layer: Layer, mapping: Mapping) -> list[tuple[Dim, int]]:
     return found
 
 
-def _shrunk(layer: Layer, dim: Dim, size: int) -> Layer:
-    from dataclasses import replace
-
-    if dim is Dim.M:
-        return replace(layer, m=size * layer.groups)
-    if dim is Dim.G:
-        return replace(layer, groups=size, m=layer.m // layer.groups * size)
-    return replace(layer, **{dim.value.lower(): size})
-
-
 @st.composite
-def uneven_cases(draw: st.DrawFn) -> tuple[Layer, Arch, Mapping]:
+def cut_cases(draw: st.DrawFn, options) -> tuple[Layer, Arch, Mapping]:
+    """A random case (:func:`clipped_cases`) whose layer is cut, in one of the (dimension,
+    extent) pairs ``options(layer, mapping)`` offers, below that extent; nothing is cut when it
+    offers none."""
+    layer, arch, mapping = draw(clipped_cases())
+    found = options(layer, mapping)
+    if found:
+        dim, extent = draw(st.sampled_from(found))
+        layer = _resized(layer, dim, draw(st.integers(1, extent - 1)))
+    return layer, arch, mapping
+
+
+def uneven_cases() -> st.SearchStrategy[tuple[Layer, Arch, Mapping]]:
     """A random case whose mapping spreads a dimension over the array with one spatial loop and
     nothing of it above; the layer's size of that dimension is then cut below the loops' extent
     (the last busy PE takes a shorter strip, those after it idle). Other dimensions may overshoot
     on temporal loops (:func:`clipped_cases`); nothing is cut when no dimension qualifies."""
-    layer, arch, mapping = draw(clipped_cases())
-    options = _unevenable(layer, mapping)
-    if options:
-        dim, extent = draw(st.sampled_from(options))
-        layer = _shrunk(layer, dim, draw(st.integers(1, extent - 1)))
-    return layer, arch, mapping
+    return cut_cases(_unevenable)
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -48,7 +48,7 @@ from accelsim.analysis.spread import Spread, spread_mac_served, spread_of, sprea
 from accelsim.arch.model import Arch, Axis, MulticastRule, TemporalReuse
 from accelsim.errors import ConfigError, Problem
 from accelsim.mapping.model import Loop, Mapping, serve
-from accelsim.mapping.validate import WINDOW_PARTNERS, uneven_spread
+from accelsim.mapping.validate import WINDOW_PARTNERS, uneven_refusal, uneven_spread
 from accelsim.types import DATA_TYPES, DataType, Dim
 from accelsim.workload.layer import Layer
 
@@ -167,7 +167,7 @@ def analyze(layer: Layer, arch: Arch, mapping: Mapping) -> Analysis:
     placed, _ = flatten(mapping)
     sizes = clipped_sizes(layer, mapping)
     if sizes:
-        uneven = _uneven_loop(layer, arch, mapping, placed, sizes)
+        uneven = _uneven_loop(layer, arch, mapping, placed)
         _check_clippable(arch, sizes)
         if uneven is not None:
             if _fixed_shares(layer, placed, uneven):
@@ -235,17 +235,10 @@ def _clipped_served(
         for loop in mapping.levels[index].spatial:
             if loop.axis is Axis.LANE or mapping.bound(loop.dim) == sizes[loop.dim]:
                 continue
-            reasons = uneven_spread(layer, arch, nest)
-            if reasons is not None and reasons[2]:
-                raise ConfigError(
-                    Problem(
-                        "mapping",
-                        f"{mapping.levels[index].level}.spatial {loop}",
-                        "spatial factors of a served dimension dividing its size, or: "
-                        + "; ".join(reasons[2]),
-                        mapping.bound(loop.dim),
-                    )
-                )
+            spread = uneven_spread(layer, arch, nest)
+            if spread is not None and spread[2]:  # named at the level serving the loop
+                refusal = uneven_refusal(layer, mapping, (index, loop, spread[2]))
+                raise ConfigError(Problem("mapping", *refusal))
             inner = prod(
                 below.bound
                 for level in nest.levels[arch.first_pe_level :]
@@ -512,7 +505,7 @@ def _traffic_bound(traffic: tuple[Traffic, ...], arch: Arch) -> Fraction:
 
 # ---- uneven unrolling ------------------------------------------------------------------------
 def _uneven_loop(
-    layer: Layer, arch: Arch, mapping: Mapping, placed: tuple[PlacedLoop, ...], sizes
+    layer: Layer, arch: Arch, mapping: Mapping, placed: tuple[PlacedLoop, ...]
 ) -> int | None:
     """The nest position of the spatial loop whose factor overshoots its dimension, or None when
     no spatial loop does; ConfigError unless it has the shape
@@ -520,17 +513,9 @@ def _uneven_loop(
     spread = uneven_spread(layer, arch, mapping)
     if spread is None:
         return None
-    index, loop, reasons = spread
-    if reasons:
-        raise ConfigError(
-            Problem(
-                "mapping",
-                f"{mapping.levels[index].level}.spatial {loop}",
-                f"spatial factors of {loop.dim.value} dividing its size {sizes[loop.dim]}, or: "
-                + "; ".join(reasons),
-                loop.bound,
-            )
-        )
+    if spread[2]:
+        raise ConfigError(Problem("mapping", *uneven_refusal(layer, mapping, spread)))
+    index, loop, _ = spread
     return next(at for at, p in enumerate(placed) if p.level == index and p.loop == loop)
 
 

@@ -118,13 +118,7 @@ def _check_clipping(found: Problems, layer: Layer, arch: Arch, mapping: Mapping)
     }
     spread = uneven_spread(layer, arch, mapping)
     if spread is not None and spread[2]:
-        index, loop, reasons = spread
-        found.add(
-            f"{mapping.levels[index].level}.spatial {loop}",
-            f"spatial factors of {loop.dim.value} dividing its size "
-            f"{layer.loop_bounds[loop.dim]}, or: " + "; ".join(reasons),
-            loop.bound,
-        )
+        found.add(*uneven_refusal(layer, mapping, spread))
     if clipped and arch.temporal_reuse is TemporalReuse.TIMELOOP:
         found.add(
             "factors",
@@ -161,6 +155,20 @@ def uneven_spread(layer: Layer, arch: Arch, mapping: Mapping) -> tuple[int, Loop
     if arch.network.multicast_rule is MulticastRule.IDENTICAL:
         reasons.append("the union multicast rule (identical is not modelled for uneven unrolling)")
     return index, loop, reasons
+
+
+def uneven_refusal(
+    layer: Layer, mapping: Mapping, spread: tuple[int, Loop, list[str]]
+) -> tuple[str, str, int]:
+    """(field, expected, value) of the error for an overshooting spatial loop that
+    :func:`uneven_spread` refuses: ``spread`` is its (level index, loop, reasons)."""
+    index, loop, reasons = spread
+    return (
+        f"{mapping.levels[index].level}.spatial {loop}",
+        f"spatial factors of {loop.dim.value} dividing its size {layer.loop_bounds[loop.dim]}, "
+        "or: " + "; ".join(reasons),
+        loop.bound,
+    )
 
 
 def _check_factors(found: Problems, layer: Layer, mapping: Mapping) -> None:
